@@ -1,0 +1,178 @@
+"""The working-day calendar of Vietnamese state agencies, and deadline arithmetic on it.
+
+Working days are Monday to Friday, less public holidays and compensatory days off, plus the
+Saturdays the Government swaps into working days (làm bù). The ``holidays`` package knows the
+national days; an override file (``config/calendar-overrides.yaml``) adds swaps announced after
+the package was released and province-level days. Overrides win over the package.
+
+Periods follow the Civil Code 2015, art. 147-148: the start day is not counted, the period ends
+at the end of its last day, and a last day that is a day off moves to the next working day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import holidays
+import yaml
+
+from scheduler.errors import ConfigError, InvalidInput
+from scheduler.vntime import ONE_DAY, end_of_day, parse_date, vn_date
+
+_WEEKEND = (5, 6)  # Saturday, Sunday
+_KINDS = ("day_off", "working_day")
+_SEARCH_LIMIT = 366  # no run of days off is longer than a year; past that the data is wrong
+
+
+@dataclass(frozen=True)
+class DayChange:
+    """A local correction: ``day`` is a working day (``working``) or a day off, and why."""
+
+    day: date
+    working: bool
+    name: str
+    source: str
+
+
+@dataclass(frozen=True)
+class DayOff:
+    day: date
+    name: str
+
+
+class WorkCalendar:
+    """Answers "is this a working day?" and counts working days. Pure: no clock, no I/O."""
+
+    def __init__(self, changes: Iterable[DayChange] = ()) -> None:
+        self._changes = {c.day: c for c in changes}
+        self._national = holidays.country_holidays("VN", language="vi")
+        self._cache: dict[date, bool] = {}
+
+    def day_off_name(self, day: date) -> str | None:
+        """The name of the day off, or None when ``day`` is a working day."""
+        change = self._changes.get(day)
+        if change is not None:
+            return None if change.working else change.name
+        name = self._national.get(day)
+        if name is not None:
+            return str(name)
+        if day.weekday() in _WEEKEND and day not in self._national.weekend_workdays:
+            return "Thứ Bảy" if day.weekday() == 5 else "Chủ nhật"
+        return None
+
+    def is_working_day(self, day: date) -> bool:
+        known = self._cache.get(day)
+        if known is None:
+            known = self._cache[day] = self.day_off_name(day) is None
+        return known
+
+    def shift(self, day: date, n: int) -> date:
+        """The ``n``-th working day after ``day`` (before it when ``n`` < 0); ``day`` not counted.
+
+        ``shift(d, 0)`` is ``d`` itself when it is a working day, else the next working day.
+        """
+        step = ONE_DAY if n >= 0 else -ONE_DAY
+        remaining = abs(n)
+        current = day
+        if n == 0:
+            return self.roll_forward(day)
+        for _ in range(remaining * 7 + _SEARCH_LIMIT):
+            current += step
+            if self.is_working_day(current):
+                remaining -= 1
+                if remaining == 0:
+                    return current
+        raise InvalidInput(f"không tìm thấy ngày làm việc quanh {day.isoformat()}")
+
+    def roll_forward(self, day: date) -> date:
+        """``day`` if it is a working day, else the next working day (art. 148.5)."""
+        return day if self.is_working_day(day) else self.shift(day, 1)
+
+    def roll_back(self, day: date) -> date:
+        """``day`` if it is a working day, else the last working day before it."""
+        return day if self.is_working_day(day) else self.shift(day, -1)
+
+    def working_days_between(self, start: date, end: date) -> int:
+        """Working days in (start, end]: the start day is not counted, the end day is."""
+        count = 0
+        day = start + ONE_DAY
+        while day <= end:
+            count += self.is_working_day(day)
+            day += ONE_DAY
+        return count
+
+    def working_days_deadline(self, start: datetime, n: int) -> datetime:
+        """End of the ``n``-th working day after the day of ``start`` (Civil Code art. 147-148)."""
+        if n < 1:
+            raise InvalidInput(
+                f"số ngày làm việc phải từ 1 trở lên / working days must be >= 1: {n}"
+            )
+        return end_of_day(self.shift(vn_date(start), n))
+
+    def calendar_days_deadline(self, start: datetime, n: int) -> datetime:
+        """End of the ``n``-th day after ``start``'s day, moved to a working day if it is off."""
+        if n < 1:
+            raise InvalidInput(f"số ngày phải từ 1 trở lên / days must be >= 1: {n}")
+        return end_of_day(self.roll_forward(vn_date(start) + timedelta(days=n)))
+
+    def days_off(self, year: int) -> list[DayOff]:
+        """Every day off in ``year`` that is not an ordinary weekend, with its name."""
+        day, result = date(year, 1, 1), []
+        while day.year == year:
+            name = self.day_off_name(day)
+            if name is not None and not (day.weekday() in _WEEKEND and day not in self._national):
+                result.append(DayOff(day, name))
+            day += ONE_DAY
+        return result
+
+    def swapped_working_days(self, year: int) -> list[DayOff]:
+        """Weekend days that are working days in ``year`` (làm bù), with why."""
+        self._national.get(date(year, 1, 1))  # the package fills in a year on first look-up
+        result = []
+        for day in sorted(set(self._national.weekend_workdays) | set(self._changes)):
+            change = self._changes.get(day)
+            if day.year != year or day.weekday() not in _WEEKEND or not self.is_working_day(day):
+                continue
+            result.append(DayOff(day, change.name if change else "Ngày làm bù"))
+        return result
+
+
+def load_changes(path: Path) -> list[DayChange]:
+    """Read the override file: each entry needs a date, a kind (day_off/working_day), name, source."""
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: không có tệp lịch điều chỉnh / override file not found"
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: YAML không hợp lệ / invalid YAML: {exc}") from None
+    entries = document.get("changes", []) if isinstance(document, dict) else None
+    if not isinstance(entries, list):
+        raise ConfigError(f"{path}: cần khoá 'changes' là một danh sách / 'changes' must be a list")
+    changes, seen = [], set()
+    for index, entry in enumerate(entries, start=1):
+        where = f"{path}: changes[{index}]"
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{where}: cần date, kind, name, source")
+        missing = [k for k in ("date", "kind", "name", "source") if entry.get(k) in (None, "")]
+        if missing:
+            raise ConfigError(f"{where}: thiếu / missing {', '.join(missing)}")
+        if entry["kind"] not in _KINDS:
+            raise ConfigError(
+                f"{where}: kind phải là 'day_off' hoặc 'working_day', không phải {entry['kind']!r}"
+            )
+        try:
+            day = parse_date(str(entry["date"]))
+        except InvalidInput as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+        if day in seen:
+            raise ConfigError(f"{where}: ngày {day:%d/%m/%Y} đã có ở trên / listed twice")
+        seen.add(day)
+        changes.append(
+            DayChange(day, entry["kind"] == "working_day", str(entry["name"]), str(entry["source"]))
+        )
+    return changes

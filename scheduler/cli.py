@@ -1,0 +1,464 @@
+"""The ``hanbao`` command line. Every command takes ``--json``, ``--config`` and ``--db``.
+
+The clock is read here, once per command (``--as-of`` replaces it), and passed inward.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from sqlalchemy import Engine
+
+from scheduler import ledger
+from scheduler.errors import HanbaoError, InvalidInput
+from scheduler.output import print_json, print_table
+from scheduler.records import Obligation
+from scheduler.settings import Config, config_path, load_config
+from scheduler.simulate import simulate
+from scheduler.storage import Store, check_schema, create_schema, make_engine, transaction
+from scheduler.sweep import Emitted, sweep
+from scheduler.units import check_units, read_rows
+from scheduler.vntime import VN_TZ, fmt_date, iso, parse_date, parse_datetime
+
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    help="hanbao: hạn báo cáo bảo vệ trẻ em / child-protection report deadlines",
+)
+units_app = typer.Typer(no_args_is_help=True, help="Đơn vị và địa chỉ liên hệ / units and contacts")
+calendar_app = typer.Typer(no_args_is_help=True, help="Lịch ngày làm việc / working-day calendar")
+case_app = typer.Typer(no_args_is_help=True, help="Vụ việc / cases")
+adhoc_app = typer.Typer(no_args_is_help=True, help="Báo cáo đột xuất / ad-hoc reports")
+periodic_app = typer.Typer(no_args_is_help=True, help="Báo cáo định kỳ / periodic reports")
+for sub, name in (
+    (units_app, "units"),
+    (calendar_app, "calendar"),
+    (case_app, "case"),
+    (adhoc_app, "adhoc"),
+    (periodic_app, "periodic"),
+):
+    app.add_typer(sub, name=name)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="JSON output for machines")]
+ConfigOpt = Annotated[str | None, typer.Option("--config", help="settings file (HANBAO_CONFIG)")]
+DbOpt = Annotated[str | None, typer.Option("--db", help="database URL (HANBAO_DATABASE_URL)")]
+AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="act as if now were dd/mm/yyyy HH:MM")]
+STAGES = {"urgent": "urgent_report", "written": "written_report"}
+OBLIGATION_COLUMNS = (
+    ("id", "Mã"),
+    ("unit", "Đơn vị"),
+    ("kind", "Loại"),
+    ("case", "Vụ việc"),
+    ("period", "Kỳ"),
+    ("due", "Hạn"),
+    ("state", "Trạng thái"),
+    ("submitted_at", "Đã nộp"),
+    ("days_late", "Số ngày trễ"),
+)
+STATE_VI = {"open": "đang mở", "overdue": "quá hạn", "submitted": "đã nộp"}
+
+
+@dataclass(frozen=True)
+class Env:
+    config: Config
+    engine: Engine
+    now: datetime
+
+
+def _now(as_of: str | None) -> datetime:
+    return parse_datetime(as_of) if as_of else datetime.now(VN_TZ)
+
+
+def _env(
+    config: str | None, db: str | None, as_of: str | None = None, *, need_schema: bool = True
+) -> Env:
+    loaded = load_config(config_path(config), db)
+    engine = make_engine(loaded.database_url)
+    if need_schema:
+        check_schema(engine)
+    return Env(loaded, engine, _now(as_of))
+
+
+@contextmanager
+def _writing(env: Env) -> Iterator[Store]:
+    with transaction(env.engine) as store:
+        yield store
+
+
+def obligation_json(o: Obligation, now: datetime) -> dict[str, Any]:
+    return {
+        "id": o.id,
+        "key": o.key,
+        "unit": o.unit,
+        "kind": o.kind,
+        "case": o.case_code,
+        "period": o.period,
+        "requested_by": o.requested_by,
+        "due": iso(o.due_at),
+        "state": o.state(now),
+        "submitted_at": iso(o.submitted_at) if o.submitted_at else None,
+        "days_late": o.days_late(now),
+        "next_action_at": iso(o.next_action_at) if o.next_action_at else None,
+    }
+
+
+def _show_obligations(items: list[Obligation], now: datetime, json_out: bool) -> None:
+    rows = [obligation_json(o, now) for o in items]
+    if json_out:
+        print_json(rows)
+        return
+    for row in rows:
+        row["state"] = STATE_VI[row["state"]]
+        row["due"] = _short(row["due"])
+        row["submitted_at"] = _short(row["submitted_at"])
+    print_table(rows, OBLIGATION_COLUMNS)
+
+
+def _short(value: str | None) -> str | None:
+    return None if value is None else datetime.fromisoformat(value).strftime("%d/%m/%Y %H:%M")
+
+
+def emitted_json(e: Emitted) -> dict[str, Any]:
+    return {
+        "at": iso(e.at),
+        "obligation": e.obligation.id,
+        "kind": e.obligation.kind,
+        "unit": e.obligation.unit,
+        "case": e.obligation.case_code,
+        "step": e.step,
+        "repeat": e.repeat,
+        "recipients": list(e.recipients),
+        "late_flag": e.late_flag,
+    }
+
+
+def _show_emitted(items: list[Emitted], json_out: bool) -> None:
+    rows = [emitted_json(e) for e in items]
+    if json_out:
+        print_json(rows)
+        return
+    for row in rows:
+        row["at"] = _short(row["at"])
+    print_table(
+        rows,
+        (
+            ("at", "Thời điểm"),
+            ("obligation", "Nghĩa vụ"),
+            ("unit", "Đơn vị"),
+            ("kind", "Loại"),
+            ("step", "Bậc"),
+            ("late_flag", "Báo trễ"),
+            ("recipients", "Người nhận"),
+        ),
+    )
+
+
+# --- setup ------------------------------------------------------------------------------------
+
+
+@app.command()
+def init(json_out: JsonOpt = False, config: ConfigOpt = None, db: DbOpt = None) -> None:
+    """Tạo cơ sở dữ liệu / create the database schema (safe to run again)."""
+    env = _env(config, db, need_schema=False)
+    create_schema(env.engine)
+    url = env.engine.url.render_as_string(hide_password=True)
+    print_json({"database": url, "ready": True}) if json_out else print(f"Đã khởi tạo {url}")
+
+
+@app.command("check-config")
+def check_config(json_out: JsonOpt = False, config: ConfigOpt = None, db: DbOpt = None) -> None:
+    """Kiểm tra cấu hình / validate the settings, rules and calendar files."""
+    env = _env(config, db, need_schema=False)
+    kinds = [
+        {
+            "kind": k.id,
+            "name": k.name,
+            "trigger": k.trigger,
+            "deadline": k.deadline.describe(),
+            "steps": [s.name for s in k.ladder],
+        }
+        for k in env.config.rules.kinds.values()
+    ]
+    if json_out:
+        print_json({"config": str(env.config.path), "ok": True, "kinds": kinds})
+        return
+    print(f"Cấu hình hợp lệ / configuration valid: {env.config.path}")
+    print_table(
+        kinds, (("kind", "Loại"), ("name", "Tên"), ("deadline", "Hạn"), ("steps", "Các bậc nhắc"))
+    )
+
+
+# --- units ------------------------------------------------------------------------------------
+
+
+@units_app.command("import")
+def units_import(
+    file: Path, json_out: JsonOpt = False, config: ConfigOpt = None, db: DbOpt = None
+) -> None:
+    """Nhập đơn vị từ YAML, CSV hoặc XLSX; một dòng sai thì không ghi gì."""
+    env = _env(config, db)
+    rows = read_rows(file)
+    with _writing(env) as store:
+        units = check_units(
+            rows,
+            str(file),
+            existing=store.units(),
+            rules=env.config.rules,
+            allowed_domains=env.config.allowed_domains,
+        )
+        store.save_units(units)
+        store.audit(env.now, "cli", "units_imported", file=file.name, count=len(units))
+    if json_out:
+        print_json({"imported": len(units), "file": str(file)})
+    else:
+        print(f"Đã nhập {len(units)} đơn vị từ {file}")
+
+
+@units_app.command("list")
+def units_list(json_out: JsonOpt = False, config: ConfigOpt = None, db: DbOpt = None) -> None:
+    """Danh sách đơn vị / list units with their contacts."""
+    env = _env(config, db)
+    with _writing(env) as store:
+        units = list(store.units().values())
+    rows: list[dict[str, Any]] = [
+        {
+            "code": u.code,
+            "name": u.name,
+            "kind": u.kind,
+            "parent": u.parent,
+            "email": u.email,
+            "contacts": {role: list(a) for role, a in u.contacts.items()},
+        }
+        for u in units
+    ]
+    if json_out:
+        print_json(rows)
+        return
+    for row, u in zip(rows, units, strict=True):
+        row["contacts"] = "; ".join(f"{r}: {', '.join(a)}" for r, a in u.contacts.items())
+    print_table(
+        rows,
+        (
+            ("code", "Mã"),
+            ("name", "Tên"),
+            ("kind", "Loại"),
+            ("parent", "Cấp trên"),
+            ("contacts", "Liên hệ"),
+        ),
+    )
+
+
+# --- calendar ---------------------------------------------------------------------------------
+
+
+@calendar_app.command("deadline")
+def calendar_deadline(
+    start: Annotated[str, typer.Argument(help="dd/mm/yyyy [HH:MM]: the event (not counted)")],
+    working_days: Annotated[int, typer.Option("--working-days", help="N working days")],
+    json_out: JsonOpt = False,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Hạn sau N ngày làm việc (BLDS 2015, Điều 147-148)."""
+    env = _env(config, db, need_schema=False)
+    due = env.config.calendar.working_days_deadline(parse_datetime(start), working_days)
+    print_json({"due": iso(due)}) if json_out else print(f"Hạn: hết ngày {fmt_date(due.date())}")
+
+
+@calendar_app.command("days")
+def calendar_days(
+    year: int, json_out: JsonOpt = False, config: ConfigOpt = None, db: DbOpt = None
+) -> None:
+    """Các ngày nghỉ và ngày làm bù trong năm / days off and swapped working days."""
+    env = _env(config, db, need_schema=False)
+    cal = env.config.calendar
+    rows = [
+        {"date": d.day.isoformat(), "name": d.name, "working": False} for d in cal.days_off(year)
+    ]
+    rows += [
+        {"date": d.day.isoformat(), "name": d.name, "working": True}
+        for d in cal.swapped_working_days(year)
+    ]
+    rows.sort(key=lambda r: str(r["date"]))
+    if json_out:
+        print_json(rows)
+        return
+    for row in rows:
+        row["date"] = fmt_date(date.fromisoformat(str(row["date"])))
+        row["working"] = "làm việc (làm bù)" if row["working"] else "nghỉ"
+    print_table(rows, (("date", "Ngày"), ("working", "Loại"), ("name", "Tên")))
+
+
+# --- cases, requests, submissions ------------------------------------------------------------
+
+
+@case_app.command("open")
+def case_open(
+    code: str,
+    unit: Annotated[str, typer.Option("--unit", help="mã xã / commune code")],
+    verified: Annotated[str, typer.Option("--verified", help="dd/mm/yyyy HH:MM xác thực")],
+    category: Annotated[str, typer.Option("--category", help="loại vụ việc")] = "xam_hai",
+    as_of: AsOfOpt = None,
+    json_out: JsonOpt = False,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Mở vụ việc đã xác thực: tạo nghĩa vụ báo cáo nhanh (01 ngày làm việc)."""
+    env = _env(config, db, as_of)
+    with _writing(env) as store:
+        created = ledger.open_case(
+            store, env.config, code, unit, category, parse_datetime(verified), env.now, "cli"
+        )
+    _show_obligations(created, env.now, json_out)
+
+
+@case_app.command("report")
+def case_report(
+    code: str,
+    stage: Annotated[str, typer.Option("--stage", help="urgent | written (or a kind id)")],
+    at: Annotated[str, typer.Option("--at", help="dd/mm/yyyy HH:MM gửi")],
+    as_of: AsOfOpt = None,
+    json_out: JsonOpt = False,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Ghi nhận đã gửi báo cáo của vụ việc (báo cáo nhanh qua thư, hoặc văn bản)."""
+    env = _env(config, db, as_of)
+    with _writing(env) as store:
+        done, started = ledger.report_case(
+            store, env.config, code, STAGES.get(stage, stage), parse_datetime(at), env.now, "cli"
+        )
+    _show_obligations([done, *started], env.now, json_out)
+
+
+@adhoc_app.command("request")
+def adhoc_request(
+    unit: Annotated[str, typer.Option("--unit", help="đơn vị phải báo cáo")],
+    reference: Annotated[str, typer.Option("--reference", help="số/ký hiệu văn bản yêu cầu")],
+    due: Annotated[str, typer.Option("--due", help="hạn dd/mm/yyyy [HH:MM]")],
+    requested_by: Annotated[str, typer.Option("--requested-by", help="cơ quan yêu cầu")],
+    kind: Annotated[str, typer.Option("--kind")] = "adhoc_report",
+    as_of: AsOfOpt = None,
+    json_out: JsonOpt = False,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Yêu cầu báo cáo đột xuất với hạn do cơ quan yêu cầu đặt (ngày không giờ: hết ngày)."""
+    env = _env(config, db, as_of)
+    due_at = parse_datetime(due) if " " in due.strip() or "T" in due else _end_of(due)
+    with _writing(env) as store:
+        created = ledger.request_adhoc(
+            store, env.config, unit, reference, due_at, requested_by, env.now, "cli", kind
+        )
+    _show_obligations([created], env.now, json_out)
+
+
+def _end_of(day: str) -> datetime:
+    from scheduler.vntime import end_of_day
+
+    return end_of_day(parse_date(day))
+
+
+@app.command()
+def submit(
+    obligation_id: int,
+    at: Annotated[str, typer.Option("--at", help="dd/mm/yyyy HH:MM nộp")],
+    as_of: AsOfOpt = None,
+    json_out: JsonOpt = False,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Ghi nhận đã nộp báo cáo: dừng nhắc ngay; nộp trễ được giữ là trễ."""
+    env = _env(config, db, as_of)
+    with _writing(env) as store:
+        done, started = ledger.submit(
+            store, env.config, obligation_id, parse_datetime(at), env.now, "cli"
+        )
+    _show_obligations([done, *started], env.now, json_out)
+
+
+@periodic_app.command("generate")
+def periodic_generate(
+    year: Annotated[int, typer.Option("--year")],
+    as_of: AsOfOpt = None,
+    json_out: JsonOpt = False,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Tạo các nghĩa vụ báo cáo định kỳ của năm cho mọi đơn vị (chạy lại không tạo trùng)."""
+    env = _env(config, db, as_of)
+    with _writing(env) as store:
+        result = ledger.generate_periodic(store, env.config, year, env.now, "cli")
+    if json_out:
+        print_json({"year": year, "created": result.created, "existing": result.existing})
+    else:
+        print(f"Năm {year}: tạo mới {result.created}, đã có {result.existing}")
+
+
+# --- the plan ----------------------------------------------------------------------------------
+
+
+@app.command("sweep")
+def sweep_command(
+    as_of: AsOfOpt = None, json_out: JsonOpt = False, config: ConfigOpt = None, db: DbOpt = None
+) -> None:
+    """Ghi nhận các bậc nhắc đến hạn (mỗi bậc đúng một lần) / record the steps due now."""
+    env = _env(config, db, as_of)
+    _show_emitted(sweep(env.engine, env.config, env.now), json_out)
+
+
+@app.command()
+def status(
+    as_of: AsOfOpt = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help="chỉ nghĩa vụ quá hạn")] = False,
+    unit: Annotated[str | None, typer.Option("--unit")] = None,
+    json_out: JsonOpt = False,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Tình trạng các nghĩa vụ / each obligation with its deadline and state."""
+    env = _env(config, db, as_of)
+    with _writing(env) as store:
+        items = store.obligations(
+            unit=unit, open_only=overdue, due_before=env.now if overdue else None
+        )
+    _show_obligations(items, env.now, json_out)
+
+
+@app.command("simulate")
+def simulate_command(
+    start: Annotated[str, typer.Option("--from", help="dd/mm/yyyy")],
+    end: Annotated[str, typer.Option("--to", help="dd/mm/yyyy (inclusive)")],
+    json_out: JsonOpt = False,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Mô phỏng mọi lời nhắc, leo thang và báo trễ trong khoảng, không thay đổi cơ sở dữ liệu."""
+    env = _env(config, db)
+    begin, finish = parse_datetime(start), _end_of(end)
+    if finish < begin:
+        raise InvalidInput("--to phải sau --from / --to must not be before --from")
+    last_month: list[str] = []
+
+    def progress(now: datetime, count: int) -> None:
+        month = now.strftime("%m/%Y")
+        if not last_month or last_month[-1] != month:
+            last_month.append(month)
+            print(f"... {month}: {count} sự kiện", file=sys.stderr)
+
+    _show_emitted(simulate(env.engine, env.config, begin, finish, progress), json_out)
+
+
+def main() -> None:
+    try:
+        app()
+    except HanbaoError as exc:
+        print(f"lỗi / error: {exc}", file=sys.stderr)
+        sys.exit(2)

@@ -1,0 +1,36 @@
+"""Our own exceptions. Each message says what is wrong and what to do about it."""
+
+from __future__ import annotations
+
+
+class HanbaoError(Exception):
+    """Base of every error the user can act on; the CLI prints it without a traceback."""
+
+
+class ConfigError(HanbaoError):
+    """A configuration file is missing or wrong; the message names the file, the key and the fix."""
+
+
+class InvalidInput(HanbaoError):
+    """A value given on the command line or in a request cannot be used."""
+
+
+class ImportRejected(HanbaoError):
+    """A units file has errors; nothing was written. ``problems`` lists each row and reason."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(
+            f"{source}: tệp bị từ chối, không có dữ liệu nào được ghi / file rejected, "
+            f"nothing was written ({len(problems)} lỗi/errors):\n{lines}"
+        )
+
+
+class NotFound(HanbaoError):
+    """The thing named does not exist in the database."""
+
+
+class Conflict(HanbaoError):
+    """The operation contradicts what is already recorded (e.g. a duplicate case code)."""

@@ -1,0 +1,232 @@
+"""Every write to the obligations' lifecycle, each with its audit entry.
+
+Opening a case, recording a report or submission, requesting an ad-hoc report and materialising
+periodic obligations all come through here. Each function checks its input before writing and
+runs inside the caller's transaction, so a refused operation writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from scheduler.errors import Conflict, InvalidInput, NotFound
+from scheduler.obligations import NewObligation, adhoc, follow_ups, for_case, periodic
+from scheduler.plan import occurrences
+from scheduler.records import Obligation
+from scheduler.settings import Config
+from scheduler.storage import Store
+from scheduler.units import Unit
+from scheduler.vntime import days_late, fmt_datetime
+
+
+@dataclass(frozen=True)
+class Generated:
+    created: int
+    existing: int
+
+
+def _unit(store: Store, code: str) -> Unit:
+    unit = store.units([code]).get(code)
+    if unit is None:
+        raise NotFound(f"không có đơn vị / unknown unit {code!r}: xem `hanbao units list`")
+    return unit
+
+
+def _not_future(moment: datetime, now: datetime, what: str) -> None:
+    if moment > now:
+        raise InvalidInput(
+            f"{what} {fmt_datetime(moment)} ở tương lai / is in the future "
+            f"(bây giờ là {fmt_datetime(now)})"
+        )
+
+
+def _insert(
+    store: Store,
+    config: Config,
+    new: Sequence[NewObligation],
+    now: datetime,
+    case_id: int | None = None,
+) -> int:
+    rows = []
+    for item in new:
+        occs = occurrences(item.kind, item.due_at, now, config.calendar, config.rules.reminder_time)
+        rows.append(
+            {
+                "key": item.key,
+                "kind": item.kind.id,
+                "unit": item.unit,
+                "case_id": case_id,
+                "period": item.period,
+                "requested_by": item.requested_by,
+                "event_at": item.event_at,
+                "due_at": item.due_at,
+                "created_at": now,
+                "submitted_at": None,
+                "next_action_at": occs[0].at if occs else None,
+            }
+        )
+    return store.add_obligations(rows)
+
+
+def _created(
+    store: Store,
+    new: Sequence[NewObligation],
+    now: datetime,
+    actor: str,
+    case_code: str | None = None,
+) -> list[Obligation]:
+    result = []
+    for item in new:
+        obligation = store.obligation_by_key(item.key)
+        assert obligation is not None, item.key
+        store.audit(
+            now,
+            actor,
+            "obligation_created",
+            obligation_id=obligation.id,
+            case_code=case_code,
+            kind=item.kind.id,
+            due_at=item.due_at,
+        )
+        result.append(obligation)
+    return result
+
+
+def open_case(
+    store: Store,
+    config: Config,
+    code: str,
+    unit_code: str,
+    category: str,
+    verified_at: datetime,
+    now: datetime,
+    actor: str,
+) -> list[Obligation]:
+    """Record a verified case; returns the obligations it creates (the urgent report first)."""
+    if not code.strip() or len(code) > 64:
+        raise InvalidInput("mã vụ việc cần từ 1 đến 64 ký tự / case code must be 1-64 characters")
+    _not_future(verified_at, now, "thời điểm xác thực / verification time")
+    unit = _unit(store, unit_code)
+    new = for_case(config.rules, config.calendar, unit, code, verified_at)
+    if not new:
+        raise InvalidInput(
+            f"đơn vị {unit_code} ({unit.kind}) không phải báo cáo vụ việc theo quy "
+            "tắc / no case obligation applies to this kind of unit"
+        )
+    case_id = store.add_case(code, unit.code, category, verified_at, now)
+    if case_id is None:
+        raise Conflict(f"mã vụ việc {code!r} đã có / case code already recorded")
+    store.audit(
+        now,
+        actor,
+        "case_opened",
+        case_code=code,
+        unit=unit.code,
+        category=category,
+        verified_at=verified_at,
+    )
+    _insert(store, config, new, now, case_id)
+    return _created(store, new, now, actor, code)
+
+
+def submit(
+    store: Store, config: Config, obligation_id: int, at: datetime, now: datetime, actor: str
+) -> tuple[Obligation, list[Obligation]]:
+    """Record a submission: its reminders stop at once; returns it and the follow-ups it starts."""
+    obligation = store.obligation(obligation_id)
+    if obligation is None:
+        raise NotFound(f"không có nghĩa vụ / unknown obligation {obligation_id}")
+    _not_future(at, now, "thời điểm gửi / submission time")
+    if at < obligation.event_at:
+        raise InvalidInput(
+            f"thời điểm gửi {fmt_datetime(at)} trước khi nghĩa vụ phát sinh "
+            f"({fmt_datetime(obligation.event_at)}) / before the obligation began"
+        )
+    if not store.mark_submitted(obligation.id, at):
+        raise Conflict(
+            f"nghĩa vụ {obligation.id} đã được ghi nhận nộp lúc "
+            f"{fmt_datetime(obligation.submitted_at or at)} / already submitted"
+        )
+    late = days_late(obligation.due_at, at)
+    store.audit(
+        now,
+        actor,
+        "submitted",
+        obligation_id=obligation.id,
+        case_code=obligation.case_code,
+        submitted_at=at,
+        days_late=late,
+    )
+    unit = _unit(store, obligation.unit)
+    new = follow_ups(config.rules, config.calendar, unit, obligation.key, obligation.kind, at)
+    case_id = store.case_id(obligation.case_code) if obligation.case_code else None
+    _insert(store, config, new, now, case_id)
+    submitted = store.obligation(obligation.id)
+    assert submitted is not None
+    return submitted, _created(store, new, now, actor, obligation.case_code)
+
+
+def report_case(
+    store: Store,
+    config: Config,
+    case_code: str,
+    kind_id: str,
+    at: datetime,
+    now: datetime,
+    actor: str,
+) -> tuple[Obligation, list[Obligation]]:
+    """Record that the case's ``kind_id`` report was sent (e.g. the urgent email report)."""
+    config.rules.kind(kind_id)
+    obligation = store.obligation_by_key(f"case:{case_code}:{kind_id}")
+    if obligation is None:
+        if store.case_id(case_code) is None:
+            raise NotFound(f"không có vụ việc / unknown case {case_code!r}")
+        raise NotFound(
+            f"vụ việc {case_code} chưa có nghĩa vụ {kind_id} (báo cáo trước đó chưa "
+            "được ghi nhận?) / no such obligation yet"
+        )
+    return submit(store, config, obligation.id, at, now, actor)
+
+
+def request_adhoc(
+    store: Store,
+    config: Config,
+    unit_code: str,
+    reference: str,
+    due_at: datetime,
+    requested_by: str,
+    now: datetime,
+    actor: str,
+    kind_id: str = "adhoc_report",
+) -> Obligation:
+    """An ad-hoc report requested by a competent authority, due when that authority says."""
+    kind = config.rules.kind(kind_id)
+    if kind.trigger != "request":
+        raise InvalidInput(f"loại {kind_id} không phải báo cáo theo yêu cầu / not a request kind")
+    if due_at <= now:
+        raise InvalidInput(f"hạn {fmt_datetime(due_at)} đã qua / the deadline is already past")
+    if not reference.strip() or not requested_by.strip():
+        raise InvalidInput(
+            "cần số/ký hiệu văn bản yêu cầu và cơ quan yêu cầu / "
+            "reference and requester are required"
+        )
+    unit = _unit(store, unit_code)
+    new = adhoc(kind, unit, reference, due_at, requested_by, now)
+    if _insert(store, config, [new], now) == 0:
+        raise Conflict(f"yêu cầu {reference!r} cho {unit_code} đã có / request already recorded")
+    return _created(store, [new], now, actor)[0]
+
+
+def generate_periodic(
+    store: Store, config: Config, year: int, now: datetime, actor: str
+) -> Generated:
+    """Materialise the periodic obligations of ``year`` for every unit; twice creates nothing."""
+    if not 2000 <= year <= 2100:
+        raise InvalidInput(f"năm {year} ngoài khoảng 2000-2100 / year out of range")
+    new = periodic(config.rules, list(store.units().values()), year)
+    created = _insert(store, config, new, now)
+    if created:
+        store.audit(now, actor, "periodic_generated", year=year, created=created)
+    return Generated(created=created, existing=len(new) - created)

@@ -1,0 +1,117 @@
+"""Which obligations an event creates, with their keys and deadlines. Pure.
+
+Keys make creation idempotent: the same case, follow-up, request or period always yields the
+same key, and the database refuses a second row with it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from scheduler.calendar import WorkCalendar
+from scheduler.rules import Kind, Rules
+from scheduler.units import Unit
+from scheduler.vntime import at
+
+
+@dataclass(frozen=True)
+class NewObligation:
+    key: str
+    kind: Kind
+    unit: str
+    event_at: datetime
+    due_at: datetime
+    period: str | None = None
+    requested_by: str | None = None
+
+
+def applies(kind: Kind, unit: Unit) -> bool:
+    return not kind.owed_by or unit.kind in kind.owed_by
+
+
+def for_case(
+    rules: Rules, calendar: WorkCalendar, unit: Unit, case_code: str, verified_at: datetime
+) -> list[NewObligation]:
+    """The obligations a verified case creates for its commune (the urgent report first)."""
+    return [
+        NewObligation(
+            f"case:{case_code}:{kind.id}",
+            kind,
+            unit.code,
+            verified_at,
+            kind.deadline.due_after(verified_at, calendar),
+        )
+        for kind in rules.triggered_by("case_verified")
+        if applies(kind, unit)
+    ]
+
+
+def follow_ups(
+    rules: Rules,
+    calendar: WorkCalendar,
+    unit: Unit,
+    done_key: str,
+    done_kind: str,
+    submitted_at: datetime,
+) -> list[NewObligation]:
+    """The obligations whose clock starts when ``done_kind`` is submitted (the written report)."""
+    prefix = done_key.rsplit(":", 1)[0]
+    return [
+        NewObligation(
+            f"{prefix}:{kind.id}",
+            kind,
+            unit.code,
+            submitted_at,
+            kind.deadline.due_after(submitted_at, calendar),
+        )
+        for kind in rules.triggered_by("after", after=done_kind)
+        if applies(kind, unit)
+    ]
+
+
+def adhoc(
+    kind: Kind,
+    unit: Unit,
+    reference: str,
+    due_at: datetime,
+    requested_by: str,
+    requested_at: datetime,
+) -> NewObligation:
+    return NewObligation(
+        f"adhoc:{unit.code}:{reference}",
+        kind,
+        unit.code,
+        requested_at,
+        due_at,
+        period=reference,
+        requested_by=requested_by,
+    )
+
+
+def periodic(rules: Rules, units: list[Unit], year: int) -> list[NewObligation]:
+    """Every yearly obligation of ``year``, and every one-off whose date falls in it, per unit."""
+    created: list[NewObligation] = []
+    start = at(date(year, 1, 1), time(0, 0))
+    for kind in rules.kinds.values():
+        if kind.trigger == "yearly":
+            due_at, period = kind.deadline.due_in_year(year), kind.period.format(year=year)
+        elif kind.trigger == "once" and kind.deadline.before_date is not None:
+            if kind.deadline.due_in_year(year).year != year:
+                continue
+            due_at, period = kind.deadline.due_in_year(year), kind.deadline.before_date.isoformat()
+        else:
+            continue
+        created.extend(
+            NewObligation(
+                f"periodic:{kind.id}:{period}:{unit.code}",
+                kind,
+                unit.code,
+                start,
+                due_at,
+                period=period,
+            )
+            for unit in units
+            if applies(kind, unit)
+        )
+    return created

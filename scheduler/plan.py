@@ -1,0 +1,84 @@
+"""The reminder plan: which ladder steps of an obligation fall due, and when. Pure.
+
+An obligation's ladder unfolds into *occurrences* (step, repeat number, moment). The storage keeps
+``next_action_at``, the moment of the first occurrence not yet handled; a sweep at ``now`` handles
+every occurrence from there up to ``now`` and moves ``next_action_at`` on. Because occurrences
+are a pure function of the obligation, a sweep repeated with the same ``now`` finds nothing new.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from scheduler.calendar import WorkCalendar
+from scheduler.rules import Kind, Step
+from scheduler.vntime import at, vn_date
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    step: Step
+    repeat: int
+    at: datetime
+    rank: int  # the step's place in the ladder, to order steps that share a moment
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.step.name, self.repeat)
+
+
+@dataclass(frozen=True)
+class CatchUp:
+    """What to do with occurrences missed while nothing swept (daemon stopped, machine off).
+
+    With ``coalesce``, of the missed reminders only those at the latest moment are sent and the
+    older ones are recorded as skipped, so a restart after days off sends one current reminder
+    instead of a storm. Late flags are evidence and are never skipped.
+    """
+
+    coalesce: bool = True
+
+
+@dataclass(frozen=True)
+class Due:
+    send: tuple[Occurrence, ...]
+    skip: tuple[Occurrence, ...]
+    next_action_at: datetime | None
+
+
+def occurrences(
+    kind: Kind, due_at: datetime, created_at: datetime, calendar: WorkCalendar, reminder_time: time
+) -> list[Occurrence]:
+    """Every occurrence of the ladder for one obligation, in order of time then ladder."""
+    due_day = vn_date(due_at)
+    result = []
+    for rank, step in enumerate(kind.ladder):
+        if step.immediate:
+            result.append(Occurrence(step, 0, created_at, rank))
+            continue
+        if step.hours is not None:
+            result.append(Occurrence(step, 0, due_at + timedelta(hours=step.hours), rank))
+            continue
+        offset = step.working_days or 0
+        first = calendar.roll_back(due_day) if offset <= 0 else due_day
+        first = calendar.shift(first, offset) if offset else first
+        clock = step.time or reminder_time
+        for repeat in range(step.times):
+            day = calendar.shift(first, repeat * step.every_working_days) if repeat else first
+            result.append(Occurrence(step, repeat, at(day, clock), rank))
+    result.sort(key=lambda o: (o.at, o.rank, o.repeat))
+    return result
+
+
+def due(occs: list[Occurrence], next_action_at: datetime, now: datetime, policy: CatchUp) -> Due:
+    """The occurrences to handle in a sweep at ``now``, given where the last sweep stopped."""
+    pending = [o for o in occs if next_action_at <= o.at <= now]
+    later = [o for o in occs if o.at > now]
+    following = later[0].at if later else None
+    if not policy.coalesce or not pending:
+        return Due(tuple(pending), (), following)
+    latest = max(o.at for o in pending)
+    send = tuple(o for o in pending if o.at == latest or o.step.flag_late)
+    skip = tuple(o for o in pending if o not in send)
+    return Due(send, skip, following)

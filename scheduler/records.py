@@ -1,0 +1,58 @@
+"""What the database gives back: plain frozen values, not rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from scheduler.vntime import days_late
+
+State = Literal["open", "overdue", "submitted"]
+
+
+@dataclass(frozen=True)
+class Obligation:
+    id: int
+    key: str
+    kind: str
+    unit: str
+    case_code: str | None
+    period: str | None
+    requested_by: str | None
+    event_at: datetime
+    due_at: datetime
+    created_at: datetime
+    submitted_at: datetime | None
+    next_action_at: datetime | None
+
+    def state(self, now: datetime) -> State:
+        if self.submitted_at is not None:
+            return "submitted"
+        return "overdue" if now > self.due_at else "open"
+
+    def days_late(self, now: datetime) -> int:
+        """How late it was submitted, or how late it is now if still open (0 when on time)."""
+        return days_late(self.due_at, self.submitted_at or now)
+
+
+@dataclass(frozen=True)
+class ReminderRecord:
+    obligation_id: int
+    step: str
+    repeat: int
+    state: str
+    late_flag: bool
+    recipients: tuple[str, ...]
+    scheduled_at: datetime
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    at: datetime
+    actor: str
+    action: str
+    obligation_id: int | None
+    case_code: str | None
+    detail: dict[str, Any]

@@ -1,0 +1,390 @@
+"""Obligation kinds as data: what triggers each, its deadline rule, who owes it, and its ladder.
+
+``config/rules.yaml`` is read once and validated as a whole into the frozen values below; every
+error names the file, the kind, the key and what to write instead. After that the code trusts it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from scheduler.calendar import WorkCalendar
+from scheduler.errors import ConfigError, InvalidInput
+from scheduler.vntime import end_of_day, parse_date
+
+UNIT_KINDS = ("province", "district", "commune", "agency")
+ROLES = ("officer", "leader", "supervisor")
+Trigger = Literal["case_verified", "after", "request", "yearly", "once"]
+TRIGGERS: tuple[Trigger, ...] = ("case_verified", "after", "request", "yearly", "once")
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A role relative to the unit that owes: its own ``officer``, or ``parent.supervisor``."""
+
+    role: str
+    of_parent: bool
+
+    def __str__(self) -> str:
+        return f"parent.{self.role}" if self.of_parent else self.role
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """How the deadline follows from the triggering moment, or from the period's year.
+
+    Exactly one way: ``working_days``, ``calendar_days`` or ``hours`` after the event; ``before``
+    a day-month every year (``year_offset`` for "before 1 January of the next year"); ``before``
+    a one-off date; or ``requested`` (the requester gives it).
+    """
+
+    working_days: int | None = None
+    calendar_days: int | None = None
+    hours: int | None = None
+    before_day_month: tuple[int, int] | None = None
+    year_offset: int = 0
+    before_date: date | None = None
+    requested: bool = False
+
+    def due_after(self, event_at: datetime, calendar: WorkCalendar) -> datetime:
+        """The deadline of a period that starts at ``event_at``."""
+        if self.working_days is not None:
+            return calendar.working_days_deadline(event_at, self.working_days)
+        if self.calendar_days is not None:
+            return calendar.calendar_days_deadline(event_at, self.calendar_days)
+        if self.hours is not None:
+            return event_at + timedelta(hours=self.hours)
+        raise InvalidInput("hạn này không tính từ một sự kiện / this deadline is not a period")
+
+    def due_in_year(self, year: int) -> datetime:
+        """A fixed date is not a period: the deadline is the end of the day before it."""
+        if self.before_day_month is not None:
+            day, month = self.before_day_month
+            return end_of_day(date(year + self.year_offset, month, day) - timedelta(days=1))
+        if self.before_date is not None:
+            return end_of_day(self.before_date - timedelta(days=1))
+        raise InvalidInput("hạn này không phải ngày cố định / this deadline is not a fixed date")
+
+    def describe(self) -> str:
+        if self.working_days is not None:
+            return f"{self.working_days} ngày làm việc"
+        if self.calendar_days is not None:
+            return f"{self.calendar_days} ngày"
+        if self.hours is not None:
+            return f"{self.hours} giờ"
+        if self.before_day_month is not None:
+            day, month = self.before_day_month
+            return f"trước ngày {day:02d}/{month:02d}"
+        if self.before_date is not None:
+            return f"trước ngày {self.before_date:%d/%m/%Y}"
+        return "theo yêu cầu"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One rung of the escalation ladder.
+
+    ``at`` is ``"immediate"`` (when the obligation is created, any hour) or an offset in working
+    days from the deadline's day (negative before, 0 the deadline day or the last working day
+    before it, positive after), sent at ``time`` on that working day. ``at_hours`` instead is an
+    offset in calendar hours from the deadline instant. A step repeats ``times`` times in all,
+    every ``every_working_days``.
+    """
+
+    name: str
+    notify: tuple[Recipient, ...]
+    immediate: bool = False
+    working_days: int | None = None
+    hours: int | None = None
+    time: time | None = None
+    every_working_days: int = 1
+    times: int = 1
+    flag_late: bool = False
+
+
+@dataclass(frozen=True)
+class Kind:
+    id: str
+    name: str
+    trigger: Trigger
+    deadline: Deadline
+    ladder: tuple[Step, ...]
+    owed_by: tuple[str, ...] = ()
+    submit_to: tuple[Recipient, ...] = ()
+    after: str | None = None
+    how: str = ""
+    period: str = "{year}"
+
+
+@dataclass(frozen=True)
+class Rules:
+    kinds: dict[str, Kind]
+    reminder_time: time
+
+    def kind(self, kind_id: str) -> Kind:
+        try:
+            return self.kinds[kind_id]
+        except KeyError:
+            known = ", ".join(sorted(self.kinds))
+            raise InvalidInput(
+                f"loại nghĩa vụ không có / unknown kind {kind_id!r}; có: {known}"
+            ) from None
+
+    def triggered_by(self, trigger: Trigger, after: str | None = None) -> list[Kind]:
+        return [k for k in self.kinds.values() if k.trigger == trigger and k.after == after]
+
+    def roles_needed(self, unit_kind: str) -> set[Recipient]:
+        """Every role a unit of this kind must have contacts for, own or its parent's."""
+        needed: set[Recipient] = set()
+        for kind in self.kinds.values():
+            if kind.owed_by and unit_kind not in kind.owed_by:
+                continue
+            needed.update(kind.submit_to)
+            for step in kind.ladder:
+                needed.update(step.notify)
+        return needed
+
+
+class _Reader:
+    """Walks the YAML document and collects every problem before failing, so one run shows all."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.problems: list[str] = []
+
+    def problem(self, where: str, message: str) -> None:
+        self.problems.append(f"{where}: {message}")
+
+    def recipients(self, where: str, value: Any) -> tuple[Recipient, ...]:
+        if not isinstance(value, list) or not value:
+            self.problem(where, "cần một danh sách vai trò, ví dụ [officer, parent.supervisor]")
+            return ()
+        result = []
+        for item in value:
+            text = str(item)
+            of_parent = text.startswith("parent.")
+            role = text.removeprefix("parent.")
+            if role not in ROLES:
+                self.problem(
+                    where,
+                    f"vai trò không có / unknown role {text!r}; dùng {', '.join(ROLES)} "
+                    "hoặc parent.<vai trò>",
+                )
+                continue
+            result.append(Recipient(role, of_parent))
+        return tuple(result)
+
+    def clock(self, where: str, value: Any) -> time | None:
+        try:
+            hour, minute = (int(part) for part in str(value).split(":"))
+            return time(hour, minute)
+        except ValueError:
+            self.problem(where, f"giờ không hợp lệ {value!r}; viết HH:MM, ví dụ 08:00")
+            return None
+
+    def positive(self, where: str, value: Any) -> int | None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            self.problem(where, f"cần một số nguyên dương / a positive whole number, not {value!r}")
+            return None
+        return value
+
+    def deadline(self, where: str, value: Any) -> Deadline:
+        if (
+            not isinstance(value, dict)
+            or (len(value) != 1
+            and set(value) != {"before", "year_offset"})
+        ):
+            self.problem(
+                where, "cần đúng một trong: working_days, calendar_days, hours, before, requested"
+            )
+            return Deadline(requested=True)
+        key, raw = next(iter(value.items()))
+        if key in ("working_days", "calendar_days", "hours"):
+            count = self.positive(f"{where}.{key}", raw)
+            return Deadline(
+                working_days=count if key == "working_days" else None,
+                calendar_days=count if key == "calendar_days" else None,
+                hours=count if key == "hours" else None,
+            )
+        if key == "requested":
+            return Deadline(requested=True)
+        if key == "before":
+            text = str(raw)
+            offset = value.get("year_offset", 0)
+            try:
+                if text.count("/") == 2:
+                    return Deadline(before_date=parse_date(text))
+                day, month = (int(part) for part in text.split("/"))
+                date(2024, month, day)  # validates the day-month (2024 allows 29/02)
+                return Deadline(before_day_month=(day, month), year_offset=int(offset))
+            except (ValueError, InvalidInput):
+                self.problem(
+                    f"{where}.before", f"viết dd/mm (hằng năm) hoặc dd/mm/yyyy, không phải {raw!r}"
+                )
+                return Deadline(requested=True)
+        self.problem(where, f"khoá không có / unknown key {key!r}")
+        return Deadline(requested=True)
+
+    def step(self, where: str, value: Any) -> Step | None:
+        if not isinstance(value, dict) or "step" not in value:
+            self.problem(where, "mỗi bậc cần step, at (hoặc at_hours) và notify")
+            return None
+        known = {"step", "at", "at_hours", "time", "notify", "repeat", "flag_late"}
+        for extra in sorted(set(value) - known):
+            self.problem(where, f"khoá không có / unknown key {extra!r}")
+        notify = self.recipients(f"{where}.notify", value.get("notify"))
+        at = value.get("at")
+        step = Step(
+            name=str(value["step"]), notify=notify, flag_late=bool(value.get("flag_late", False))
+        )
+        if "at_hours" in value:
+            hours = value["at_hours"]
+            if not isinstance(hours, int) or isinstance(hours, bool):
+                self.problem(f"{where}.at_hours", f"cần số giờ nguyên, không phải {hours!r}")
+            step = replace(step, hours=hours)
+        elif at == "immediate":
+            step = replace(step, immediate=True)
+        elif isinstance(at, int) and not isinstance(at, bool):
+            step = replace(step, working_days=at)
+        else:
+            self.problem(
+                f"{where}.at",
+                f"viết immediate hoặc số ngày làm việc so với hạn (-2, 0, 1), không phải {at!r}",
+            )
+        if "time" in value:
+            step = replace(step, time=self.clock(f"{where}.time", value["time"]))
+        repeat = value.get("repeat")
+        if repeat is not None:
+            if not isinstance(repeat, dict):
+                self.problem(f"{where}.repeat", "viết {every_working_days: N, times: K}")
+            else:
+                every = self.positive(
+                    f"{where}.repeat.every_working_days", repeat.get("every_working_days")
+                )
+                times = self.positive(f"{where}.repeat.times", repeat.get("times"))
+                if step.immediate or step.hours is not None:
+                    self.problem(
+                        f"{where}.repeat", "chỉ bậc tính theo ngày làm việc mới lặp lại được"
+                    )
+                step = replace(step, every_working_days=every or 1, times=times or 1)
+        return step
+
+    def kind(self, kind_id: str, value: Any) -> Kind | None:
+        where = f"{self.path}: kinds.{kind_id}"
+        if not isinstance(value, dict):
+            self.problem(where, "cần name, trigger, deadline, ladder")
+            return None
+        known = {
+            "name",
+            "trigger",
+            "after",
+            "deadline",
+            "owed_by",
+            "submit_to",
+            "ladder",
+            "how",
+            "period",
+        }
+        for extra in sorted(set(value) - known):
+            self.problem(where, f"khoá không có / unknown key {extra!r}")
+        trigger = value.get("trigger")
+        if trigger not in TRIGGERS:
+            self.problem(
+                f"{where}.trigger", f"dùng một trong {', '.join(TRIGGERS)}, không phải {trigger!r}"
+            )
+            return None
+        deadline = self.deadline(f"{where}.deadline", value.get("deadline"))
+        fixed = deadline.before_day_month is not None or deadline.before_date is not None
+        if trigger in ("yearly", "once") and not fixed:
+            self.problem(
+                f"{where}.deadline", f"trigger {trigger} cần before: dd/mm hoặc dd/mm/yyyy"
+            )
+        if trigger == "request" and not deadline.requested:
+            self.problem(f"{where}.deadline", "trigger request cần deadline: {requested: true}")
+        if trigger in ("case_verified", "after") and (fixed or deadline.requested):
+            self.problem(f"{where}.deadline", "cần working_days, calendar_days hoặc hours")
+        if trigger == "yearly" and deadline.before_date is not None:
+            self.problem(f"{where}.deadline", "trigger yearly cần before: dd/mm (không có năm)")
+        if trigger == "once" and deadline.before_day_month is not None:
+            self.problem(f"{where}.deadline", "trigger once cần before: dd/mm/yyyy")
+        owed_by = tuple(str(u) for u in value.get("owed_by", ()))
+        for unit_kind in owed_by:
+            if unit_kind not in UNIT_KINDS:
+                self.problem(
+                    f"{where}.owed_by",
+                    f"loại đơn vị không có {unit_kind!r}; dùng {', '.join(UNIT_KINDS)}",
+                )
+        if trigger in ("yearly", "once") and not owed_by:
+            self.problem(
+                f"{where}.owed_by",
+                "cần danh sách loại đơn vị phải báo cáo, ví dụ [commune, agency]",
+            )
+        ladder_raw = value.get("ladder")
+        if not isinstance(ladder_raw, list) or not ladder_raw:
+            self.problem(f"{where}.ladder", "cần ít nhất một bậc nhắc / at least one step")
+            ladder_raw = []
+        steps = [self.step(f"{where}.ladder[{i}]", s) for i, s in enumerate(ladder_raw, 1)]
+        ladder = tuple(s for s in steps if s is not None)
+        names = [s.name for s in ladder]
+        for name in sorted({n for n in names if names.count(n) > 1}):
+            self.problem(
+                f"{where}.ladder", f"tên bậc {name!r} bị trùng / step names must be unique"
+            )
+        after = value.get("after")
+        if (trigger == "after") != (after is not None):
+            self.problem(f"{where}.after", "after chỉ dùng và bắt buộc với trigger after")
+        period = str(value.get("period", "{year}"))
+        if trigger == "yearly" and "{year}" not in period:
+            self.problem(f"{where}.period", "cần chứa {year}, ví dụ '{year}-H1'")
+        return Kind(
+            id=kind_id,
+            name=str(value.get("name", kind_id)),
+            trigger=trigger,
+            deadline=deadline,
+            ladder=ladder,
+            owed_by=owed_by,
+            submit_to=self.recipients(
+                f"{where}.submit_to", value.get("submit_to", ["parent.leader"])
+            ),
+            after=None if after is None else str(after),
+            how=str(value.get("how", "")),
+            period=period,
+        )
+
+
+def load_rules(path: Path) -> Rules:
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: không có tệp quy tắc / rules file not found") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: YAML không hợp lệ / invalid YAML: {exc}") from None
+    return parse_rules(document, path)
+
+
+def parse_rules(document: Any, path: Path) -> Rules:
+    reader = _Reader(path)
+    if not isinstance(document, dict) or not isinstance(document.get("kinds"), dict):
+        raise ConfigError(
+            f"{path}: cần khoá 'kinds' chứa các loại nghĩa vụ / 'kinds' mapping missing"
+        )
+    reminder_time = reader.clock(f"{path}: reminder_time", document.get("reminder_time", "08:00"))
+    kinds = {}
+    for kind_id, value in document["kinds"].items():
+        kind = reader.kind(str(kind_id), value)
+        if kind is not None:
+            kinds[kind.id] = kind
+    for kind in kinds.values():
+        if kind.after is not None and kind.after not in kinds:
+            reader.problem(f"{path}: kinds.{kind.id}.after", f"không có loại {kind.after!r}")
+    if reader.problems:
+        raise ConfigError(
+            "quy tắc không hợp lệ / invalid rules:\n"
+            + "\n".join(f"  - {p}" for p in reader.problems)
+        )
+    return Rules(kinds=kinds, reminder_time=reminder_time or time(8, 0))

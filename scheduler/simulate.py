@@ -1,0 +1,40 @@
+"""What the daemon would emit over a span of time, computed on the real database and undone.
+
+The simulated clock jumps from one stored ``next_action_at`` to the next and runs the real sweep
+at each, inside a transaction that is rolled back at the end: the database is left as it was.
+Periodic obligations of the years in the span are materialised first, as the daemon would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import Engine
+
+from scheduler.ledger import generate_periodic
+from scheduler.settings import Config
+from scheduler.storage import rolled_back
+from scheduler.sweep import Emitted, sweep_batch
+
+
+def simulate(
+    engine: Engine,
+    config: Config,
+    start: datetime,
+    end: datetime,
+    progress: Callable[[datetime, int], None] | None = None,
+) -> list[Emitted]:
+    emitted: list[Emitted] = []
+    with rolled_back(engine) as store:
+        for year in range(start.year, end.year + 1):
+            generate_periodic(store, config, year, start, "simulate")
+        while True:
+            upcoming = store.earliest_action()
+            if upcoming is None or upcoming > end:
+                return emitted
+            now = max(upcoming, start)
+            while (batch := sweep_batch(store, config, now, config.sweep_batch)) is not None:
+                emitted.extend(batch)
+            if progress is not None:
+                progress(now, len(emitted))

@@ -1,0 +1,119 @@
+"""The sweep: record every ladder occurrence that has come due, exactly once.
+
+``sweep_batch`` is one step on an open store (it returns what it recorded, so "did work" is its
+truth value); ``sweep`` drains the steps, one transaction per batch, as the daemon does.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine
+
+from scheduler.plan import due, occurrences
+from scheduler.records import Obligation
+from scheduler.settings import Config
+from scheduler.storage import Store, transaction
+from scheduler.units import addresses
+
+log = logging.getLogger(__name__)
+POISON_BACKOFF = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Emitted:
+    """A reminder, escalation or late flag recorded for sending."""
+
+    at: datetime
+    obligation: Obligation
+    step: str
+    repeat: int
+    recipients: tuple[str, ...]
+    late_flag: bool
+
+
+def sweep_batch(store: Store, config: Config, now: datetime, limit: int) -> list[Emitted] | None:
+    """Handle up to ``limit`` obligations due at ``now``. None when nothing was due."""
+    batch = store.due_for_action(now, limit)
+    if not batch:
+        return None
+    units = store.units({o.unit for o in batch})
+    units.update(store.units({u.parent for u in units.values() if u.parent} - set(units)))
+    emitted: list[Emitted] = []
+    for obligation in batch:
+        kind = config.rules.kinds.get(obligation.kind)
+        unit = units.get(obligation.unit)
+        if kind is None or unit is None:
+            # Rules changed under stored obligations: push back, say so, keep sweeping the rest.
+            log.error(
+                "action=sweep_poison obligation=%s kind=%s unit=%s retry_in=%s",
+                obligation.id,
+                obligation.kind,
+                obligation.unit,
+                POISON_BACKOFF,
+            )
+            store.advance(obligation.id, obligation.next_action_at, now + POISON_BACKOFF)
+            continue
+        assert obligation.next_action_at is not None
+        occs = occurrences(
+            kind,
+            obligation.due_at,
+            obligation.created_at,
+            config.calendar,
+            config.rules.reminder_time,
+        )
+        plan = due(occs, obligation.next_action_at, now, config.catch_up)
+        if not store.advance(obligation.id, obligation.next_action_at, plan.next_action_at):
+            continue  # another sweep took it: its occurrences are that sweep's to record
+        parent = units.get(unit.parent) if unit.parent else None
+        rows = []
+        for state, group in (("due", plan.send), ("skipped", plan.skip)):
+            for occ in group:
+                recipients = addresses(occ.step.notify, unit, parent)
+                late_flag = occ.step.flag_late and state == "due"
+                rows.append(
+                    {
+                        "obligation_id": obligation.id,
+                        "step": occ.step.name,
+                        "repeat": occ.repeat,
+                        "state": state,
+                        "late_flag": late_flag,
+                        "recipients": json.dumps(recipients),
+                        "scheduled_at": occ.at,
+                        "recorded_at": now,
+                    }
+                )
+                if state == "due":
+                    emitted.append(
+                        Emitted(
+                            occ.at, obligation, occ.step.name, occ.repeat, recipients, late_flag
+                        )
+                    )
+                if late_flag:
+                    store.audit(
+                        now,
+                        "sweep",
+                        "late_flag",
+                        obligation_id=obligation.id,
+                        case_code=obligation.case_code,
+                        unit=unit.code,
+                        parent=unit.parent,
+                        step=occ.step.name,
+                        due_at=obligation.due_at,
+                    )
+        store.add_reminders(rows)
+    return emitted
+
+
+def sweep(engine: Engine, config: Config, now: datetime) -> list[Emitted]:
+    """Record everything due at ``now``, batch by batch, each batch its own transaction."""
+    emitted: list[Emitted] = []
+    while True:
+        with transaction(engine) as store:
+            batch = sweep_batch(store, config, now, config.sweep_batch)
+        if batch is None:
+            return emitted
+        emitted.extend(batch)
