@@ -141,7 +141,7 @@ class WorkCalendar:
 
 
 def load_changes(path: Path) -> list[DayChange]:
-    """Read the override file: each entry needs a date, a kind (day_off/working_day), name, source."""
+    """Read the override file; each entry: date, kind (day_off or working_day), name, source."""
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except FileNotFoundError:

@@ -32,9 +32,11 @@ class Occurrence:
 class CatchUp:
     """What to do with occurrences missed while nothing swept (daemon stopped, machine off).
 
-    With ``coalesce``, of the missed reminders only those at the latest moment are sent and the
-    older ones are recorded as skipped, so a restart after days off sends one current reminder
-    instead of a storm. Late flags are evidence and are never skipped.
+    With ``coalesce``, a missed reminder is recorded as skipped when a later pending one reaches
+    every role it would have reached, so a restart after days off sends each person the current
+    reminder instead of a storm, and nobody loses a message meant for them (an escalation to the
+    district leader is kept beside the officer's latest reminder). Late flags are evidence and
+    are never skipped.
     """
 
     coalesce: bool = True
@@ -78,7 +80,10 @@ def due(occs: list[Occurrence], next_action_at: datetime, now: datetime, policy:
     following = later[0].at if later else None
     if not policy.coalesce or not pending:
         return Due(tuple(pending), (), following)
-    latest = max(o.at for o in pending)
-    send = tuple(o for o in pending if o.at == latest or o.step.flag_late)
-    skip = tuple(o for o in pending if o not in send)
-    return Due(send, skip, following)
+    send: list[Occurrence] = []
+    skip: list[Occurrence] = []
+    for occ in pending:
+        reached_later = {r for o in pending if o.at > occ.at for r in o.step.notify}
+        superseded = not occ.step.flag_late and set(occ.step.notify) <= reached_later
+        (skip if superseded else send).append(occ)
+    return Due(tuple(send), tuple(skip), following)

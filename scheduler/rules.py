@@ -194,10 +194,8 @@ class _Reader:
         return value
 
     def deadline(self, where: str, value: Any) -> Deadline:
-        if (
-            not isinstance(value, dict)
-            or (len(value) != 1
-            and set(value) != {"before", "year_offset"})
+        if not isinstance(value, dict) or (
+            len(value) != 1 and set(value) != {"before", "year_offset"}
         ):
             self.problem(
                 where, "cần đúng một trong: working_days, calendar_days, hours, before, requested"

@@ -135,6 +135,10 @@ class AuditRow(SQLModel, table=True):
     detail: str = "{}"
 
 
+_OBLIGATION = SQLModel.metadata.tables["obligation"]
+_REMINDER = SQLModel.metadata.tables["reminder"]
+
+
 def normalise_url(url: str) -> str:
     """``postgresql://`` means psycopg 3 here; other URLs pass through."""
     if url.startswith(("postgresql://", "postgres://")):
@@ -361,13 +365,13 @@ class Store:
 
     def advance(self, obligation_id: int, expected: datetime | None, new: datetime | None) -> bool:
         """Compare-and-set of ``next_action_at``: False when another sweep moved it first."""
-        result = self.session.exec(
-            update(ObligationRow)
-            .where(col(ObligationRow.id) == obligation_id)
-            .where(col(ObligationRow.next_action_at) == expected)
+        result = self.session.connection().execute(
+            update(_OBLIGATION)
+            .where(_OBLIGATION.c.id == obligation_id)
+            .where(_OBLIGATION.c.next_action_at == expected)
             .values(next_action_at=new)
         )
-        return bool(result.rowcount == 1)
+        return result.rowcount == 1
 
     def mark_submitted(self, obligation_id: int, at: datetime) -> bool:
         """Record the submission once; False when it was already recorded."""
@@ -381,17 +385,15 @@ class Store:
 
     # --- reminders and audit -------------------------------------------------------------------
 
-    def add_reminders(self, rows: Sequence[dict[str, Any]]) -> int:
-        """Record occurrences; one already recorded is left alone. Returns how many were new."""
-        if not rows:
-            return 0
-        result = self.session.exec(
-            _insert(self.session)(ReminderRow)
-            .values(list(rows))
-            .on_conflict_do_nothing(index_elements=["obligation_id", "step", "repeat"])
-            .returning(col(ReminderRow.id))
-        )
-        return len(result.all())
+    def add_reminders(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Record occurrences in one statement; one already recorded is left alone."""
+        if rows:
+            self.session.connection().execute(
+                _insert(self.session)(_REMINDER).on_conflict_do_nothing(
+                    index_elements=["obligation_id", "step", "repeat"]
+                ),
+                list(rows),
+            )
 
     def reminders(
         self, *, since: datetime | None = None, obligation_id: int | None = None

@@ -43,6 +43,7 @@ def sweep_batch(store: Store, config: Config, now: datetime, limit: int) -> list
     units = store.units({o.unit for o in batch})
     units.update(store.units({u.parent for u in units.values() if u.parent} - set(units)))
     emitted: list[Emitted] = []
+    rows: list[dict[str, object]] = []
     for obligation in batch:
         kind = config.rules.kinds.get(obligation.kind)
         unit = units.get(obligation.unit)
@@ -69,7 +70,6 @@ def sweep_batch(store: Store, config: Config, now: datetime, limit: int) -> list
         if not store.advance(obligation.id, obligation.next_action_at, plan.next_action_at):
             continue  # another sweep took it: its occurrences are that sweep's to record
         parent = units.get(unit.parent) if unit.parent else None
-        rows = []
         for state, group in (("due", plan.send), ("skipped", plan.skip)):
             for occ in group:
                 recipients = addresses(occ.step.notify, unit, parent)
@@ -104,7 +104,7 @@ def sweep_batch(store: Store, config: Config, now: datetime, limit: int) -> list
                         step=occ.step.name,
                         due_at=obligation.due_at,
                     )
-        store.add_reminders(rows)
+    store.add_reminders(rows)
     return emitted
 
 

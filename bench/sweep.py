@@ -1,0 +1,316 @@
+"""Sweep benchmark at national scale, on SQLite and PostgreSQL. A script that prints figures.
+
+Builds about 10,600 communes under 700 districts (63 provinces) with 6 agencies each, ten years
+(2017-2026) of closed periodic obligations and cases with their reminder history, and the open
+year 2027; then times one sweep when nothing is due and the sweeps of 16 June and 1 July 2027,
+when every unit's six-monthly reminder falls due.
+
+    python bench/sweep.py                 # both backends (PostgreSQL from pgserver)
+    python bench/sweep.py --only sqlite   # or --only postgresql; --communes N to scale down
+    HANBAO_BENCH_DATABASE_URL=postgresql://… python bench/sweep.py --only postgresql
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, create_engine, insert, select, text
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from scheduler import ledger  # noqa: E402
+from scheduler.plan import occurrences  # noqa: E402
+from scheduler.settings import Config, load_config  # noqa: E402
+from scheduler.storage import (  # noqa: E402
+    CaseRow,
+    ContactRow,
+    ObligationRow,
+    ReminderRow,
+    UnitRow,
+    create_schema,
+    make_engine,
+    normalise_url,
+    transaction,
+)
+from scheduler.sweep import sweep  # noqa: E402
+from scheduler.vntime import at, parse_datetime  # noqa: E402
+
+T = TypeVar("T")
+DOMAIN = "bench.tinhmau.example"
+HISTORY = range(2017, 2027)
+YEAR = 2027
+CHUNK = 10_000
+
+
+def timed(label: str, action: Callable[[], T]) -> tuple[T, float]:
+    started = time.perf_counter()
+    result = action()
+    elapsed = time.perf_counter() - started
+    print(f"  {label}: {elapsed:.2f} s", flush=True)
+    return result, elapsed
+
+
+Rows = list[dict[str, Any]]
+
+
+def units(communes: int, districts: int, provinces: int) -> tuple[Rows, Rows]:
+    rows: list[dict[str, Any]] = []
+    contacts: list[dict[str, Any]] = []
+
+    def add(code: str, kind: str, parent: str | None, roles: tuple[str, ...]) -> None:
+        rows.append(
+            {
+                "code": code,
+                "name": f"Đơn vị {code}",
+                "kind": kind,
+                "parent": parent,
+                "email": f"{code.lower()}@{DOMAIN}",
+            }
+        )
+        contacts.extend(
+            {"unit": code, "role": role, "address": f"{role}.{code.lower()}@{DOMAIN}"}
+            for role in roles
+        )
+
+    for p in range(provinces):
+        add(f"T{p:02d}", "province", None, ("leader", "supervisor"))
+    for d in range(districts):
+        district = f"H{d:03d}"
+        add(district, "district", f"T{d % provinces:02d}", ("leader", "supervisor"))
+        for a in range(6):
+            add(f"A{d:03d}-{a}", "agency", district, ("officer", "leader"))
+    for c in range(communes):
+        add(f"X{c:05d}", "commune", f"H{c % districts:03d}", ("officer", "leader"))
+    return rows, contacts
+
+
+def chunks(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    for start in range(0, len(rows), CHUNK):
+        yield rows[start : start + CHUNK]
+
+
+def build(engine: Engine, config: Config, communes: int) -> dict[str, int]:
+    """Units, ten closed years, and the open year; returns row counts."""
+    rng = random.Random(2027)
+    unit_rows, contact_rows = units(communes, 700, 63)
+    owing = [u for u in unit_rows if u["kind"] in ("commune", "agency")]
+    closed: list[dict[str, Any]] = []
+    for year in HISTORY:
+        for kind_id in ("six_monthly", "annual", "sector_annual"):
+            kind = config.rules.kind(kind_id)
+            due_at = kind.deadline.due_in_year(year)
+            created = at(date(year, 1, 1), config.rules.reminder_time)
+            for unit in owing:
+                if kind.owed_by and unit["kind"] not in kind.owed_by:
+                    continue
+                submitted = due_at - timedelta(days=rng.randint(-5, 20))
+                closed.append(
+                    {
+                        "key": f"periodic:{kind_id}:{year}:{unit['code']}",
+                        "kind": kind_id,
+                        "unit": unit["code"],
+                        "case_id": None,
+                        "period": str(year),
+                        "requested_by": None,
+                        "event_at": created,
+                        "due_at": due_at,
+                        "created_at": created,
+                        "submitted_at": submitted,
+                        "next_action_at": None,
+                    }
+                )
+    cases: list[dict[str, Any]] = []
+    communes_codes = [u["code"] for u in unit_rows if u["kind"] == "commune"]
+    for year in HISTORY:
+        for n in range(2_000):
+            verified = at(
+                date(year, 1, 1) + timedelta(days=rng.randint(0, 360)), config.rules.reminder_time
+            )
+            cases.append(
+                {
+                    "code": f"VV-{year}-{n:04d}",
+                    "unit": rng.choice(communes_codes),
+                    "category": "xam_hai",
+                    "verified_at": verified,
+                    "opened_at": verified,
+                }
+            )
+    with engine.begin() as connection:
+        for table, rows in ((UnitRow, unit_rows), (ContactRow, contact_rows), (CaseRow, cases)):
+            for part in chunks(rows):
+                connection.execute(insert(table), part)
+        ids: dict[str, int] = {
+            code: case_id
+            for code, case_id in connection.execute(text("SELECT code, id FROM case_file"))
+        }
+        for case in cases:
+            for kind_id in ("urgent_report", "written_report", "support_plan", "plan_approval"):
+                kind = config.rules.kind(kind_id)
+                due_at = kind.deadline.due_after(case["verified_at"], config.calendar)
+                closed.append(
+                    {
+                        "key": f"case:{case['code']}:{kind_id}",
+                        "kind": kind_id,
+                        "unit": case["unit"],
+                        "case_id": ids[case["code"]],
+                        "period": None,
+                        "requested_by": None,
+                        "event_at": case["verified_at"],
+                        "due_at": due_at,
+                        "created_at": case["verified_at"],
+                        "submitted_at": due_at - timedelta(hours=rng.randint(-30, 10)),
+                        "next_action_at": None,
+                    }
+                )
+        for part in chunks(closed):
+            connection.execute(insert(ObligationRow), part)
+        stored = ObligationRow.metadata.tables["obligation"]
+        obligation_ids = list(
+            connection.execute(
+                select(stored.c.id, stored.c.kind, stored.c.due_at, stored.c.created_at)
+            )
+        )
+    reminders = history_reminders(config, obligation_ids)
+    with engine.begin() as connection:
+        for part in chunks(reminders):
+            connection.execute(insert(ReminderRow), part)
+    start = parse_datetime(f"01/01/{YEAR} 00:00")
+    with transaction(engine) as store:
+        generated = ledger.generate_periodic(store, config, YEAR, start, "bench")
+    return {
+        "units": len(unit_rows),
+        "contacts": len(contact_rows),
+        "cases": len(cases),
+        "closed obligations": len(closed),
+        "reminder history": len(reminders),
+        "open obligations": generated.created,
+    }
+
+
+def history_reminders(config: Config, rows: list[Any]) -> list[dict[str, Any]]:
+    """The first two ladder steps of every closed obligation, as a past sweep recorded them."""
+    result = []
+    for obligation_id, kind_id, due_at, created_at in rows:
+        kind = config.rules.kind(kind_id)
+        for occ in occurrences(
+            kind, due_at, created_at, config.calendar, config.rules.reminder_time
+        )[:2]:
+            result.append(
+                {
+                    "obligation_id": obligation_id,
+                    "step": occ.step.name,
+                    "repeat": occ.repeat,
+                    "state": "due",
+                    "late_flag": False,
+                    "recipients": json.dumps([]),
+                    "scheduled_at": occ.at,
+                    "recorded_at": occ.at,
+                }
+            )
+    return result
+
+
+def measure(name: str, url: str, config: Config, communes: int) -> dict[str, Any]:
+    print(f"\n{name}: {normalise_url(url).split('@')[-1]}", flush=True)
+    engine = make_engine(url)
+    create_schema(engine)
+    counts, build_s = timed("build", lambda: build(engine, config, communes))
+    print("  rows: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+    quiet = parse_datetime(f"15/06/{YEAR} 07:00")
+    sweep(engine, config, quiet)  # nothing is due yet: the year was generated on 1 January
+    idle = []
+    for _ in range(5):
+        _, seconds = timed("sweep, nothing due", lambda: sweep(engine, config, quiet))
+        idle.append(seconds)
+    june, june_s = timed(
+        f"sweep 16/06/{YEAR} 08:00 (before_10 for every unit)",
+        lambda: sweep(engine, config, parse_datetime(f"16/06/{YEAR} 08:00")),
+    )
+    for moment in (f"25/06/{YEAR} 08:00", f"30/06/{YEAR} 08:00"):
+        sweep(engine, config, parse_datetime(moment))
+    july, july_s = timed(
+        f"sweep 01/07/{YEAR} 08:00 (overdue + late flag for every unit)",
+        lambda: sweep(engine, config, parse_datetime(f"01/07/{YEAR} 08:00")),
+    )
+    print(
+        f"  recorded: 16/06 {len(june):,} reminders; 01/07 {len(july):,} "
+        f"({sum(e.late_flag for e in july):,} late flags)"
+    )
+    with engine.connect() as connection:
+        explain = "EXPLAIN QUERY PLAN" if engine.dialect.name == "sqlite" else "EXPLAIN"
+        plan = connection.execute(
+            text(
+                f"{explain} SELECT id FROM obligation WHERE next_action_at <= :now "
+                "ORDER BY next_action_at LIMIT 500"
+            ),
+            {"now": "2027-06-15 00:00:00"},
+        ).all()
+    print("  due-work query plan: " + " | ".join(str(row[-1]) for row in plan))
+    engine.dispose()
+    return {
+        "backend": name,
+        "build_s": round(build_s, 1),
+        "idle_sweep_ms": round(statistics.median(idle) * 1000, 1),
+        "june_16_sweep_s": round(june_s, 2),
+        "july_1_sweep_s": round(july_s, 2),
+        "july_1_reminders": len(july),
+        **counts,
+    }
+
+
+@contextmanager
+def postgres() -> Iterator[str]:
+    given = os.environ.get("HANBAO_BENCH_DATABASE_URL")
+    if given:
+        yield given
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pgserver
+    with tempfile.TemporaryDirectory() as folder:
+        server = pgserver.get_server(folder, cleanup_mode="stop")
+        admin = create_engine(normalise_url(server.get_uri()), isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text("DROP DATABASE IF EXISTS hanbao_bench"))
+            connection.execute(text("CREATE DATABASE hanbao_bench"))
+        admin.dispose()
+        try:
+            yield normalise_url(server.get_uri()).rsplit("/", 1)[0] + "/hanbao_bench"
+        finally:
+            server.cleanup()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=("sqlite", "postgresql"))
+    parser.add_argument("--communes", type=int, default=10_600)
+    args = parser.parse_args()
+    config = load_config(ROOT / "config" / "hanbao.yaml", "sqlite://")
+    results = []
+    if args.only in (None, "sqlite"):
+        with tempfile.TemporaryDirectory() as folder:
+            results.append(
+                measure("SQLite", f"sqlite:///{folder}/bench.sqlite3", config, args.communes)
+            )
+    if args.only in (None, "postgresql"):
+        with postgres() as url:
+            results.append(measure("PostgreSQL", url, config, args.communes))
+    print("\n" + json.dumps(results, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+"""Fixtures: the shipped configuration, and a fresh database per test on SQLite and PostgreSQL.
+
+PostgreSQL is ``HANBAO_TEST_DATABASE_URL`` when given, else a server started from the
+``pgserver`` package for the session. Each test gets its own database copied from a template
+that already holds the schema and the sample units, which keeps PostgreSQL tests fast.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import warnings
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, make_url, text
+
+from scheduler.settings import Config, load_config
+from scheduler.storage import create_schema, make_engine, normalise_url, transaction
+from scheduler.units import check_units, read_rows
+from scheduler.vntime import parse_datetime
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG_PATH = ROOT / "config" / "hanbao.yaml"
+SAMPLE_UNITS = ROOT / "config" / "units.sample.yaml"
+TEMPLATE = "hanbao_template"
+_counter = itertools.count()
+
+
+def vn(text_value: str) -> datetime:
+    """A Vietnam-time instant written as users write it: ``dd/mm/yyyy HH:MM``."""
+    return parse_datetime(text_value)
+
+
+@pytest.fixture(scope="session")
+def config() -> Config:
+    return load_config(CONFIG_PATH, "sqlite://")
+
+
+def load_sample_units(engine: Engine, config: Config) -> None:
+    with transaction(engine) as store:
+        units = check_units(
+            read_rows(SAMPLE_UNITS),
+            str(SAMPLE_UNITS),
+            existing={},
+            rules=config.rules,
+            allowed_domains=config.allowed_domains,
+        )
+        store.save_units(units)
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url(tmp_path_factory: pytest.TempPathFactory, config: Config) -> Iterator[str]:
+    given = os.environ.get("HANBAO_TEST_DATABASE_URL")
+    if given:
+        url = normalise_url(given)
+        server = None
+    else:
+        with warnings.catch_warnings():
+            # platformdirs warns, at import, that XDG_RUNTIME_DIR is unset on a server
+            warnings.simplefilter("ignore")
+            import pgserver
+
+        server = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="stop")
+        url = normalise_url(server.get_uri())
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {TEMPLATE}"))
+        connection.execute(text(f"CREATE DATABASE {TEMPLATE}"))
+    template = make_engine(_with_database(url, TEMPLATE))
+    create_schema(template)
+    load_sample_units(template, config)
+    template.dispose()
+    yield url
+    admin.dispose()
+    if server is not None:
+        server.cleanup()
+
+
+def _with_database(url: str, name: str) -> str:
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, config: Config) -> Iterator[str]:
+    """A fresh database with the schema and the sample units, on each backend in turn."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'hanbao.sqlite3'}"
+        engine = make_engine(url)
+        create_schema(engine)
+        load_sample_units(engine, config)
+        engine.dispose()
+        yield url
+        return
+    admin_url: str = request.getfixturevalue("postgres_admin_url")
+    name = f"hanbao_test_{os.getpid()}_{next(_counter)}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}"))
+    yield _with_database(admin_url, name)
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()

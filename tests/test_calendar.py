@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scheduler.calendar import WorkCalendar, load_changes
+from scheduler.errors import ConfigError
+from scheduler.settings import Config
+from scheduler.vntime import VN_TZ, end_of_day
+from tests.conftest import vn
+
+
+@pytest.fixture(scope="module")
+def calendar(config: Config) -> WorkCalendar:
+    return config.calendar
+
+
+@pytest.mark.parametrize(
+    ("verified", "working_days", "due"),
+    [
+        # 29 Tết (Thu 04/02/2027); Tết off until Wed 10/02 -> end of Thu 11/02
+        ("04/02/2027 15:00", 1, date(2027, 2, 11)),
+        # urgent email sent on 11/02 -> written report two working days later, Mon 15/02
+        ("11/02/2027 09:00", 2, date(2027, 2, 15)),
+        # Fri 21/08/2026 -> Sat 22/08/2026 is a swapped working Saturday
+        ("21/08/2026 10:00", 1, date(2026, 8, 22)),
+        # Sat 29/08/2026: Mon 31/08 swapped off, 01-02/09 National Day -> Thu 03/09
+        ("29/08/2026 10:00", 1, date(2026, 9, 3)),
+    ],
+)
+def test_domain_worked_examples(
+    calendar: WorkCalendar, verified: str, working_days: int, due: date
+) -> None:
+    assert calendar.working_days_deadline(vn(verified), working_days) == end_of_day(due)
+
+
+def test_start_day_is_not_counted_even_late_in_the_evening(calendar: WorkCalendar) -> None:
+    assert calendar.working_days_deadline(vn("03/03/2027 23:30"), 1) == end_of_day(date(2027, 3, 4))
+
+
+def test_deadline_ends_at_the_last_second_of_the_day_in_vietnam(calendar: WorkCalendar) -> None:
+    due = calendar.working_days_deadline(vn("03/03/2027 08:00"), 1)
+    assert due.isoformat() == "2027-03-04T23:59:59+07:00"
+
+
+def test_instant_given_in_utc_counts_from_the_vietnamese_day(calendar: WorkCalendar) -> None:
+    # 18:00 UTC on Wed 03/03 is already Thu 04/03 01:00 in Vietnam
+    utc_evening = datetime(2027, 3, 3, 18, 0, tzinfo=UTC)
+    assert calendar.working_days_deadline(utc_evening, 1) == end_of_day(date(2027, 3, 5))
+
+
+def test_override_file_swaps_new_year_2026_for_state_agencies(calendar: WorkCalendar) -> None:
+    # Công văn 12729/VPCP-KGVX: Fri 02/01/2026 off, Sat 10/01/2026 worked instead
+    assert not calendar.is_working_day(date(2026, 1, 2))
+    assert calendar.is_working_day(date(2026, 1, 10))
+    assert calendar.working_days_deadline(vn("31/12/2025 10:00"), 1) == end_of_day(date(2026, 1, 5))
+    assert calendar.working_days_deadline(vn("09/01/2026 10:00"), 1) == end_of_day(
+        date(2026, 1, 10)
+    )
+
+
+def test_without_overrides_the_package_alone_misses_the_2026_swap() -> None:
+    plain = WorkCalendar()
+    assert plain.is_working_day(date(2026, 1, 2))
+    assert not plain.is_working_day(date(2026, 1, 10))
+
+
+def test_calendar_days_roll_to_the_next_working_day(calendar: WorkCalendar) -> None:
+    # 15 days after Sat 15/08/2026 is Sun 30/08; Mon 31/08-Wed 02/09 are off -> Thu 03/09
+    assert calendar.calendar_days_deadline(vn("15/08/2026 10:00"), 15) == end_of_day(
+        date(2026, 9, 3)
+    )
+
+
+def test_days_off_lists_named_holidays_and_not_plain_weekends(calendar: WorkCalendar) -> None:
+    days = {d.day: d.name for d in calendar.days_off(2026)}
+    assert days[date(2026, 9, 2)] == "Quốc khánh"
+    assert date(2026, 1, 2) in days
+    assert date(2026, 3, 7) not in days  # an ordinary Saturday
+    assert [d.day for d in calendar.swapped_working_days(2026)] == [
+        date(2026, 1, 10),
+        date(2026, 8, 22),
+    ]
+
+
+def test_override_file_errors_name_the_entry_and_the_fix(tmp_path: Path) -> None:
+    path = tmp_path / "overrides.yaml"
+    path.write_text("changes:\n  - {date: 02/01/2026, kind: off, name: x, source: y}\n")
+    with pytest.raises(ConfigError, match=r"changes\[1\].*day_off.*working_day"):
+        load_changes(path)
+    path.write_text("changes:\n  - {date: 31/02/2026, kind: day_off, name: x, source: y}\n")
+    with pytest.raises(ConfigError, match=r"changes\[1\].*dd/mm/yyyy"):
+        load_changes(path)
+    path.write_text("changes:\n  - {date: 02/01/2026, kind: day_off, name: x}\n")
+    with pytest.raises(ConfigError, match="source"):
+        load_changes(path)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    start=st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2030, 12, 31)),
+    n=st.integers(min_value=1, max_value=15),
+)
+def test_working_day_deadline_properties(calendar: WorkCalendar, start: datetime, n: int) -> None:
+    moment = start.replace(tzinfo=VN_TZ)
+    due = calendar.working_days_deadline(moment, n)
+    assert due.time() == time(23, 59, 59)
+    assert calendar.is_working_day(due.date())
+    assert due.date() > moment.date()
+    assert calendar.working_days_between(moment.date(), due.date()) == n
+    # and not a day earlier: the day before the due day holds only n - 1 working days
+    assert calendar.working_days_between(moment.date(), due.date() - timedelta(days=1)) == n - 1

@@ -1,0 +1,184 @@
+"""The ``hanbao`` command, end to end, as a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import CONFIG_PATH, SAMPLE_UNITS
+
+
+def hanbao(*args: str, db: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "HANBAO_CONFIG": str(CONFIG_PATH), "HANBAO_DATABASE_URL": db}
+    result = subprocess.run(
+        [sys.executable, "-m", "scheduler", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    if ok:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def hanbao_json(*args: str, db: str) -> Any:
+    return json.loads(hanbao(*args, "--json", db=db).stdout)
+
+
+@pytest.fixture
+def fresh_db(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+
+
+def test_a_case_from_the_command_line(database_url: str) -> None:
+    opened = hanbao_json(
+        "case",
+        "open",
+        "VV-2027-001",
+        "--unit",
+        "X03",
+        "--verified",
+        "04/02/2027 15:00",
+        "--as-of",
+        "04/02/2027 16:00",
+        db=database_url,
+    )
+    urgent = next(o for o in opened if o["kind"] == "urgent_report")
+    assert urgent["due"] == "2027-02-11T23:59:59+07:00"
+    assert urgent["state"] == "open"
+    reported = hanbao_json(
+        "case",
+        "report",
+        "VV-2027-001",
+        "--stage",
+        "urgent",
+        "--at",
+        "11/02/2027 09:00",
+        "--as-of",
+        "11/02/2027 10:00",
+        db=database_url,
+    )
+    assert [(o["kind"], o["state"], o["due"]) for o in reported] == [
+        ("urgent_report", "submitted", "2027-02-11T23:59:59+07:00"),
+        ("written_report", "open", "2027-02-15T23:59:59+07:00"),
+    ]
+    overdue = hanbao_json("status", "--overdue", "--as-of", "18/02/2027 09:00", db=database_url)
+    assert [(o["kind"], o["case"], o["state"], o["days_late"]) for o in overdue] == [
+        ("written_report", "VV-2027-001", "overdue", 3),  # due 15/02
+        ("support_plan", "VV-2027-001", "overdue", 1),  # five working days: due 17/02
+    ]
+    assert set(overdue[0]) == {
+        "id",
+        "key",
+        "unit",
+        "kind",
+        "case",
+        "period",
+        "requested_by",
+        "due",
+        "state",
+        "submitted_at",
+        "days_late",
+        "next_action_at",
+    }
+
+
+def test_sweep_from_the_command_line_records_once(database_url: str) -> None:
+    hanbao("periodic", "generate", "--year", "2027", "--as-of", "01/01/2027 00:00", db=database_url)
+    first = hanbao_json("sweep", "--as-of", "16/06/2027 08:00", db=database_url)
+    again = hanbao_json("sweep", "--as-of", "16/06/2027 08:00", db=database_url)
+    assert len(first) == 16 and again == []
+    assert set(first[0]) == {
+        "at",
+        "obligation",
+        "kind",
+        "unit",
+        "case",
+        "step",
+        "repeat",
+        "recipients",
+        "late_flag",
+    }
+
+
+def test_readme_walkthrough_prints_a_year_and_changes_nothing(fresh_db: str) -> None:
+    hanbao("init", db=fresh_db)
+    hanbao("units", "import", str(SAMPLE_UNITS), db=fresh_db)
+    assert len(hanbao_json("units", "list", db=fresh_db)) == 18
+    before = hanbao_json("status", db=fresh_db)
+    events = hanbao_json("simulate", "--from", "01/01/2027", "--to", "31/01/2028", db=fresh_db)
+    assert hanbao_json("status", db=fresh_db) == before == []
+    assert [e["at"] for e in events] == sorted(e["at"] for e in events)
+    flags = [e for e in events if e["late_flag"]]
+    assert {f["recipients"][0] for f in flags} == {"laodong@huyenmau.tinhmau.example"}
+    assert {f["kind"] for f in flags} == {"six_monthly", "annual"}
+    text = hanbao("simulate", "--from", "01/06/2027", "--to", "30/06/2027", db=fresh_db).stdout
+    assert "Thời điểm" in text and "before_10" in text
+
+
+def test_calendar_commands_need_no_database(fresh_db: str) -> None:
+    due = hanbao_json("calendar", "deadline", "29/08/2026", "--working-days", "1", db=fresh_db)
+    assert due == {"due": "2026-09-03T23:59:59+07:00"}
+    days = hanbao_json("calendar", "days", "2026", db=fresh_db)
+    assert {"date": "2026-09-02", "name": "Quốc khánh", "working": False} in days
+    assert {d["date"] for d in days if d["working"]} == {"2026-01-10", "2026-08-22"}
+
+
+def test_a_bad_units_file_is_rejected_whole(fresh_db: str, tmp_path: Path) -> None:
+    hanbao("init", db=fresh_db)
+    bad = tmp_path / "units.csv"
+    bad.write_text(
+        "code,name,kind,parent,email,officer,leader,supervisor\n"
+        "T01,UBND tỉnh,province,,vt@tinhmau.example,,ld@tinhmau.example,s@tinhmau.example\n"
+        "X01,UBND xã A,commune,T01,u@a.tinhmau.example,o@gmail.com,l@a.tinhmau.example,\n",
+        encoding="utf-8",
+    )
+    result = hanbao("units", "import", str(bad), db=fresh_db, ok=False)
+    assert result.returncode == 2
+    assert "dòng/row 3 (X01): o@gmail.com ngoài các miền được phép" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert hanbao_json("units", "list", db=fresh_db) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("calendar", "deadline", "31/02/2027", "--working-days", "1"), "dd/mm/yyyy"),
+        (
+            (
+                "case",
+                "open",
+                "VV-1",
+                "--unit",
+                "X99",
+                "--verified",
+                "01/03/2027 10:00",
+                "--as-of",
+                "02/03/2027 10:00",
+            ),
+            "unknown unit 'X99'",
+        ),
+        (("submit", "999", "--at", "01/03/2027 10:00"), "unknown obligation 999"),
+        (("simulate", "--from", "02/01/2027", "--to", "01/01/2027"), "--to must not be before"),
+    ],
+)
+def test_errors_say_what_to_fix(fresh_db: str, args: tuple[str, ...], message: str) -> None:
+    hanbao("init", db=fresh_db)
+    hanbao("units", "import", str(SAMPLE_UNITS), db=fresh_db)
+    result = hanbao(*args, db=fresh_db, ok=False)
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_uninitialised_database_is_refused_with_the_fix(fresh_db: str) -> None:
+    result = hanbao("status", db=fresh_db, ok=False)
+    assert result.returncode == 2
+    assert "hanbao init" in result.stderr

@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scheduler.calendar import WorkCalendar
+from scheduler.errors import ConfigError
+from scheduler.rules import Recipient, parse_rules
+from scheduler.settings import Config
+from scheduler.vntime import end_of_day
+from tests.conftest import vn
+
+HERE = Path("rules.yaml")
+
+
+def _rules(kind: dict[str, Any]) -> dict[str, Any]:
+    return {"kinds": {"k": kind}}
+
+
+GOOD = {
+    "trigger": "case_verified",
+    "owed_by": ["commune"],
+    "deadline": {"working_days": 1},
+    "ladder": [{"step": "due_today", "at": 0, "notify": ["officer"]}],
+}
+
+
+def test_shipped_rules_follow_seed_000(config: Config) -> None:
+    rules = config.rules
+    assert rules.kind("urgent_report").deadline.working_days == 1
+    assert rules.kind("written_report").after == "urgent_report"
+    assert rules.kind("written_report").deadline.working_days == 2
+    assert rules.kind("six_monthly").deadline.before_day_month == (1, 7)
+    assert rules.kind("annual").deadline.before_day_month == (1, 1)
+    assert rules.kind("annual").deadline.year_offset == 1
+    flags = [s for s in rules.kind("urgent_report").ladder if s.flag_late]
+    assert [s.notify for s in flags] == [(Recipient("supervisor", of_parent=True),)]
+
+
+def test_fixed_dates_end_the_day_before_whatever_the_weekday(config: Config) -> None:
+    rules = config.rules
+    assert rules.kind("six_monthly").deadline.due_in_year(2029) == end_of_day(date(2029, 6, 30))
+    assert rules.kind("annual").deadline.due_in_year(2026) == end_of_day(date(2026, 12, 31))
+    assert rules.kind("plan_138_2024").deadline.due_in_year(2024) == end_of_day(date(2024, 11, 14))
+
+
+def test_period_kinds_count_from_the_event() -> None:
+    rules = parse_rules(
+        {
+            "kinds": {
+                "hours": {**GOOD, "deadline": {"hours": 12}},
+                "days": {**GOOD, "deadline": {"calendar_days": 15}},
+            }
+        },
+        HERE,
+    )
+    calendar = WorkCalendar()
+    start = vn("29/08/2026 20:00")
+    assert rules.kind("hours").deadline.due_after(start, calendar) == vn("30/08/2026 08:00")
+    # 15 days after 29/08 is Sun 13/09 -> Mon 14/09
+    assert rules.kind("days").deadline.due_after(start, calendar) == end_of_day(date(2026, 9, 14))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"trigger": "weekly"}, r"kinds\.k\.trigger: dùng một trong"),
+        ({"deadline": {"working_days": 0}}, r"kinds\.k\.deadline\.working_days: .*positive"),
+        ({"deadline": {"before": "01/07"}}, r"kinds\.k\.deadline: cần working_days"),
+        ({"trigger": "yearly", "deadline": {"working_days": 1}}, r"trigger yearly cần before"),
+        ({"trigger": "yearly", "deadline": {"before": "31/02"}}, r"deadline\.before: viết dd/mm"),
+        ({"trigger": "request"}, r"trigger request cần deadline: \{requested: true\}"),
+        ({"ladder": []}, r"ladder: cần ít nhất một bậc"),
+        ({"ladder": [{"step": "x", "at": "soon", "notify": ["officer"]}]}, r"ladder\[1\]\.at"),
+        ({"ladder": [{"step": "x", "at": 0, "notify": ["mayor"]}]}, r"unknown role 'mayor'"),
+        (
+            {"ladder": [{"step": "x", "at": 0, "notify": ["officer"]}] * 2},
+            r"tên bậc 'x' bị trùng",
+        ),
+        ({"trigger": "after"}, r"after chỉ dùng và bắt buộc"),
+        ({"owed_by": ["village"]}, r"loại đơn vị không có 'village'"),
+        ({"colour": "red"}, r"unknown key 'colour'"),
+    ],
+)
+def test_invalid_rules_are_rejected_with_where_and_fix(
+    change: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        parse_rules(_rules({**GOOD, **change}), HERE)
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    bad = {**GOOD, "trigger": "yearly", "owed_by": [], "ladder": [{"step": "x", "at": "y"}]}
+    with pytest.raises(ConfigError) as error:
+        parse_rules(_rules(bad), HERE)
+    text = str(error.value)
+    assert "trigger yearly cần before" in text
+    assert "owed_by" in text
+    assert "ladder[1].at" in text

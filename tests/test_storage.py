@@ -1,0 +1,358 @@
+"""The storage contract: every test here runs on SQLite and on a real PostgreSQL."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func
+from sqlmodel import select
+
+from scheduler import ledger
+from scheduler.errors import Conflict, InvalidInput, NotFound
+from scheduler.rules import parse_rules
+from scheduler.settings import Config
+from scheduler.simulate import simulate
+from scheduler.storage import CaseRow, ObligationRow, ReminderRow, transaction
+from scheduler.sweep import Emitted, sweep
+from scheduler.vntime import end_of_day
+from tests.conftest import vn
+
+SUPERVISOR = "laodong@huyenmau.tinhmau.example"
+DISTRICT_LEADER = "chutich@huyenmau.tinhmau.example"
+
+
+def run_until(engine: Engine, config: Config, end: datetime) -> list[Emitted]:
+    """Sweep at every stored next moment up to ``end``, committing, as a punctual daemon would."""
+    emitted: list[Emitted] = []
+    while True:
+        with transaction(engine) as store:
+            upcoming = store.earliest_action()
+        if upcoming is None or upcoming > end:
+            return emitted
+        emitted.extend(sweep(engine, config, upcoming))
+
+
+def count(engine: Engine, table: type) -> int:
+    with transaction(engine) as store:
+        return int(store.session.exec(select(func.count()).select_from(table)).one())
+
+
+def open_case(engine: Engine, config: Config, code: str, verified: str, opened: str) -> int:
+    with transaction(engine) as store:
+        created = ledger.open_case(
+            store, config, code, "X01", "xam_hai", vn(verified), vn(opened), "test"
+        )
+    assert created[0].kind == "urgent_report"
+    return created[0].id
+
+
+@pytest.mark.parametrize(
+    ("verified", "due"),
+    [
+        ("04/02/2027 15:00", date(2027, 2, 11)),
+        ("21/08/2026 10:00", date(2026, 8, 22)),
+        ("29/08/2026 10:00", date(2026, 9, 3)),
+    ],
+)
+def test_urgent_report_due_one_working_day_after_verification(
+    engine: Engine, config: Config, verified: str, due: date
+) -> None:
+    urgent = open_case(engine, config, "VV-1", verified, verified)
+    with transaction(engine) as store:
+        obligation = store.obligation(urgent)
+    assert obligation is not None
+    assert obligation.due_at == end_of_day(due)
+
+
+def test_written_report_due_two_working_days_after_email(engine: Engine, config: Config) -> None:
+    open_case(engine, config, "VV-TET", "04/02/2027 15:00", "04/02/2027 15:30")
+    with transaction(engine) as store:
+        done, started = ledger.report_case(
+            store,
+            config,
+            "VV-TET",
+            "urgent_report",
+            vn("11/02/2027 09:00"),
+            vn("11/02/2027 09:05"),
+            "test",
+        )
+    assert done.state(vn("11/02/2027 09:05")) == "submitted"
+    assert done.days_late(vn("20/02/2027 00:00")) == 0
+    assert [(o.kind, o.due_at) for o in started] == [
+        ("written_report", end_of_day(date(2027, 2, 15)))
+    ]
+
+
+def test_case_obligations_every_case_kind(engine: Engine, config: Config) -> None:
+    open_case(engine, config, "VV-2", "03/03/2027 10:00", "03/03/2027 10:00")
+    with transaction(engine) as store:
+        kinds = {o.kind: o for o in store.obligations(unit="X01")}
+        assert set(kinds) == {"urgent_report", "support_plan"}
+        assert kinds["support_plan"].due_at == end_of_day(date(2027, 3, 10))  # 5 working days
+        _, started = ledger.submit(
+            store,
+            config,
+            kinds["support_plan"].id,
+            vn("09/03/2027 16:00"),
+            vn("09/03/2027 16:00"),
+            "test",
+        )
+    assert [(o.kind, o.due_at) for o in started] == [
+        ("plan_approval", end_of_day(date(2027, 3, 11)))
+    ]
+
+
+def test_hour_rules_count_calendar_hours(engine: Engine, config: Config) -> None:
+    hours = parse_rules(
+        {
+            "kinds": {
+                "protect": {
+                    "trigger": "case_verified",
+                    "owed_by": ["commune"],
+                    "deadline": {"hours": 12},
+                    "ladder": [
+                        {"step": "now", "at": "immediate", "notify": ["officer"]},
+                        {"step": "late", "at_hours": 1, "notify": ["leader"], "flag_late": True},
+                    ],
+                }
+            }
+        },
+        Path("protect.yaml"),
+    )
+    custom = replace(config, rules=hours)
+    with transaction(engine) as store:
+        (created,) = ledger.open_case(
+            store,
+            custom,
+            "VV-H",
+            "X01",
+            "xam_hai",
+            vn("01/09/2026 20:00"),
+            vn("01/09/2026 20:10"),
+            "test",
+        )
+    assert created.due_at == vn("02/09/2026 08:00")  # a holiday: hours do not care
+    emitted = run_until(engine, custom, vn("03/09/2026 00:00"))
+    assert [(e.step, e.at) for e in emitted] == [
+        ("now", vn("01/09/2026 20:10")),
+        ("late", vn("02/09/2026 09:00")),
+    ]
+
+
+def test_adhoc_request_uses_the_requesters_deadline(engine: Engine, config: Config) -> None:
+    with transaction(engine) as store:
+        created = ledger.request_adhoc(
+            store,
+            config,
+            "CA-H01",
+            "123/UBND-VX",
+            end_of_day(date(2027, 3, 12)),
+            "UBND huyện",
+            vn("08/03/2027 09:00"),
+            "test",
+        )
+    assert created.requested_by == "UBND huyện"
+    emitted = run_until(engine, config, vn("12/03/2027 23:00"))
+    assert [(e.step, e.at) for e in emitted] == [
+        ("requested", vn("08/03/2027 09:00")),
+        ("before", vn("11/03/2027 08:00")),
+        ("due_today", vn("12/03/2027 08:00")),
+    ]
+    with transaction(engine) as store, pytest.raises(Conflict):
+        ledger.request_adhoc(
+            store,
+            config,
+            "CA-H01",
+            "123/UBND-VX",
+            end_of_day(date(2027, 3, 12)),
+            "UBND huyện",
+            vn("08/03/2027 09:00"),
+            "test",
+        )
+
+
+def test_periodic_generation_is_idempotent(engine: Engine, config: Config) -> None:
+    with transaction(engine) as store:
+        first = ledger.generate_periodic(store, config, 2027, vn("01/01/2027 00:00"), "test")
+    with transaction(engine) as store:
+        second = ledger.generate_periodic(store, config, 2027, vn("02/01/2027 00:00"), "test")
+    # 12 communes and 4 agencies owe six-monthly and annual; the 4 agencies the sector report
+    assert first.created == 16 * 2 + 4
+    assert (second.created, second.existing) == (0, first.created)
+    assert count(engine, ObligationRow) == first.created
+
+
+def test_one_off_dates_belong_to_their_year_only(engine: Engine, config: Config) -> None:
+    with transaction(engine) as store:
+        ledger.generate_periodic(store, config, 2024, vn("01/01/2024 00:00"), "test")
+        ledger.generate_periodic(store, config, 2025, vn("01/01/2025 00:00"), "test")
+        plan = [o for o in store.obligations() if o.kind == "plan_138_2024"]
+    assert len(plan) == 4
+    assert {o.due_at for o in plan} == {end_of_day(date(2024, 11, 14))}
+
+
+def test_commune_on_time_gets_no_overdue_mail_and_is_never_flagged(
+    engine: Engine, config: Config
+) -> None:
+    open_case(engine, config, "VV-OK", "03/03/2027 10:00", "03/03/2027 10:05")
+    emitted = run_until(engine, config, vn("04/03/2027 12:00"))
+    with transaction(engine) as store:
+        ledger.report_case(
+            store,
+            config,
+            "VV-OK",
+            "urgent_report",
+            vn("04/03/2027 11:00"),
+            vn("04/03/2027 12:00"),
+            "test",
+        )
+        ledger.report_case(
+            store,
+            config,
+            "VV-OK",
+            "written_report",
+            vn("05/03/2027 15:00"),
+            vn("05/03/2027 15:00"),
+            "test",
+        )
+    emitted += run_until(engine, config, vn("31/03/2027 00:00"))
+    case_steps = [
+        (e.obligation.kind, e.step)
+        for e in emitted
+        if e.obligation.kind in ("urgent_report", "written_report")
+    ]
+    assert case_steps == [("urgent_report", "new_case"), ("urgent_report", "due_today")]
+    assert not any(e.late_flag for e in emitted if e.obligation.kind != "support_plan")
+
+
+def test_late_commune_is_flagged_to_the_district_once_per_flag_step(
+    engine: Engine, config: Config
+) -> None:
+    urgent = open_case(engine, config, "VV-LATE", "03/03/2027 10:00", "03/03/2027 10:05")
+    emitted = run_until(engine, config, vn("31/03/2027 00:00"))
+    mine = [e for e in emitted if e.obligation.id == urgent]
+    flags = [e for e in mine if e.late_flag]
+    assert [(e.step, e.at, e.recipients) for e in flags] == [
+        ("late_flag", vn("05/03/2027 08:00"), (SUPERVISOR,))
+    ]
+    assert [e.step for e in mine] == [
+        "new_case",
+        "due_today",
+        "overdue",
+        "late_flag",
+        "overdue",
+        "escalate_district",
+        "overdue",
+    ]
+    escalation = next(e for e in mine if e.step == "escalate_district")
+    assert escalation.recipients == (DISTRICT_LEADER,)
+    with transaction(engine) as store:
+        trail = [a for a in store.audit_trail(urgent) if a.action == "late_flag"]
+        assert len(trail) == 1
+        # the commune reports at last: recorded as late, never erased
+        done, _ = ledger.report_case(
+            store,
+            config,
+            "VV-LATE",
+            "urgent_report",
+            vn("10/03/2027 09:00"),
+            vn("10/03/2027 09:00"),
+            "test",
+        )
+    assert (done.state(vn("11/03/2027 00:00")), done.days_late(vn("11/03/2027 00:00"))) == (
+        "submitted",
+        6,
+    )
+    assert [
+        e for e in run_until(engine, config, vn("31/12/2027 00:00")) if e.obligation.id == urgent
+    ] == []
+
+
+def test_the_same_sweep_twice_records_each_step_once(engine: Engine, config: Config) -> None:
+    with transaction(engine) as store:
+        ledger.generate_periodic(store, config, 2027, vn("01/01/2027 00:00"), "test")
+    first = sweep(engine, config, vn("01/07/2027 08:00"))
+    rows = count(engine, ReminderRow)
+    second = sweep(engine, config, vn("01/07/2027 08:00"))
+    assert len(first) > 0 and second == []
+    assert count(engine, ReminderRow) == rows
+
+
+def test_a_stale_compare_and_set_loses(engine: Engine, config: Config) -> None:
+    urgent = open_case(engine, config, "VV-CAS", "03/03/2027 10:00", "03/03/2027 10:00")
+    with transaction(engine) as store:
+        obligation = store.obligation(urgent)
+        assert obligation is not None and obligation.next_action_at is not None
+        assert not store.advance(urgent, vn("01/01/2000 00:00"), None)
+        assert store.advance(urgent, obligation.next_action_at, vn("04/03/2027 08:00"))
+        assert not store.advance(urgent, obligation.next_action_at, None)
+
+
+def test_finding_due_work_ignores_obligations_not_yet_due(engine: Engine, config: Config) -> None:
+    with transaction(engine) as store:
+        ledger.generate_periodic(store, config, 2027, vn("01/01/2027 00:00"), "test")
+        assert store.due_for_action(vn("15/06/2027 23:00"), 1000) == []
+        due = store.due_for_action(vn("16/06/2027 08:00"), 1000)
+    assert {o.kind for o in due} == {"six_monthly"}
+
+
+@pytest.mark.parametrize(
+    ("unit", "verified", "error"),
+    [
+        ("X99", "03/03/2027 10:00", NotFound),
+        ("CA-H01", "03/03/2027 10:00", InvalidInput),  # agencies do not open cases
+        ("X01", "03/03/2030 10:00", InvalidInput),  # verified in the future
+    ],
+)
+def test_refused_case_writes_nothing(
+    engine: Engine, config: Config, unit: str, verified: str, error: type[Exception]
+) -> None:
+    with pytest.raises(error), transaction(engine) as store:
+        ledger.open_case(
+            store, config, "VV-X", unit, "xam_hai", vn(verified), vn("04/03/2027 10:00"), "test"
+        )
+    assert count(engine, CaseRow) == 0
+    assert count(engine, ObligationRow) == 0
+
+
+def test_duplicate_case_code_is_refused(engine: Engine, config: Config) -> None:
+    open_case(engine, config, "VV-D", "03/03/2027 10:00", "03/03/2027 10:00")
+    with pytest.raises(Conflict, match="VV-D"):
+        open_case(engine, config, "VV-D", "03/03/2027 10:00", "03/03/2027 11:00")
+    assert count(engine, ObligationRow) == 2
+
+
+def test_submission_is_checked_and_recorded_once(engine: Engine, config: Config) -> None:
+    urgent = open_case(engine, config, "VV-S", "03/03/2027 10:00", "03/03/2027 10:00")
+    now = vn("04/03/2027 10:00")
+    with (
+        pytest.raises(InvalidInput, match="before the obligation began"),
+        transaction(engine) as store,
+    ):
+        ledger.submit(store, config, urgent, vn("02/03/2027 10:00"), now, "test")
+    with pytest.raises(InvalidInput, match="in the future"), transaction(engine) as store:
+        ledger.submit(store, config, urgent, vn("05/03/2027 10:00"), now, "test")
+    with transaction(engine) as store:
+        ledger.submit(store, config, urgent, vn("04/03/2027 09:00"), now, "test")
+    with pytest.raises(Conflict, match="already submitted"), transaction(engine) as store:
+        ledger.submit(store, config, urgent, vn("04/03/2027 09:30"), now, "test")
+    assert count(engine, ObligationRow) == 3  # urgent, support plan, and one written report
+
+
+def test_simulate_matches_a_real_run_and_changes_nothing(engine: Engine, config: Config) -> None:
+    open_case(engine, config, "VV-SIM", "03/03/2027 10:00", "03/03/2027 10:05")
+    before = (count(engine, ObligationRow), count(engine, ReminderRow))
+    simulated = simulate(engine, config, vn("03/03/2027 10:05"), end_of_day(date(2027, 12, 31)))
+    assert (count(engine, ObligationRow), count(engine, ReminderRow)) == before
+    with transaction(engine) as store:
+        ledger.generate_periodic(store, config, 2027, vn("03/03/2027 10:05"), "test")
+    real = run_until(engine, config, end_of_day(date(2027, 12, 31)))
+
+    def key(e: Emitted) -> tuple[str, str, str, int, datetime, tuple[str, ...]]:
+        return (e.obligation.key, e.obligation.unit, e.step, e.repeat, e.at, e.recipients)
+
+    assert len(simulated) > 100
+    assert [key(e) for e in simulated] == [key(e) for e in real]

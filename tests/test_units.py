@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from scheduler.errors import ImportRejected
+from scheduler.rules import Recipient
+from scheduler.settings import Config
+from scheduler.units import Unit, addresses, check_units, domain_allowed, read_rows
+from tests.conftest import SAMPLE_UNITS
+
+HEADER = ["code", "name", "kind", "parent", "email", "officer", "leader", "supervisor"]
+D = "huyenmau.tinhmau.example"
+ROWS = [
+    ["T01", "UBND tỉnh", "province", "", "vt@tinhmau.example", "", "ld@tinhmau.example", ""],
+    ["H01", "UBND huyện", "district", "T01", f"vt@{D}", "", f"ct@{D}", f"ldtbxh@{D}"],
+    ["X01", "UBND xã A", "commune", "H01", f"ubnd@a.{D}", f"cb@a.{D}", f"ct@a.{D}", ""],
+]
+
+
+def _check(config: Config, path: Path) -> list[Unit]:
+    return check_units(
+        read_rows(path),
+        str(path),
+        existing={},
+        rules=config.rules,
+        allowed_domains=config.allowed_domains,
+    )
+
+
+def _write_csv(path: Path, rows: list[list[str]], header: list[str] = HEADER) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def test_sample_units_shape(config: Config) -> None:
+    units = {u.code: u for u in _check(config, SAMPLE_UNITS)}
+    assert units["H01"].addresses("supervisor") == ("laodong@huyenmau.tinhmau.example",)
+    assert sum(u.kind == "commune" for u in units.values()) == 12
+    assert {u.name for u in units.values() if u.kind == "agency"} >= {
+        "Công an huyện Mẫu Sơn",
+        "Phòng Y tế huyện Mẫu Sơn",
+        "Phòng Tư pháp huyện Mẫu Sơn",
+        "Phòng Giáo dục và Đào tạo huyện Mẫu Sơn",
+    }
+
+
+def test_csv_and_xlsx_read_the_same_rows(config: Config, tmp_path: Path) -> None:
+    from_csv = _check(config, _write_csv(tmp_path / "units.csv", ROWS))
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["mã", "tên", "loại", "cấp trên", "email", "cán bộ", "lãnh đạo", "giám sát"])
+    for row in ROWS:
+        sheet.append(row)
+    book.save(tmp_path / "units.xlsx")
+    assert _check(config, tmp_path / "units.xlsx") == from_csv
+
+
+def test_a_province_to_commune_hierarchy_needs_no_district(config: Config, tmp_path: Path) -> None:
+    rows = [
+        [
+            "T01",
+            "UBND tỉnh",
+            "province",
+            "",
+            "vt@tinhmau.example",
+            "",
+            "ld@tinhmau.example",
+            "syt@tinhmau.example",
+        ],
+        ["X01", "UBND xã A", "commune", "T01", f"ubnd@a.{D}", f"cb@a.{D}", f"ct@a.{D}", ""],
+    ]
+    units = _check(config, _write_csv(tmp_path / "u.csv", rows))
+    assert [u.parent for u in units] == [None, "T01"]
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (
+            ["X02", "UBND xã B", "commune", "H99", f"u@b.{D}", f"c@b.{D}", f"l@b.{D}", ""],
+            "X02: đơn vị cấp trên 'H99' không có",
+        ),
+        (
+            ["X02", "UBND xã B", "village", "H01", f"u@b.{D}", f"c@b.{D}", f"l@b.{D}", ""],
+            "dòng/row 5 (X02): loại 'village' không có",
+        ),
+        (
+            ["X02", "UBND xã B", "commune", "H01", "u@b.gmail.com", f"c@b.{D}", f"l@b.{D}", ""],
+            "dòng/row 5 (X02): u@b.gmail.com ngoài các miền được phép",
+        ),
+        (
+            ["X02", "UBND xã B", "commune", "H01", f"u@b.{D}", "not-an-address", f"l@b.{D}", ""],
+            "invalid address 'not-an-address'",
+        ),
+        (
+            ["X02", "UBND xã B", "commune", "H01", f"u@b.{D}", "", f"l@b.{D}", ""],
+            "X02: cần địa chỉ cho vai trò officer",
+        ),
+        (
+            ["X01", "UBND xã B", "commune", "H01", f"u@b.{D}", f"c@b.{D}", f"l@b.{D}", ""],
+            "dòng/row 5 (X01): mã bị trùng",
+        ),
+        (
+            ["x 1", "UBND xã B", "commune", "H01", f"u@b.{D}", f"c@b.{D}", f"l@b.{D}", ""],
+            "dòng/row 5: mã đơn vị không hợp lệ",
+        ),
+    ],
+)
+def test_a_bad_row_rejects_the_file_with_its_row_number(
+    config: Config, tmp_path: Path, row: list[str], message: str
+) -> None:
+    with pytest.raises(ImportRejected) as error:
+        _check(config, _write_csv(tmp_path / "units.csv", [*ROWS, row]))
+    assert any(message in problem for problem in error.value.problems), error.value.problems
+    assert "nothing was written" in str(error.value)
+
+
+def test_a_parent_chain_that_loops_is_rejected(config: Config, tmp_path: Path) -> None:
+    rows = [
+        ["A", "a", "district", "B", f"a@{D}", "", f"l@{D}", f"s@{D}"],
+        ["B", "b", "district", "A", f"b@{D}", "", f"l@{D}", f"s@{D}"],
+    ]
+    with pytest.raises(ImportRejected, match="vòng lặp"):
+        _check(config, _write_csv(tmp_path / "u.csv", rows))
+
+
+def test_unknown_columns_and_formats_are_named(config: Config, tmp_path: Path) -> None:
+    with pytest.raises(ImportRejected, match="unknown column fax"):
+        _check(config, _write_csv(tmp_path / "u.csv", [[*ROWS[0], "x"]], [*HEADER, "fax"]))
+    (tmp_path / "u.json").write_text("{}")
+    with pytest.raises(ImportRejected, match=r"định dạng không hỗ trợ '\.json'"):
+        read_rows(tmp_path / "u.json")
+
+
+def test_domain_patterns() -> None:
+    assert domain_allowed("a@xa.huyen.gov.vn", ["*.gov.vn"])
+    assert not domain_allowed("a@evilgov.vn", ["*.gov.vn"])
+    assert not domain_allowed("a@gov.vn.evil.com", ["*.gov.vn"])
+    assert domain_allowed("a@GOV.VN", ["gov.vn"])
+
+
+def test_addresses_resolve_roles_relative_to_the_unit() -> None:
+    parent = Unit("H01", "h", "district", None, "h@x", {"supervisor": ("s@x",), "leader": ("l@x",)})
+    unit = Unit("X01", "x", "commune", "H01", "x@x", {"officer": ("o@x",), "leader": ("l@x",)})
+    recipients = [
+        Recipient("officer", False),
+        Recipient("supervisor", True),
+        Recipient("leader", True),
+    ]
+    assert addresses(recipients, unit, parent) == ("o@x", "s@x", "l@x")
