@@ -135,6 +135,7 @@ class AuditRow(SQLModel, table=True):
     detail: str = "{}"
 
 
+_ROWS_PER_STATEMENT = 1000  # 11,000 bound values: under PostgreSQL (65,535) and SQLite limits
 _OBLIGATION = SQLModel.metadata.tables["obligation"]
 _REMINDER = SQLModel.metadata.tables["reminder"]
 
@@ -284,16 +285,20 @@ class Store:
         return self.session.exec(select(CaseRow.id).where(CaseRow.code == code)).first()
 
     def add_obligations(self, rows: Sequence[dict[str, Any]]) -> int:
-        """Insert obligations; a key already present is left alone. Returns how many were new."""
-        if not rows:
-            return 0
-        result = self.session.exec(
-            _insert(self.session)(ObligationRow)
-            .values(list(rows))
-            .on_conflict_do_nothing(index_elements=["key"])
-            .returning(col(ObligationRow.id))
-        )
-        return len(result.all())
+        """Insert obligations; a key already present is left alone. Returns how many were new.
+
+        Rows go in slices: a national year would exceed the limit on bound parameters.
+        """
+        created = 0
+        for start in range(0, len(rows), _ROWS_PER_STATEMENT):
+            result = self.session.exec(
+                _insert(self.session)(ObligationRow)
+                .values(list(rows[start : start + _ROWS_PER_STATEMENT]))
+                .on_conflict_do_nothing(index_elements=["key"])
+                .returning(col(ObligationRow.id))
+            )
+            created += len(result.all())
+        return created
 
     def obligation(self, obligation_id: int) -> Obligation | None:
         return next(

@@ -356,3 +356,16 @@ def test_simulate_matches_a_real_run_and_changes_nothing(engine: Engine, config:
 
     assert len(simulated) > 100
     assert [key(e) for e in simulated] == [key(e) for e in real]
+
+
+def test_generating_more_obligations_than_one_statement_holds(
+    engine: Engine, config: Config
+) -> None:
+    """A national year must not exceed the bound-parameter limit (PostgreSQL: 65,535)."""
+    codes = [f"X{n:05d}" for n in range(3_100)]
+    with transaction(engine) as store:
+        sample = store.units(["X01"])["X01"]
+        store.save_units([replace(sample, code=code) for code in codes])
+    with transaction(engine) as store:
+        result = ledger.generate_periodic(store, config, 2027, vn("01/01/2027 00:00"), "test")
+    assert result.created == (3_100 + 16) * 2 + 4
