@@ -45,6 +45,7 @@ from scheduler.storage import (  # noqa: E402
     make_engine,
     normalise_url,
     transaction,
+    with_database,
 )
 from scheduler.sweep import sweep  # noqa: E402
 from scheduler.vntime import at, parse_datetime  # noqa: E402
@@ -60,7 +61,7 @@ def timed(label: str, action: Callable[[], T]) -> tuple[T, float]:
     started = time.perf_counter()
     result = action()
     elapsed = time.perf_counter() - started
-    print(f"  {label}: {elapsed:.2f} s", flush=True)
+    print(f"  {label}: {elapsed:.3f} s", flush=True)
     return result, elapsed
 
 
@@ -289,7 +290,7 @@ def postgres() -> Iterator[str]:
             connection.execute(text("CREATE DATABASE hanbao_bench"))
         admin.dispose()
         try:
-            yield normalise_url(server.get_uri()).rsplit("/", 1)[0] + "/hanbao_bench"
+            yield with_database(server.get_uri(), "hanbao_bench")
         finally:
             server.cleanup()
 

@@ -7,6 +7,7 @@ runs inside the caller's transaction, so a refused operation writes nothing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +20,10 @@ from scheduler.settings import Config
 from scheduler.storage import Store
 from scheduler.units import Unit
 from scheduler.vntime import days_late, fmt_datetime
+
+# Codes and labels, never free text: there is no place where a child's name could be written.
+_CASE_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9/._-]{0,63}")
+_CATEGORY = re.compile(r"[a-z0-9_]{1,40}")
 
 
 @dataclass(frozen=True)
@@ -105,8 +110,16 @@ def open_case(
     actor: str,
 ) -> list[Obligation]:
     """Record a verified case; returns the obligations it creates (the urgent report first)."""
-    if not code.strip() or len(code) > 64:
-        raise InvalidInput("mã vụ việc cần từ 1 đến 64 ký tự / case code must be 1-64 characters")
+    if not _CASE_CODE.fullmatch(code):
+        raise InvalidInput(
+            f"mã vụ việc {code!r} không hợp lệ: chỉ chữ không dấu, số và / - _ . (tối đa 64) / "
+            "case code: letters, digits and / - _ . only. Không ghi tên trẻ em vào mã."
+        )
+    if not _CATEGORY.fullmatch(category):
+        raise InvalidInput(
+            f"loại vụ việc {category!r} không hợp lệ: một nhãn ngắn như xam_hai_tinh_duc / "
+            "category: a short label of lowercase letters, digits and _"
+        )
     _not_future(verified_at, now, "thời điểm xác thực / verification time")
     unit = _unit(store, unit_code)
     new = for_case(config.rules, config.calendar, unit, code, verified_at)

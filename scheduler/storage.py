@@ -13,7 +13,17 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Dialect, Engine, Index, String, UniqueConstraint, event
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Dialect,
+    Engine,
+    Index,
+    String,
+    UniqueConstraint,
+    event,
+    make_url,
+)
 from sqlalchemy import func as sa_func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
@@ -145,6 +155,11 @@ def normalise_url(url: str) -> str:
     if url.startswith(("postgresql://", "postgres://")):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
     return url
+
+
+def with_database(url: str, name: str) -> str:
+    """The same server URL, naming another database on it."""
+    return make_url(normalise_url(url)).set(database=name).render_as_string(hide_password=False)
 
 
 def make_engine(url: str) -> Engine:

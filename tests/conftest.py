@@ -15,10 +15,16 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy import Engine, create_engine, text
 
 from scheduler.settings import Config, load_config
-from scheduler.storage import create_schema, make_engine, normalise_url, transaction
+from scheduler.storage import (
+    create_schema,
+    make_engine,
+    normalise_url,
+    transaction,
+    with_database,
+)
 from scheduler.units import check_units, read_rows
 from scheduler.vntime import parse_datetime
 
@@ -69,7 +75,7 @@ def postgres_admin_url(tmp_path_factory: pytest.TempPathFactory, config: Config)
     with admin.connect() as connection:
         connection.execute(text(f"DROP DATABASE IF EXISTS {TEMPLATE}"))
         connection.execute(text(f"CREATE DATABASE {TEMPLATE}"))
-    template = make_engine(_with_database(url, TEMPLATE))
+    template = make_engine(with_database(url, TEMPLATE))
     create_schema(template)
     load_sample_units(template, config)
     template.dispose()
@@ -77,10 +83,6 @@ def postgres_admin_url(tmp_path_factory: pytest.TempPathFactory, config: Config)
     admin.dispose()
     if server is not None:
         server.cleanup()
-
-
-def _with_database(url: str, name: str) -> str:
-    return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -99,7 +101,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, config: Config)
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}"))
-    yield _with_database(admin_url, name)
+    yield with_database(admin_url, name)
     with admin.connect() as connection:
         connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
     admin.dispose()

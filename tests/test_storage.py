@@ -105,8 +105,9 @@ def test_case_obligations_every_case_kind(engine: Engine, config: Config) -> Non
     ]
 
 
-def test_hour_rules_count_calendar_hours(engine: Engine, config: Config) -> None:
-    hours = parse_rules(
+def test_calendar_hour_and_day_rules(engine: Engine, config: Config) -> None:
+    """Decree 56's clocks: 12 calendar hours for protection, 15 days of temporary removal."""
+    clocks = parse_rules(
         {
             "kinds": {
                 "protect": {
@@ -117,14 +118,20 @@ def test_hour_rules_count_calendar_hours(engine: Engine, config: Config) -> None
                         {"step": "now", "at": "immediate", "notify": ["officer"]},
                         {"step": "late", "at_hours": 1, "notify": ["leader"], "flag_late": True},
                     ],
-                }
+                },
+                "reassess": {
+                    "trigger": "case_verified",
+                    "owed_by": ["commune"],
+                    "deadline": {"calendar_days": 15},
+                    "ladder": [{"step": "due_today", "at": 0, "notify": ["officer"]}],
+                },
             }
         },
-        Path("protect.yaml"),
+        Path("clocks.yaml"),
     )
-    custom = replace(config, rules=hours)
+    custom = replace(config, rules=clocks)
     with transaction(engine) as store:
-        (created,) = ledger.open_case(
+        protect, reassess = ledger.open_case(
             store,
             custom,
             "VV-H",
@@ -134,11 +141,13 @@ def test_hour_rules_count_calendar_hours(engine: Engine, config: Config) -> None
             vn("01/09/2026 20:10"),
             "test",
         )
-    assert created.due_at == vn("02/09/2026 08:00")  # a holiday: hours do not care
-    emitted = run_until(engine, custom, vn("03/09/2026 00:00"))
+    assert protect.due_at == vn("02/09/2026 08:00")  # a holiday: hours do not care
+    assert reassess.due_at == end_of_day(date(2026, 9, 16))
+    emitted = run_until(engine, custom, vn("30/09/2026 00:00"))
     assert [(e.step, e.at) for e in emitted] == [
         ("now", vn("01/09/2026 20:10")),
         ("late", vn("02/09/2026 09:00")),
+        ("due_today", vn("16/09/2026 08:00")),
     ]
 
 
@@ -300,19 +309,27 @@ def test_finding_due_work_ignores_obligations_not_yet_due(engine: Engine, config
 
 
 @pytest.mark.parametrize(
-    ("unit", "verified", "error"),
+    ("code", "unit", "category", "verified", "error"),
     [
-        ("X99", "03/03/2027 10:00", NotFound),
-        ("CA-H01", "03/03/2027 10:00", InvalidInput),  # agencies do not open cases
-        ("X01", "03/03/2030 10:00", InvalidInput),  # verified in the future
+        ("VV-X", "X99", "xam_hai", "03/03/2027 10:00", NotFound),
+        ("VV-X", "CA-H01", "xam_hai", "03/03/2027 10:00", InvalidInput),  # agencies: no cases
+        ("VV-X", "X01", "xam_hai", "03/03/2030 10:00", InvalidInput),  # verified in the future
+        ("Nguyễn Văn A", "X01", "xam_hai", "03/03/2027 10:00", InvalidInput),  # a name, not a code
+        ("VV-X", "X01", "bé bị đánh ở nhà", "03/03/2027 10:00", InvalidInput),  # a story
     ],
 )
 def test_refused_case_writes_nothing(
-    engine: Engine, config: Config, unit: str, verified: str, error: type[Exception]
+    engine: Engine,
+    config: Config,
+    code: str,
+    unit: str,
+    category: str,
+    verified: str,
+    error: type[Exception],
 ) -> None:
     with pytest.raises(error), transaction(engine) as store:
         ledger.open_case(
-            store, config, "VV-X", unit, "xam_hai", vn(verified), vn("04/03/2027 10:00"), "test"
+            store, config, code, unit, category, vn(verified), vn("04/03/2027 10:00"), "test"
         )
     assert count(engine, CaseRow) == 0
     assert count(engine, ObligationRow) == 0
