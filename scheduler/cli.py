@@ -5,6 +5,7 @@ The clock is read here, once per command (``--as-of`` replaces it), and passed i
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,8 +17,9 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy import Engine
 
-from scheduler import ledger
-from scheduler.errors import HanbaoError, InvalidInput
+from scheduler import ledger, outbox
+from scheduler.deliver import run_once, send_test
+from scheduler.errors import DeliveryError, HanbaoError, InvalidInput
 from scheduler.output import print_json, print_table
 from scheduler.records import Obligation
 from scheduler.settings import Config, config_path, load_config
@@ -37,12 +39,14 @@ calendar_app = typer.Typer(no_args_is_help=True, help="Lịch ngày làm việc 
 case_app = typer.Typer(no_args_is_help=True, help="Vụ việc / cases")
 adhoc_app = typer.Typer(no_args_is_help=True, help="Báo cáo đột xuất / ad-hoc reports")
 periodic_app = typer.Typer(no_args_is_help=True, help="Báo cáo định kỳ / periodic reports")
+outbox_app = typer.Typer(no_args_is_help=True, help="Hộp thư đi / the outbox")
 for sub, name in (
     (units_app, "units"),
     (calendar_app, "calendar"),
     (case_app, "case"),
     (adhoc_app, "adhoc"),
     (periodic_app, "periodic"),
+    (outbox_app, "outbox"),
 ):
     app.add_typer(sub, name=name)
 
@@ -462,3 +466,133 @@ def main() -> None:
     except HanbaoError as exc:
         print(f"lỗi / error: {exc}", file=sys.stderr)
         sys.exit(2)
+
+
+# --- mail ---------------------------------------------------------------------------------------
+
+
+@app.command("deliver")
+def deliver_command(
+    once: Annotated[bool, typer.Option("--once", help="một lượt rồi thoát / one pass")] = False,
+    as_of: AsOfOpt = None,
+    json_out: JsonOpt = False,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Soạn thư cho các bậc nhắc đã ghi nhận, bản tổng hợp hằng ngày, rồi gửi thư đến hạn."""
+    if not once:
+        raise InvalidInput("hanbao deliver chạy một lượt: thêm --once (chạy liên tục: hanbao run)")
+    env = _env(config, db, as_of)
+    queued, report = asyncio.run(run_once(env.engine, env.config, env.now))
+    result = {
+        "queued": queued,
+        "sent": report.sent,
+        "retrying": report.retrying,
+        "failed": report.failed,
+        "refused": report.refused,
+        "errors": report.errors,
+    }
+    if json_out:
+        print_json(result)
+        return
+    print(
+        f"Soạn {queued} thư; đã gửi {report.sent}, chờ gửi lại {report.retrying}, "
+        f"lỗi {report.failed}, bị chặn {report.refused}"
+    )
+    for error in dict.fromkeys(report.errors):
+        print(f"  - {error}")
+
+
+@outbox_app.command("list")
+def outbox_list(
+    state: Annotated[
+        str | None, typer.Option("--state", help="pending|sending|sent|failed|refused")
+    ] = None,
+    json_out: JsonOpt = False,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Các thư trong hộp thư đi (mới nhất trước)."""
+    env = _env(config, db)
+    with _writing(env) as store:
+        messages = outbox.listing(store, state)
+    rows = [
+        {
+            "id": m.id,
+            "state": m.state,
+            "template": m.template,
+            "recipient": m.recipient,
+            "subject": m.subject,
+            "attempts": m.attempts,
+            "created_at": iso(m.created_at),
+            "next_attempt_at": iso(m.next_attempt_at),
+            "finished_at": iso(m.finished_at) if m.finished_at else None,
+            "last_error": m.last_error,
+        }
+        for m in messages
+    ]
+    if json_out:
+        print_json(rows)
+        return
+    print_table(
+        rows,
+        (
+            ("id", "Mã"),
+            ("state", "Trạng thái"),
+            ("recipient", "Người nhận"),
+            ("attempts", "Lần thử"),
+            ("subject", "Tiêu đề"),
+            ("last_error", "Lỗi"),
+        ),
+    )
+
+
+@outbox_app.command("retry")
+def outbox_retry(
+    message_id: int,
+    as_of: AsOfOpt = None,
+    json_out: JsonOpt = False,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Gửi lại một thư lỗi (failed) hoặc bị chặn (refused), sau khi đã sửa địa chỉ."""
+    env = _env(config, db, as_of)
+    with _writing(env) as store:
+        outbox.retry(store, message_id, env.now)
+        store.audit(env.now, "cli", "message_retry", message=message_id)
+    print_json({"id": message_id, "state": "pending"}) if json_out else print(
+        f"Thư {message_id} sẽ được gửi lại ở lượt gửi tới"
+    )
+
+
+@app.command("send-test")
+def send_test_command(
+    address: str,
+    json_out: JsonOpt = False,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Gửi một thư kiểm tra tới địa chỉ liên hệ đã cấu hình, qua máy chủ thư thật."""
+    env = _env(config, db)
+    with _writing(env) as store:
+        concerned = [
+            u
+            for u in store.units().values()
+            if any(address in values for values in u.contacts.values())
+        ]
+    try:
+        answer = asyncio.run(send_test(env.config, address, concerned, env.now))
+    except DeliveryError as error:
+        raise InvalidInput(f"gửi thử thất bại / test failed: {error.answer}") from None
+    with _writing(env) as store:
+        store.audit(env.now, "cli", "send_test", recipient=address, answer=answer)
+    smtp = env.config.smtp
+    result = {
+        "recipient": address,
+        "relay": f"{smtp.host}:{smtp.port}",
+        "security": smtp.security,
+        "answer": answer,
+    }
+    print_json(result) if json_out else print(
+        f"Đã gửi thư thử tới {address} qua {smtp.host}:{smtp.port} ({smtp.security}): {answer}"
+    )

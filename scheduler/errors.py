@@ -34,3 +34,26 @@ class NotFound(HanbaoError):
 
 class Conflict(HanbaoError):
     """The operation contradicts what is already recorded (e.g. a duplicate case code)."""
+
+
+class DeliveryError(HanbaoError):
+    """Sending one message failed; ``answer`` is what the mail server said, if anything."""
+
+    def __init__(self, answer: str) -> None:
+        self.answer = answer
+        super().__init__(answer)
+
+
+class TransientDelivery(DeliveryError):
+    """Worth retrying later: the relay is down, busy, slow, or said 4xx.
+
+    ``connection_lost`` means the session is gone, so the rest of the batch must wait too.
+    """
+
+    def __init__(self, answer: str, *, connection_lost: bool) -> None:
+        super().__init__(answer)
+        self.connection_lost = connection_lost
+
+
+class PermanentDelivery(DeliveryError):
+    """Not worth retrying: the server refused this recipient or this message for good (5xx)."""

@@ -1,11 +1,13 @@
 """The settings file (``config/hanbao.yaml``), read once and validated into a typed ``Config``.
 
-Paths inside it are relative to the file. ``HANBAO_DATABASE_URL`` overrides ``database_url``.
+Paths inside it are relative to the file. ``HANBAO_DATABASE_URL`` overrides ``database_url``;
+the ``smtp`` and ``mail`` sections and their environment variables are in ``mail_settings``.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ import yaml
 
 from scheduler.calendar import WorkCalendar, load_changes
 from scheduler.errors import ConfigError
+from scheduler.mail_settings import MailSettings, SmtpSettings, parse_mail, parse_smtp
 from scheduler.plan import CatchUp
 from scheduler.rules import Rules, load_rules
 
@@ -25,6 +28,8 @@ _KEYS = {
     "allowed_domains",
     "catch_up",
     "sweep_batch",
+    "smtp",
+    "mail",
 }
 
 
@@ -37,6 +42,8 @@ class Config:
     allowed_domains: tuple[str, ...]
     catch_up: CatchUp
     sweep_batch: int
+    smtp: SmtpSettings
+    mail: MailSettings
 
 
 def config_path(option: str | None) -> Path:
@@ -49,7 +56,11 @@ def config_path(option: str | None) -> Path:
     return local if local.is_file() else DEFAULT_CONFIG
 
 
-def load_config(path: Path, database_url: str | None = None) -> Config:
+def load_config(
+    path: Path, database_url: str | None = None, env: Mapping[str, str] | None = None
+) -> Config:
+    """Read and check the settings; ``env`` (default: the process environment) overrides."""
+    env = os.environ if env is None else env
     try:
         document: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except FileNotFoundError:
@@ -81,11 +92,13 @@ def load_config(path: Path, database_url: str | None = None) -> Config:
     return Config(
         path=path,
         database_url=database_url
-        or os.environ.get("HANBAO_DATABASE_URL")
+        or env.get("HANBAO_DATABASE_URL")
         or str(document.get("database_url") or "sqlite:///hanbao.sqlite3"),
         rules=load_rules(base / str(document.get("rules", "rules.yaml"))),
         calendar=WorkCalendar(load_changes(base / str(overrides)) if overrides else ()),
         allowed_domains=tuple(domains),
         catch_up=CatchUp(coalesce=bool(catch_up.get("coalesce", True))),
         sweep_batch=batch,
+        smtp=parse_smtp(document, path, env),
+        mail=parse_mail(document, path, env),
     )

@@ -132,6 +132,44 @@ class ReminderRow(SQLModel, table=True):
     recipients: str  # JSON list of addresses
     scheduled_at: datetime = _when()
     recorded_at: datetime = _when(index=True)
+    composed_at: datetime | None = _when(index=True, nullable=True)  # turned into mail, or not
+
+
+class MessageRow(SQLModel, table=True):
+    """One email to one address, in the durable outbox. ``key`` and ``message_id`` never change,
+    so a message sent again after a crash carries the same Message-ID."""
+
+    __tablename__ = "message"
+    __table_args__ = (Index("ix_message_ready", "state", "next_attempt_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(sa_column=Column(String, unique=True, nullable=False))
+    message_id: str = Field(sa_column=Column(String, unique=True, nullable=False))
+    template: str
+    priority: int  # 0 most urgent; the backlog drains in (priority, age) order
+    unit: str | None = Field(default=None, foreign_key="unit.code", index=True)
+    concerned: str  # JSON list of the unit codes whose contacts may receive it
+    obligation_id: int | None = Field(default=None, foreign_key="obligation.id", index=True)
+    thread_ref: str | None = None
+    recipient: str
+    subject: str
+    body_text: str
+    body_html: str
+    state: str = Field(index=True)  # pending, sending, sent, failed, refused
+    attempts: int = 0
+    next_attempt_at: datetime = _when()
+    lease_until: datetime | None = _when(nullable=True)
+    created_at: datetime = _when()
+    finished_at: datetime | None = _when(nullable=True)
+    last_error: str | None = None
+
+
+class MessageItemRow(SQLModel, table=True):
+    """Which recorded reminders a message carries (a bundle carries several)."""
+
+    __tablename__ = "message_item"
+    message_id: int = Field(foreign_key="message.id", primary_key=True)
+    reminder_id: int = Field(foreign_key="reminder.id", primary_key=True)
+    obligation_id: int = Field(foreign_key="obligation.id", index=True)
 
 
 class AuditRow(SQLModel, table=True):

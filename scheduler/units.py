@@ -67,6 +67,21 @@ def domain_allowed(address: str, patterns: Iterable[str]) -> bool:
     return any(fnmatchcase(domain, pattern.lower()) for pattern in patterns)
 
 
+def refusal(address: str, concerned: Iterable[Unit], allowed: Iterable[str]) -> str | None:
+    """Why mail to ``address`` must not go out, or None: the confidentiality guard.
+
+    Mail goes only to an allowed domain, and only to a contact of a unit the mail concerns.
+    """
+    if not domain_allowed(address, allowed):
+        return f"{address}: ngoài các miền được phép / outside the allowed domains"
+    if not any(address in values for unit in concerned for values in unit.contacts.values()):
+        return (
+            f"{address}: không phải liên hệ của đơn vị liên quan / not a contact of the "
+            "units concerned"
+        )
+    return None
+
+
 def addresses(recipients: Iterable[Recipient], unit: Unit, parent: Unit | None) -> tuple[str, ...]:
     """The addresses of ``recipients`` for an obligation owed by ``unit``, without repeats."""
     found: list[str] = []

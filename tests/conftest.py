@@ -15,8 +15,10 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, func, text
+from sqlmodel import select
 
+from scheduler import ledger
 from scheduler.settings import Config, load_config
 from scheduler.storage import (
     create_schema,
@@ -25,6 +27,7 @@ from scheduler.storage import (
     transaction,
     with_database,
 )
+from scheduler.sweep import Emitted, sweep
 from scheduler.units import check_units, read_rows
 from scheduler.vntime import parse_datetime
 
@@ -112,3 +115,28 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
     yield engine
     engine.dispose()
+
+
+def run_until(engine: Engine, config: Config, end: datetime) -> list[Emitted]:
+    """Sweep at every stored next moment up to ``end``, committing, as a punctual daemon would."""
+    emitted: list[Emitted] = []
+    while True:
+        with transaction(engine) as store:
+            upcoming = store.earliest_action()
+        if upcoming is None or upcoming > end:
+            return emitted
+        emitted.extend(sweep(engine, config, upcoming))
+
+
+def count(engine: Engine, table: type) -> int:
+    with transaction(engine) as store:
+        return int(store.session.exec(select(func.count()).select_from(table)).one())
+
+
+def open_case(engine: Engine, config: Config, code: str, verified: str, opened: str) -> int:
+    with transaction(engine) as store:
+        created = ledger.open_case(
+            store, config, code, "X01", "xam_hai", vn(verified), vn(opened), "test"
+        )
+    assert created[0].kind == "urgent_report"
+    return created[0].id

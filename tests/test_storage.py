@@ -7,8 +7,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func
-from sqlmodel import select
+from sqlalchemy import Engine
 
 from scheduler import ledger
 from scheduler.errors import Conflict, InvalidInput, NotFound
@@ -18,35 +17,10 @@ from scheduler.simulate import simulate
 from scheduler.storage import CaseRow, ObligationRow, ReminderRow, transaction
 from scheduler.sweep import Emitted, sweep
 from scheduler.vntime import end_of_day
-from tests.conftest import vn
+from tests.conftest import count, open_case, run_until, vn
 
 SUPERVISOR = "laodong@huyenmau.tinhmau.example"
 DISTRICT_LEADER = "chutich@huyenmau.tinhmau.example"
-
-
-def run_until(engine: Engine, config: Config, end: datetime) -> list[Emitted]:
-    """Sweep at every stored next moment up to ``end``, committing, as a punctual daemon would."""
-    emitted: list[Emitted] = []
-    while True:
-        with transaction(engine) as store:
-            upcoming = store.earliest_action()
-        if upcoming is None or upcoming > end:
-            return emitted
-        emitted.extend(sweep(engine, config, upcoming))
-
-
-def count(engine: Engine, table: type) -> int:
-    with transaction(engine) as store:
-        return int(store.session.exec(select(func.count()).select_from(table)).one())
-
-
-def open_case(engine: Engine, config: Config, code: str, verified: str, opened: str) -> int:
-    with transaction(engine) as store:
-        created = ledger.open_case(
-            store, config, code, "X01", "xam_hai", vn(verified), vn(opened), "test"
-        )
-    assert created[0].kind == "urgent_report"
-    return created[0].id
 
 
 @pytest.mark.parametrize(

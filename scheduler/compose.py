@@ -1,0 +1,178 @@
+"""Turning recorded reminders into mail in the outbox, once.
+
+Each reminder recorded by the sweep is composed exactly once (``composed_at``, set in the same
+transaction as the messages it becomes). Reminders for the same person are grouped into one
+mail when ``mail.group_by_recipient`` is on; late flags go into the district's daily digest
+(``scheduler.digest``) when ``mail.digest_late_flags`` is on, instead of one mail each.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import col, select, update
+
+from scheduler import outbox
+from scheduler.errors import Conflict
+from scheduler.render import Item, Renderer, template_for
+from scheduler.rules import Kind, Recipient
+from scheduler.settings import Config
+from scheduler.storage import CaseRow, ObligationRow, ReminderRow, Store
+from scheduler.units import Unit
+from scheduler.vntime import days_late
+
+log = logging.getLogger(__name__)
+ROLE_VI = {"officer": "cán bộ phụ trách", "leader": "lãnh đạo", "supervisor": "bộ phận theo dõi"}
+
+
+@dataclass(frozen=True)
+class _Pending:
+    item: Item
+    recipients: tuple[str, ...]
+    unit: str
+    parent: str | None
+    late_flag: bool
+
+
+def _submit_to(
+    recipients: tuple[Recipient, ...], unit: Unit, parent: Unit | None
+) -> tuple[str, ...]:
+    labels: list[str] = []
+    for recipient in recipients:
+        holder = parent if recipient.of_parent else unit
+        if holder is not None:
+            labels.extend(
+                f"{holder.name} - {ROLE_VI[recipient.role]} <{address}>"
+                for address in holder.addresses(recipient.role)
+            )
+    return tuple(labels)
+
+
+def _item(
+    kind: Kind,
+    reminder: ReminderRow,
+    obligation: ObligationRow,
+    case_code: str | None,
+    unit: Unit,
+    parent: Unit | None,
+    now: datetime,
+) -> Item:
+    step = next((s for s in kind.ladder if s.name == reminder.step), None)
+    template = (
+        template_for(kind, step) if step else ("late_flag" if reminder.late_flag else "overdue")
+    )
+    assert reminder.id is not None and obligation.id is not None
+    return Item(
+        reminder_id=reminder.id,
+        obligation_id=obligation.id,
+        obligation_key=obligation.key,
+        template=template,
+        kind_name=kind.name,
+        how=kind.how,
+        case_code=case_code,
+        period=obligation.period,
+        requested_by=obligation.requested_by,
+        unit_code=unit.code,
+        unit_name=unit.name,
+        due_at=obligation.due_at,
+        days_late=days_late(obligation.due_at, now),
+        submit_to=_submit_to(kind.submit_to, unit, parent),
+    )
+
+
+def compose(
+    store: Store, config: Config, renderer: Renderer, now: datetime, limit: int = 2000
+) -> int:
+    """Compose up to ``limit`` recorded reminders into outbox messages; how many were queued."""
+    rows = store.session.exec(
+        select(ReminderRow, ObligationRow, CaseRow.code)
+        .join(ObligationRow, col(ObligationRow.id) == col(ReminderRow.obligation_id))
+        .outerjoin(CaseRow, col(CaseRow.id) == col(ObligationRow.case_id))
+        .where(col(ReminderRow.state) == "due")
+        .where(col(ReminderRow.composed_at).is_(None))
+        .where(col(ReminderRow.recorded_at) <= now)
+        .order_by(col(ReminderRow.id))
+        .limit(limit)
+    ).all()
+    if not rows:
+        return 0
+    units = store.units({o.unit for _, o, _ in rows})
+    units.update(store.units({u.parent for u in units.values() if u.parent} - set(units)))
+    pending: list[_Pending] = []
+    for reminder, obligation, case_code in rows:
+        kind, unit = config.rules.kinds.get(obligation.kind), units.get(obligation.unit)
+        if kind is None or unit is None:
+            log.error(
+                "action=compose_skipped reminder=%s kind=%s unit=%s",
+                reminder.id,
+                obligation.kind,
+                obligation.unit,
+            )
+            continue
+        parent = units.get(unit.parent) if unit.parent else None
+        pending.append(
+            _Pending(
+                _item(kind, reminder, obligation, case_code, unit, parent, now),
+                tuple(json.loads(reminder.recipients)),
+                unit.code,
+                unit.parent,
+                reminder.late_flag,
+            )
+        )
+    queued = sum(
+        _queue(store, config, renderer, group, now)
+        for group in _groups(pending, config.mail.group_by_recipient, config.mail.digest_late_flags)
+    )
+    ids = [r.id for r, _, _ in rows]
+    marked = store.session.exec(
+        update(ReminderRow)
+        .where(col(ReminderRow.id).in_(ids))
+        .where(col(ReminderRow.composed_at).is_(None))
+        .values(composed_at=now)
+    )
+    if marked.rowcount != len(ids):
+        raise Conflict("another process composed the same reminders; this run is undone")
+    return queued
+
+
+def _groups(
+    pending: list[_Pending], by_recipient: bool, flags_to_digest: bool
+) -> list[tuple[str, list[_Pending]]]:
+    """(recipient, what that person gets in one mail), in a stable order."""
+    groups: dict[tuple[str, int], list[_Pending]] = defaultdict(list)
+    for entry in pending:
+        if entry.late_flag and flags_to_digest:
+            continue
+        for address in entry.recipients:
+            group = 0 if by_recipient else entry.item.reminder_id
+            groups[(address, group)].append(entry)
+    return [(address, entries) for (address, _), entries in groups.items()]
+
+
+def _queue(
+    store: Store,
+    config: Config,
+    renderer: Renderer,
+    group: tuple[str, list[_Pending]],
+    now: datetime,
+) -> int:
+    recipient, entries = group
+    draft = renderer.items(recipient, [e.item for e in entries], now)
+    concerned = sorted({c for e in entries for c in (e.unit, e.parent) if c})
+    obligations = {e.item.obligation_id for e in entries}
+    return int(
+        outbox.enqueue(
+            store,
+            draft,
+            domain=config.mail.domain,
+            now=now,
+            concerned=concerned,
+            unit=entries[0].unit if len({e.unit for e in entries}) == 1 else None,
+            obligation_id=next(iter(obligations)) if len(obligations) == 1 else None,
+            items=[(e.item.reminder_id, e.item.obligation_id) for e in entries],
+        )
+    )

@@ -1,0 +1,207 @@
+"""The deliver step: claim due messages, check each against the guard, send, record.
+
+``deliver_batch`` is one step (None when nothing was due); ``deliver`` drains the steps. One SMTP
+connection serves a batch; every outcome is committed as soon as it is known, so a crash loses
+at most the knowledge that the message in flight was sent. ``run_once`` is the whole mail job:
+queue what the sweep recorded and today's digest, then send what is due.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine
+
+from scheduler import outbox
+from scheduler.compose import compose
+from scheduler.digest import digest
+from scheduler.errors import InvalidInput, PermanentDelivery, TransientDelivery
+from scheduler.mailer import SmtpSession, to_mime
+from scheduler.outbox import Outgoing
+from scheduler.render import Renderer, message_key_id
+from scheduler.settings import Config
+from scheduler.storage import transaction
+from scheduler.units import Unit, refusal
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Report:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    refused: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def add(self, other: Report) -> None:
+        self.sent += other.sent
+        self.retrying += other.retrying
+        self.failed += other.failed
+        self.refused += other.refused
+        self.errors.extend(other.errors)
+
+
+class Pacer:
+    """At most ``per_minute`` messages a minute: official relays throttle."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.interval = 60.0 / per_minute
+        self.next_slot = 0.0
+
+    async def wait(self) -> None:
+        loop = asyncio.get_running_loop()
+        delay = self.next_slot - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        self.next_slot = max(self.next_slot, loop.time()) + self.interval
+
+
+def _record(
+    engine: Engine,
+    message: Outgoing,
+    outcome: str,
+    now: datetime,
+    error: str = "",
+    retry_at: datetime | None = None,
+) -> None:
+    with transaction(engine) as store:
+        if outcome == "sent":
+            outbox.mark_sent(store, message.id, now)
+        elif outcome == "retry":
+            assert retry_at is not None
+            outbox.mark_retry(store, message.id, retry_at, error)
+        else:
+            outbox.mark_failed(store, message.id, now, error, state=outcome)
+            store.audit(
+                now,
+                "deliver",
+                f"message_{outcome}",
+                message=message.id,
+                recipient=message.recipient,
+                error=error,
+            )
+
+
+async def deliver_batch(
+    engine: Engine,
+    config: Config,
+    now: datetime,
+    rng: random.Random | None = None,
+    pacer: Pacer | None = None,
+) -> Report | None:
+    """Send one batch of due messages over one connection. None when nothing was due."""
+    mail = config.mail
+    rng = rng or random.Random()
+    pacer = pacer or Pacer(mail.rate_per_minute)
+    with transaction(engine) as store:
+        claimed = outbox.claim(store, now, mail.batch_size, timedelta(seconds=mail.lease_seconds))
+        units = store.units({code for message in claimed for code in message.concerned})
+    if not claimed:
+        return None
+    report = Report()
+    waiting: list[Outgoing] = []
+    for message in claimed:
+        reason = refusal(
+            message.recipient,
+            [units[c] for c in message.concerned if c in units],
+            config.allowed_domains,
+        )
+        if reason is None:
+            waiting.append(message)
+            continue
+        log.error("action=deliver_refused message=%s reason=%s", message.id, reason)
+        _record(engine, message, "refused", now, reason)
+        report.refused += 1
+
+    def postpone(messages: list[Outgoing], error: str) -> None:
+        for message in messages:
+            retry_at = now + outbox.backoff(
+                message.attempts, mail.retry_base_seconds, mail.retry_cap_seconds, rng
+            )
+            log.warning(
+                "action=deliver_retry message=%s attempt=%s retry_at=%s error=%s",
+                message.id,
+                message.attempts,
+                retry_at.isoformat(),
+                error,
+            )
+            _record(engine, message, "retry", now, error, retry_at)
+            report.retrying += 1
+        report.errors.append(error)
+
+    if not waiting:
+        return report
+    handled = 0
+    try:
+        async with SmtpSession(config.smtp, mail.sender) as smtp:
+            for message in waiting:
+                await pacer.wait()
+                try:
+                    await smtp.send(to_mime(message, mail.sender, now), message.recipient)
+                except PermanentDelivery as error:
+                    log.error(
+                        "action=deliver_failed message=%s answer=%s", message.id, error.answer
+                    )
+                    _record(engine, message, "failed", now, error.answer)
+                    report.failed += 1
+                    report.errors.append(error.answer)
+                except TransientDelivery as error:
+                    if error.connection_lost:
+                        raise
+                    postpone([message], error.answer)
+                else:
+                    _record(engine, message, "sent", now)
+                    report.sent += 1
+                handled += 1
+    except TransientDelivery as error:  # no connection, or it was lost: the rest waits
+        postpone(waiting[handled:], error.answer)
+    return report
+
+
+async def deliver(
+    engine: Engine, config: Config, now: datetime, rng: random.Random | None = None
+) -> Report:
+    """Send everything due at ``now``, batch after batch, one connection per batch."""
+    total = Report()
+    pacer = Pacer(config.mail.rate_per_minute)
+    while (batch := await deliver_batch(engine, config, now, rng, pacer)) is not None:
+        total.add(batch)
+    return total
+
+
+async def run_once(
+    engine: Engine, config: Config, now: datetime, rng: random.Random | None = None
+) -> tuple[int, Report]:
+    """Queue recorded reminders and today's digest, then send; (messages queued, report)."""
+    renderer = Renderer(config.mail.domain)
+    with transaction(engine) as store:
+        queued = compose(store, config, renderer, now) + digest(store, config, renderer, now)
+    return queued, await deliver(engine, config, now, rng)
+
+
+async def send_test(config: Config, recipient: str, concerned: list[Unit], now: datetime) -> str:
+    """Send one test mail straight through the relay; the server's answer. Raises on failure."""
+    reason = refusal(recipient, concerned, config.allowed_domains)
+    if reason is not None:
+        raise InvalidInput(reason)
+    draft = Renderer(config.mail.domain).test(recipient, now, f"test:{recipient}:{now.isoformat()}")
+    message = Outgoing(
+        id=0,
+        key=draft.key,
+        message_id=message_key_id(draft.key, config.mail.domain),
+        template=draft.template,
+        recipient=recipient,
+        subject=draft.subject,
+        text=draft.text,
+        html=draft.html,
+        thread_ref=None,
+        concerned=tuple(u.code for u in concerned),
+        attempts=1,
+    )
+    async with SmtpSession(config.smtp, config.mail.sender) as smtp:
+        return await smtp.send(to_mime(message, config.mail.sender, now), recipient)

@@ -1,0 +1,230 @@
+"""The durable outbox: one row per email to one address, and its states.
+
+    pending --claim--> sending --sent--> sent
+       ^                  |--transient--> pending (later, with backoff)
+       |                  |--permanent--> failed    (server's answer kept)
+       |                  `--guard------> refused   (recipient not allowed)
+       `------ retry (operator) ------ failed | refused
+
+A claim is a compare-and-set with a lease. A sender that dies after sending but before marking
+the row sent leaves it ``sending``; once the lease has passed it is claimed again and sent again,
+with the same Message-ID. So delivery is at least once, and exactly once in every other case.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_
+from sqlmodel import col, select, update
+
+from scheduler.errors import InvalidInput, NotFound
+from scheduler.render import Draft, message_key_id
+from scheduler.storage import MessageItemRow, MessageRow, Store
+
+STATES = ("pending", "sending", "sent", "failed", "refused")
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A claimed message, ready to be turned into MIME and sent."""
+
+    id: int
+    key: str
+    message_id: str
+    template: str
+    recipient: str
+    subject: str
+    text: str
+    html: str
+    thread_ref: str | None
+    concerned: tuple[str, ...]
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Listed:
+    id: int
+    state: str
+    template: str
+    recipient: str
+    subject: str
+    attempts: int
+    created_at: datetime
+    next_attempt_at: datetime
+    finished_at: datetime | None
+    last_error: str | None
+
+
+def backoff(attempts: int, base: int, cap: int, rng: random.Random) -> timedelta:
+    """Exponential backoff with jitter: about base, 2 base, 4 base … never above cap."""
+    delay = min(cap, base * 2 ** max(0, attempts - 1))
+    return timedelta(seconds=delay * rng.uniform(0.5, 1.0))
+
+
+def enqueue(
+    store: Store,
+    draft: Draft,
+    *,
+    domain: str,
+    now: datetime,
+    concerned: Sequence[str],
+    unit: str | None,
+    obligation_id: int | None,
+    items: Sequence[tuple[int, int]] = (),
+) -> bool:
+    """Add a message (with the reminders it carries); False when its key is already queued."""
+    existing = store.session.exec(select(MessageRow.id).where(MessageRow.key == draft.key)).first()
+    if existing is not None:
+        return False
+    row = MessageRow(
+        key=draft.key,
+        message_id=message_key_id(draft.key, domain),
+        template=draft.template,
+        priority=draft.priority,
+        unit=unit,
+        concerned=json.dumps(list(concerned)),
+        obligation_id=obligation_id,
+        thread_ref=draft.thread_ref,
+        recipient=draft.recipient,
+        subject=draft.subject,
+        body_text=draft.text,
+        body_html=draft.html,
+        state="pending",
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    store.session.add(row)
+    store.session.flush()
+    assert row.id is not None
+    store.session.add_all(
+        MessageItemRow(message_id=row.id, reminder_id=reminder, obligation_id=obligation)
+        for reminder, obligation in items
+    )
+    return True
+
+
+def claim(store: Store, now: datetime, limit: int, lease: timedelta) -> list[Outgoing]:
+    """Take up to ``limit`` messages that are due, most urgent and oldest first."""
+    ready = or_(
+        (col(MessageRow.state) == "pending") & (col(MessageRow.next_attempt_at) <= now),
+        (col(MessageRow.state) == "sending") & (col(MessageRow.lease_until) < now),
+    )
+    candidates = store.session.exec(
+        select(MessageRow)
+        .where(ready)
+        .order_by(col(MessageRow.priority), col(MessageRow.created_at), col(MessageRow.id))
+        .limit(limit)
+    ).all()
+    claimed = []
+    for row in candidates:
+        taken = store.session.exec(
+            update(MessageRow)
+            .where(col(MessageRow.id) == row.id)
+            .where(col(MessageRow.state) == row.state)
+            .where(col(MessageRow.attempts) == row.attempts)
+            .values(state="sending", lease_until=now + lease, attempts=row.attempts + 1)
+        )
+        if taken.rowcount == 1:
+            assert row.id is not None
+            claimed.append(
+                Outgoing(
+                    id=row.id,
+                    key=row.key,
+                    message_id=row.message_id,
+                    template=row.template,
+                    recipient=row.recipient,
+                    subject=row.subject,
+                    text=row.body_text,
+                    html=row.body_html,
+                    thread_ref=row.thread_ref,
+                    concerned=tuple(json.loads(row.concerned)),
+                    attempts=row.attempts + 1,
+                )
+            )
+    return claimed
+
+
+def _finish(store: Store, message_id: int, values: dict[str, object]) -> bool:
+    result = store.session.exec(
+        update(MessageRow)
+        .where(col(MessageRow.id) == message_id)
+        .where(col(MessageRow.state) == "sending")
+        .values(**values)
+    )
+    return bool(result.rowcount == 1)
+
+
+def mark_sent(store: Store, message_id: int, now: datetime) -> bool:
+    return _finish(
+        store,
+        message_id,
+        {"state": "sent", "finished_at": now, "lease_until": None, "last_error": None},
+    )
+
+
+def mark_retry(store: Store, message_id: int, at: datetime, error: str) -> bool:
+    return _finish(
+        store,
+        message_id,
+        {"state": "pending", "next_attempt_at": at, "lease_until": None, "last_error": error[:500]},
+    )
+
+
+def mark_failed(
+    store: Store, message_id: int, now: datetime, error: str, state: str = "failed"
+) -> bool:
+    return _finish(
+        store,
+        message_id,
+        {"state": state, "finished_at": now, "lease_until": None, "last_error": error[:500]},
+    )
+
+
+def retry(store: Store, message_id: int, now: datetime) -> None:
+    """An operator sends a failed or refused message again (after fixing the address)."""
+    row = store.session.get(MessageRow, message_id)
+    if row is None:
+        raise NotFound(f"không có thư / unknown message {message_id}")
+    if row.state not in ("failed", "refused"):
+        raise InvalidInput(
+            f"thư {message_id} đang ở trạng thái {row.state}; chỉ gửi lại thư "
+            "failed hoặc refused / only failed or refused messages are retried"
+        )
+    row.state, row.next_attempt_at, row.finished_at = "pending", now, None
+    store.session.add(row)
+
+
+def listing(store: Store, state: str | None = None, limit: int = 200) -> list[Listed]:
+    if state is not None and state not in STATES:
+        raise InvalidInput(f"trạng thái {state!r} không có; dùng {', '.join(STATES)}")
+    query = select(MessageRow).order_by(col(MessageRow.id).desc()).limit(limit)
+    if state is not None:
+        query = query.where(MessageRow.state == state)
+    return [
+        Listed(
+            id=r.id or 0,
+            state=r.state,
+            template=r.template,
+            recipient=r.recipient,
+            subject=r.subject,
+            attempts=r.attempts,
+            created_at=r.created_at,
+            next_attempt_at=r.next_attempt_at,
+            finished_at=r.finished_at,
+            last_error=r.last_error,
+        )
+        for r in store.session.exec(query)
+    ]
+
+
+def counts(store: Store) -> dict[str, int]:
+    rows = store.session.exec(
+        select(MessageRow.state, func.count()).group_by(col(MessageRow.state))
+    ).all()
+    return {state: int(n) for state, n in rows}

@@ -1,0 +1,311 @@
+"""Delivery through a real SMTP server on loopback, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import datetime
+from email.utils import parseaddr
+from pathlib import Path
+from typing import Any
+
+import pytest
+import trustme
+from sqlalchemy import Engine
+from sqlmodel import select
+
+from scheduler import ledger, outbox
+from scheduler.compose import compose
+from scheduler.render import Renderer
+from scheduler.deliver import Report, run_once
+from scheduler.mail_settings import SmtpSettings
+from scheduler.settings import Config
+from scheduler.storage import MessageRow, transaction
+from scheduler.sweep import sweep
+from tests.conftest import open_case, vn
+from tests.mailsink import Sink, free_port, password_checker, server_tls_context, start
+
+OFFICER = "treem@anbinh.huyenmau.tinhmau.example"
+LEADER = "chutich@anbinh.huyenmau.tinhmau.example"
+SUPERVISOR = "laodong@huyenmau.tinhmau.example"
+
+
+def mail_config(config: Config, port: int, **smtp: Any) -> Config:
+    settings = SmtpSettings(host="127.0.0.1", port=port, security="none", timeout=10)
+    return replace(
+        config,
+        smtp=replace(settings, **smtp),
+        mail=replace(config.mail, rate_per_minute=60_000, retry_base_seconds=30),
+    )
+
+
+@pytest.fixture
+def sink() -> Iterator[tuple[Sink, int]]:
+    handler, port = Sink(), free_port()
+    controller = start(handler, port)
+    yield handler, port
+    controller.stop()
+
+
+def deliver_at(engine: Engine, config: Config, moment: datetime) -> tuple[int, Report]:
+    """A punctual daemon's tick: sweep, then the mail job, at ``moment``."""
+    sweep(engine, config, moment)
+    return asyncio.run(run_once(engine, config, moment, random.Random(7)))
+
+
+def states(engine: Engine) -> dict[str, int]:
+    with transaction(engine) as store:
+        return outbox.counts(store)
+
+
+def test_new_case_notice_arrives_urgent_in_vietnamese_and_threaded(
+    engine: Engine, config: Config, sink: tuple[Sink, int]
+) -> None:
+    handler, port = sink
+    cfg = mail_config(config, port)
+    open_case(engine, cfg, "VV-2027-001", "03/03/2027 10:00", "03/03/2027 10:05")
+    queued, report = deliver_at(engine, cfg, vn("03/03/2027 10:05"))
+    assert (queued, report.sent) == (2, 2)
+    handler.wait_for(lambda got: len(got) == 2)
+    by_rcpt = {r.rcpt_tos: r for r in handler.received}
+    assert set(by_rcpt) == {(OFFICER,), (LEADER,)}  # one mail each, nobody else
+    notice = by_rcpt[(OFFICER,)]
+    assert notice.subject.startswith("[KHẨN] VV-2027-001 - Báo cáo nhanh")
+    assert "hạn 04/03/2027 23:59" in notice.subject
+    assert parseaddr(str(notice.message["To"]))[1] == OFFICER
+    assert notice.message["Cc"] is None and notice.message["Bcc"] is None
+    text = notice.text()
+    assert "01 ngày làm việc" in text and "TRƯỚC qua hệ thống thư điện tử công vụ" in text
+    assert "02 ngày làm việc" in text and "UBND huyện Mẫu Sơn" in text
+    assert "04/03/2027 23:59" in notice.html()
+    assert notice.message.get_content_charset() is None  # multipart/alternative
+    assert notice.message["In-Reply-To"] == notice.message["References"]
+    thread = notice.message["References"]
+
+    # the next morning: the deadline-day reminder, in the same thread
+    deliver_at(engine, cfg, vn("04/03/2027 08:00"))
+    handler.wait_for(lambda got: len(got) == 4)
+    reminder = next(r for r in handler.received[2:] if r.rcpt_tos == (OFFICER,))
+    assert reminder.subject.startswith("[NHẮC HẠN] VV-2027-001")
+    assert reminder.message["References"] == thread
+    assert reminder.message_id != notice.message_id
+
+
+def test_overdue_mail_and_district_digest_instead_of_flag_mail(
+    engine: Engine, config: Config, sink: tuple[Sink, int]
+) -> None:
+    handler, port = sink
+    cfg = mail_config(config, port)
+    open_case(engine, cfg, "VV-LATE", "03/03/2027 10:00", "03/03/2027 10:05")
+    for moment in ("03/03/2027 10:05", "04/03/2027 08:00", "05/03/2027 08:00", "05/03/2027 08:30"):
+        deliver_at(engine, cfg, vn(moment))
+    handler.wait_for(lambda got: any(r.rcpt_tos == (SUPERVISOR,) for r in got))
+    overdue = [r for r in handler.received if r.subject.startswith("[QUÁ HẠN] VV-LATE")]
+    assert {r.rcpt_tos for r in overdue} == {(OFFICER,), (LEADER,)}
+    assert "ĐÃ QUÁ HẠN 1 ngày" in overdue[0].text()
+    to_district = [r for r in handler.received if r.rcpt_tos == (SUPERVISOR,)]
+    assert len(to_district) == 1  # the digest, not a mail per late flag
+    digest = to_district[0]
+    assert digest.subject == "[QUÁ HẠN] UBND huyện Mẫu Sơn: 1 báo cáo quá hạn ngày 05/03/2027"
+    assert "UBND xã An Bình (X01): VV-LATE - Báo cáo nhanh" in digest.text()
+    # new case, deadline day, overdue: three steps reached the commune (six mails)
+    assert "quá hạn 1 ngày - đã nhắc 3 lần" in digest.text()
+    # the digest is queued once a day, however often the job runs
+    deliver_at(engine, cfg, vn("05/03/2027 09:00"))
+    assert len([r for r in handler.received if r.rcpt_tos == (SUPERVISOR,)]) == 1
+
+
+def test_several_reminders_for_one_person_come_as_one_mail(
+    engine: Engine, config: Config, sink: tuple[Sink, int]
+) -> None:
+    handler, port = sink
+    cfg = mail_config(config, port)
+    open_case(engine, cfg, "VV-A", "03/03/2027 10:00", "03/03/2027 10:05")
+    open_case(engine, cfg, "VV-B", "03/03/2027 11:00", "03/03/2027 11:05")
+    sweep(engine, cfg, vn("03/03/2027 11:05"))
+    asyncio.run(run_once(engine, cfg, vn("03/03/2027 11:05")))
+    handler.wait_for(lambda got: len(got) == 2)
+    (bundle,) = [r for r in handler.received if r.rcpt_tos == (OFFICER,)]
+    assert bundle.subject == "[KHẨN] 2 báo cáo cần xử lý: VV-A; VV-B"
+    assert "VV-A" in bundle.text() and "VV-B" in bundle.text()
+    assert bundle.message["References"] is None  # about two obligations: no single thread
+
+
+def test_relay_down_then_back_loses_nothing_and_sends_once(engine: Engine, config: Config) -> None:
+    port = free_port()  # nothing listens yet: connection refused
+    cfg = mail_config(config, port)
+    open_case(engine, cfg, "VV-DOWN", "03/03/2027 10:00", "03/03/2027 10:05")
+    queued, report = deliver_at(engine, cfg, vn("03/03/2027 10:05"))
+    assert (queued, report.sent, report.retrying) == (2, 0, 2)
+    assert "không kết nối được" in report.errors[0]
+    # hours later, still down: still waiting, nothing lost
+    _, report = deliver_at(engine, cfg, vn("03/03/2027 14:00"))
+    assert report.retrying == 2 and states(engine) == {"pending": 2}
+    handler = Sink()
+    controller = start(handler, port)
+    try:
+        _, report = deliver_at(engine, cfg, vn("03/03/2027 16:00"))
+        assert report.sent == 2
+        handler.wait_for(lambda got: len(got) == 2)
+        assert sorted(r.rcpt_tos for r in handler.received) == [(LEADER,), (OFFICER,)]
+        _, report = deliver_at(engine, cfg, vn("03/03/2027 18:00"))
+        assert report.sent == 0 and len(handler.received) == 2
+    finally:
+        controller.stop()
+
+
+def test_busy_relay_421_451_then_250(
+    engine: Engine, config: Config, sink: tuple[Sink, int]
+) -> None:
+    handler, port = sink
+    handler.data_answers = ["451 4.3.0 Try again later", "421 4.7.0 Too busy, closing"]
+    cfg = mail_config(config, port)
+    open_case(engine, cfg, "VV-BUSY", "03/03/2027 10:00", "03/03/2027 10:05")
+    _, first = deliver_at(engine, cfg, vn("03/03/2027 10:05"))
+    assert (first.sent, first.retrying) == (0, 2)
+    assert any(e.startswith("451") for e in first.errors)
+    _, second = deliver_at(engine, cfg, vn("03/03/2027 11:05"))
+    assert second.sent == 2
+    assert len(handler.received) == 2
+    with transaction(engine) as store:
+        attempts = sorted(m.attempts for m in outbox.listing(store))
+    assert attempts == [2, 2]
+
+
+def test_550_for_one_recipient_fails_only_that_one_and_is_surfaced(
+    engine: Engine, config: Config, sink: tuple[Sink, int]
+) -> None:
+    handler, port = sink
+    handler.refuse[LEADER] = "550 5.1.1 Mailbox does not exist"
+    cfg = mail_config(config, port)
+    open_case(engine, cfg, "VV-550", "03/03/2027 10:00", "03/03/2027 10:05")
+    _, report = deliver_at(engine, cfg, vn("03/03/2027 10:05"))
+    assert (report.sent, report.failed) == (1, 1)
+    assert [r.rcpt_tos for r in handler.received] == [(OFFICER,)]
+    with transaction(engine) as store:
+        (failed,) = outbox.listing(store, "failed")
+    assert failed.recipient == LEADER and failed.last_error is not None
+    assert failed.last_error.startswith("550 5.1.1")
+    # not retried: the next run leaves it failed after its one attempt
+    deliver_at(engine, cfg, vn("04/03/2027 08:00"))
+    with transaction(engine) as store:
+        again = next(m for m in outbox.listing(store) if m.id == failed.id)
+    assert (again.state, again.attempts) == ("failed", 1)
+    # and the district hears of it in the next digest
+    deliver_at(engine, cfg, vn("04/03/2027 08:30"))
+    handler.wait_for(lambda got: any(r.rcpt_tos == (SUPERVISOR,) for r in got))
+    digest = next(r for r in handler.received if r.rcpt_tos == (SUPERVISOR,))
+    assert "KHÔNG gửi được" in digest.text() and LEADER in digest.text()
+
+
+def test_guard_refuses_an_address_no_longer_a_contact(
+    engine: Engine, config: Config, sink: tuple[Sink, int], tmp_path: Path
+) -> None:
+    handler, port = sink
+    cfg = mail_config(config, port)
+    open_case(engine, cfg, "VV-G", "03/03/2027 10:00", "03/03/2027 10:05")
+    sweep(engine, cfg, vn("03/03/2027 10:05"))
+    with transaction(engine) as store:
+        compose(store, cfg, Renderer(cfg.mail.domain), vn("03/03/2027 10:05"))
+        # the commune changes its officer before the mail goes out
+        x01 = store.units(["X01"])["X01"]
+        store.save_units(
+            [
+                replace(
+                    x01,
+                    contacts={**x01.contacts, "officer": ("moi@anbinh.huyenmau.tinhmau.example",)},
+                )
+            ]
+        )
+    _, report = deliver_at(engine, cfg, vn("03/03/2027 10:06"))
+    assert (report.sent, report.refused) == (1, 1)
+    assert [r.rcpt_tos for r in handler.received] == [(LEADER,)]
+    with transaction(engine) as store:
+        (refused,) = outbox.listing(store, "refused")
+        assert refused.recipient == OFFICER
+        assert "not a contact" in (refused.last_error or "")
+        assert [a.action for a in store.audit_trail() if a.action == "message_refused"]
+
+
+def test_starttls_with_authentication(engine: Engine, config: Config, tmp_path: Path) -> None:
+    ca = trustme.CA()
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    handler, port = Sink(), free_port()
+    controller = start(
+        handler,
+        port,
+        tls_context=server_tls_context(ca),
+        require_starttls=True,
+        auth_required=True,
+        auth_require_tls=True,
+        authenticator=password_checker("hanbao", "mật-khẩu"),
+    )
+    try:
+        good = mail_config(
+            config,
+            port,
+            security="starttls",
+            ca_file=ca_file,
+            username="hanbao",
+            password="mật-khẩu",
+        )
+        open_case(engine, good, "VV-TLS", "03/03/2027 10:00", "03/03/2027 10:05")
+        bad = replace(good, smtp=replace(good.smtp, password="sai"))
+        _, refused = deliver_at(engine, bad, vn("03/03/2027 10:05"))
+        assert refused.retrying == 2 and "authentication failed" in refused.errors[0]
+        assert handler.received == []
+        _, report = deliver_at(engine, good, vn("03/03/2027 11:00"))
+        assert report.sent == 2
+        assert sorted(r.rcpt_tos for r in handler.received) == [(LEADER,), (OFFICER,)]
+    finally:
+        controller.stop()
+
+
+def test_implicit_tls_refuses_an_untrusted_certificate(
+    engine: Engine, config: Config, tmp_path: Path
+) -> None:
+    ca = trustme.CA()
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    handler, port = Sink(), free_port()
+    controller = start(handler, port, ssl_context=server_tls_context(ca))
+    try:
+        open_case(engine, config, "VV-TLS2", "03/03/2027 10:00", "03/03/2027 10:05")
+        untrusted = mail_config(config, port, security="tls")  # system CAs only
+        _, report = deliver_at(engine, untrusted, vn("03/03/2027 10:05"))
+        assert report.sent == 0 and report.retrying == 2
+        trusted = mail_config(config, port, security="tls", ca_file=ca_file)
+        _, report = deliver_at(engine, trusted, vn("03/03/2027 11:00"))
+        assert report.sent == 2 and len(handler.received) == 2
+    finally:
+        controller.stop()
+
+
+def test_a_submission_stops_mail_already_queued_later_steps(
+    engine: Engine, config: Config, sink: tuple[Sink, int]
+) -> None:
+    handler, port = sink
+    cfg = mail_config(config, port)
+    urgent = open_case(engine, cfg, "VV-SUB", "03/03/2027 10:00", "03/03/2027 10:05")
+    deliver_at(engine, cfg, vn("03/03/2027 10:05"))
+    with transaction(engine) as store:
+        ledger.submit(store, cfg, urgent, vn("03/03/2027 15:00"), vn("03/03/2027 15:00"), "test")
+    for day in range(4, 12):
+        deliver_at(engine, cfg, vn(f"{day:02d}/03/2027 08:45"))
+    subjects = [r.subject for r in handler.received if "VV-SUB - Báo cáo nhanh" in r.subject]
+    assert all(s.startswith("[KHẨN]") for s in subjects) and len(subjects) == 2
+
+
+def test_messages_keep_their_message_id_in_the_outbox(engine: Engine, config: Config) -> None:
+    cfg = mail_config(config, free_port())
+    open_case(engine, cfg, "VV-ID", "03/03/2027 10:00", "03/03/2027 10:05")
+    deliver_at(engine, cfg, vn("03/03/2027 10:05"))
+    with transaction(engine) as store:
+        ids = {m.key: m.message_id for m in store.session.exec(select(MessageRow))}
+    deliver_at(engine, cfg, vn("03/03/2027 12:05"))
+    with transaction(engine) as store:
+        assert {m.key: m.message_id for m in store.session.exec(select(MessageRow))} == ids
+    assert all(v.endswith("@huyenmau.tinhmau.example>") for v in ids.values())
