@@ -24,7 +24,8 @@ from scheduler.vntime import as_vn
 
 
 def to_mime(message: Outgoing, sender: str, now: datetime) -> EmailMessage:
-    """The message as it goes on the wire: UTF-8 text and HTML parts, fixed Message-ID."""
+    """The message as it goes on the wire: UTF-8 text and HTML parts (quoted-printable, so no
+    relay needs 8BITMIME), and a Message-ID fixed by the key."""
     mime = EmailMessage()
     mime["From"] = sender
     mime["To"] = Address(addr_spec=message.recipient)
@@ -36,8 +37,8 @@ def to_mime(message: Outgoing, sender: str, now: datetime) -> EmailMessage:
         mime["References"] = message.thread_ref
     mime["Auto-Submitted"] = "auto-generated"
     mime["Content-Language"] = "vi"
-    mime.set_content(message.text, charset="utf-8")
-    mime.add_alternative(message.html, subtype="html", charset="utf-8")
+    mime.set_content(message.text, charset="utf-8", cte="quoted-printable")
+    mime.add_alternative(message.html, subtype="html", charset="utf-8", cte="quoted-printable")
     return mime
 
 

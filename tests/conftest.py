@@ -13,6 +13,7 @@ import warnings
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, func, text
@@ -140,3 +141,14 @@ def open_case(engine: Engine, config: Config, code: str, verified: str, opened: 
         )
     assert created[0].kind == "urgent_report"
     return created[0].id
+
+
+FIGURES: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Figures that tests measured (e.g. duplicates after kill -9), shown after the run."""
+    if FIGURES:
+        terminalreporter.section("hanbao figures")
+        for line in FIGURES:
+            terminalreporter.write_line(line)

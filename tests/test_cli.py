@@ -6,16 +6,25 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import CONFIG_PATH, SAMPLE_UNITS
+from tests.mailsink import Sink, free_port, start
 
 
-def hanbao(*args: str, db: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "HANBAO_CONFIG": str(CONFIG_PATH), "HANBAO_DATABASE_URL": db}
+def hanbao(
+    *args: str, db: str, ok: bool = True, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "HANBAO_CONFIG": str(CONFIG_PATH),
+        "HANBAO_DATABASE_URL": db,
+        **(env or {}),
+    }
     result = subprocess.run(
         [sys.executable, "-m", "scheduler", *args],
         capture_output=True,
@@ -29,8 +38,8 @@ def hanbao(*args: str, db: str, ok: bool = True) -> subprocess.CompletedProcess[
     return result
 
 
-def hanbao_json(*args: str, db: str) -> Any:
-    return json.loads(hanbao(*args, "--json", db=db).stdout)
+def hanbao_json(*args: str, db: str, env: dict[str, str] | None = None) -> Any:
+    return json.loads(hanbao(*args, "--json", db=db, env=env).stdout)
 
 
 @pytest.fixture
@@ -182,3 +191,64 @@ def test_an_uninitialised_database_is_refused_with_the_fix(fresh_db: str) -> Non
     result = hanbao("status", db=fresh_db, ok=False)
     assert result.returncode == 2
     assert "hanbao init" in result.stderr
+
+
+@pytest.fixture
+def relay() -> Iterator[tuple[Sink, dict[str, str]]]:
+    """A capture server, and the environment that points hanbao at it."""
+    handler, port = Sink(), free_port()
+    controller = start(handler, port)
+    yield (
+        handler,
+        {
+            "HANBAO_SMTP_HOST": "127.0.0.1",
+            "HANBAO_SMTP_PORT": str(port),
+            "HANBAO_SMTP_SECURITY": "none",
+        },
+    )
+    controller.stop()
+
+
+def test_mail_from_the_command_line(fresh_db: str, relay: tuple[Sink, dict[str, str]]) -> None:
+    handler, env = relay
+    hanbao("init", db=fresh_db)
+    hanbao("units", "import", str(SAMPLE_UNITS), db=fresh_db)
+    officer = "treem@anbinh.huyenmau.tinhmau.example"
+    test = hanbao_json("send-test", officer, db=fresh_db, env=env)
+    assert test["answer"].startswith("2.0.0") or "accepted" in test["answer"]
+    assert handler.received[0].subject.startswith("[THỬ]")
+    # an address that is no unit's contact is refused before any connection
+    refused = hanbao(
+        "send-test", "someone@huyenmau.tinhmau.example", db=fresh_db, env=env, ok=False
+    )
+    assert refused.returncode == 2 and "not a contact" in refused.stderr
+
+    hanbao(
+        "case",
+        "open",
+        "VV-CLI",
+        "--unit",
+        "X01",
+        "--verified",
+        "03/03/2027 10:00",
+        "--as-of",
+        "03/03/2027 10:05",
+        db=fresh_db,
+    )
+    hanbao("sweep", "--as-of", "03/03/2027 10:05", db=fresh_db)
+    handler.refuse["chutich@anbinh.huyenmau.tinhmau.example"] = "550 5.1.1 No such user"
+    result = hanbao_json("deliver", "--once", "--as-of", "03/03/2027 10:05", db=fresh_db, env=env)
+    assert {k: result[k] for k in ("queued", "sent", "failed")} == {
+        "queued": 2,
+        "sent": 1,
+        "failed": 1,
+    }
+    (failed,) = hanbao_json("outbox", "list", "--state", "failed", db=fresh_db)
+    assert failed["last_error"].startswith("550")
+    # the commune fixes its mailbox; the operator sends the mail again
+    handler.refuse.clear()
+    hanbao("outbox", "retry", str(failed["id"]), "--as-of", "03/03/2027 11:00", db=fresh_db)
+    again = hanbao_json("deliver", "--once", "--as-of", "03/03/2027 11:00", db=fresh_db, env=env)
+    assert again["sent"] == 1
+    assert {m["state"] for m in hanbao_json("outbox", "list", db=fresh_db)} == {"sent"}
+    assert hanbao("deliver", db=fresh_db, ok=False).returncode == 2  # --once is required

@@ -18,9 +18,9 @@ from sqlmodel import select
 
 from scheduler import ledger, outbox
 from scheduler.compose import compose
-from scheduler.render import Renderer
 from scheduler.deliver import Report, run_once
 from scheduler.mail_settings import SmtpSettings
+from scheduler.render import Renderer
 from scheduler.settings import Config
 from scheduler.storage import MessageRow, transaction
 from scheduler.sweep import sweep
