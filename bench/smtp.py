@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from scheduler.mail_settings import SmtpSettings
 from scheduler.mailer import SmtpSession, to_mime
 from scheduler.outbox import Outgoing
-from scheduler.render import Renderer, message_key_id
+from scheduler.render import Renderer
 from scheduler.vntime import parse_datetime
 
 SENDER = "Nhắc hạn <nhac-han@huyenmau.tinhmau.example>"
@@ -47,25 +47,10 @@ class Counting:
 def messages(n: int) -> list[Outgoing]:
     now = parse_datetime("03/03/2027 08:00")
     renderer = Renderer("huyenmau.tinhmau.example")
-    result = []
-    for i in range(n):
-        draft = renderer.test(RECIPIENT, now, f"bench:{i}")
-        result.append(
-            Outgoing(
-                id=i,
-                key=draft.key,
-                message_id=message_key_id(draft.key, renderer.domain),
-                template=draft.template,
-                recipient=RECIPIENT,
-                subject=draft.subject,
-                text=draft.text,
-                html=draft.html,
-                thread_ref=None,
-                concerned=("X01",),
-                attempts=1,
-            )
-        )
-    return result
+    return [
+        Outgoing.direct(renderer.test(RECIPIENT, now, f"bench:{i}"), renderer.domain, ("X01",))
+        for i in range(n)
+    ]
 
 
 async def reused(settings: SmtpSettings, batch: list[Outgoing]) -> None:

@@ -22,7 +22,7 @@ from scheduler.digest import digest
 from scheduler.errors import InvalidInput, PermanentDelivery, TransientDelivery
 from scheduler.mailer import SmtpSession, to_mime
 from scheduler.outbox import Outgoing
-from scheduler.render import Renderer, message_key_id
+from scheduler.render import Renderer
 from scheduler.settings import Config
 from scheduler.storage import transaction
 from scheduler.units import Unit, refusal
@@ -190,18 +190,6 @@ async def send_test(config: Config, recipient: str, concerned: list[Unit], now: 
     if reason is not None:
         raise InvalidInput(reason)
     draft = Renderer(config.mail.domain).test(recipient, now, f"test:{recipient}:{now.isoformat()}")
-    message = Outgoing(
-        id=0,
-        key=draft.key,
-        message_id=message_key_id(draft.key, config.mail.domain),
-        template=draft.template,
-        recipient=recipient,
-        subject=draft.subject,
-        text=draft.text,
-        html=draft.html,
-        thread_ref=None,
-        concerned=tuple(u.code for u in concerned),
-        attempts=1,
-    )
+    message = Outgoing.direct(draft, config.mail.domain, tuple(u.code for u in concerned))
     async with SmtpSession(config.smtp, config.mail.sender) as smtp:
         return await smtp.send(to_mime(message, config.mail.sender, now), recipient)

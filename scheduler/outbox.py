@@ -45,6 +45,23 @@ class Outgoing:
     concerned: tuple[str, ...]
     attempts: int
 
+    @classmethod
+    def direct(cls, draft: Draft, domain: str, concerned: tuple[str, ...]) -> Outgoing:
+        """A message sent straight away, without the outbox (the test mail, the benchmark)."""
+        return cls(
+            id=0,
+            key=draft.key,
+            message_id=message_key_id(draft.key, domain),
+            template=draft.template,
+            recipient=draft.recipient,
+            subject=draft.subject,
+            text=draft.text,
+            html=draft.html,
+            thread_ref=draft.thread_ref,
+            concerned=concerned,
+            attempts=1,
+        )
+
 
 @dataclass(frozen=True)
 class Listed:

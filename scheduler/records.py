@@ -37,18 +37,6 @@ class Obligation:
 
 
 @dataclass(frozen=True)
-class ReminderRecord:
-    obligation_id: int
-    step: str
-    repeat: int
-    state: str
-    late_flag: bool
-    recipients: tuple[str, ...]
-    scheduled_at: datetime
-    recorded_at: datetime
-
-
-@dataclass(frozen=True)
 class AuditEntry:
     at: datetime
     actor: str

@@ -32,7 +32,7 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, Session, SQLModel, col, create_engine, delete, select, update
 
 from scheduler.errors import ConfigError
-from scheduler.records import AuditEntry, Obligation, ReminderRecord
+from scheduler.records import AuditEntry, Obligation
 from scheduler.units import Unit
 from scheduler.vntime import VN_TZ
 
@@ -279,11 +279,6 @@ class Store:
             for row in self.session.exec(query.order_by(col(UnitRow.code)))
         }
 
-    def unit_and_parent(self, code: str) -> tuple[Unit | None, Unit | None]:
-        unit = self.units([code]).get(code)
-        parent = self.units([unit.parent]).get(unit.parent) if unit and unit.parent else None
-        return unit, parent
-
     def save_units(self, units: Sequence[Unit]) -> None:
         """Insert or update units (parents first) and replace their contacts."""
         pending = {u.code: u for u in units}
@@ -452,29 +447,6 @@ class Store:
                 ),
                 list(rows),
             )
-
-    def reminders(
-        self, *, since: datetime | None = None, obligation_id: int | None = None
-    ) -> list[ReminderRecord]:
-        query = select(ReminderRow)
-        if since is not None:
-            query = query.where(col(ReminderRow.recorded_at) >= since)
-        if obligation_id is not None:
-            query = query.where(ReminderRow.obligation_id == obligation_id)
-        query = query.order_by(col(ReminderRow.scheduled_at), col(ReminderRow.id))
-        return [
-            ReminderRecord(
-                obligation_id=r.obligation_id,
-                step=r.step,
-                repeat=r.repeat,
-                state=r.state,
-                late_flag=r.late_flag,
-                recipients=tuple(json.loads(r.recipients)),
-                scheduled_at=r.scheduled_at,
-                recorded_at=r.recorded_at,
-            )
-            for r in self.session.exec(query)
-        ]
 
     def audit(
         self,
