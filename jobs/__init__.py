@@ -1,1 +1,30 @@
-"""Thin APScheduler job entry points; each calls one step of the engine in ``scheduler``."""
+"""Thin APScheduler job entry points; each calls one step of the engine in ``scheduler``.
+
+Every job takes the daemon's ``Context``, reads the clock once, does its work (database work
+in a worker thread, so the event loop stays free for the mail in flight and for signals), and
+feeds the metrics. The daemon wraps each in timing, health and error handling.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+from scheduler.clock import Clock
+from scheduler.http import Health
+from scheduler.metrics import Metrics
+from scheduler.settings import Config
+
+
+@dataclass
+class Context:
+    engine: Engine
+    config: Config
+    clock: Clock
+    metrics: Metrics
+    health: Health
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    wake: Callable[[str], None] = lambda job: None  # run that job now, not at its next tick

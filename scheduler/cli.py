@@ -6,6 +6,7 @@ The clock is read here, once per command (``--as-of`` replaces it), and passed i
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,16 +18,20 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy import Engine
 
-from scheduler import ledger, outbox
+from scheduler import daemon, ledger, outbox, report
+from scheduler.capture import start_capture
+from scheduler.clock import clock_from
 from scheduler.deliver import run_once, send_test
-from scheduler.errors import DeliveryError, HanbaoError, InvalidInput
+from scheduler.errors import ConfigError, DeliveryError, HanbaoError, InvalidInput
+from scheduler.logs import configure as configure_logs
+from scheduler.mail_settings import LOOPBACK
 from scheduler.output import print_json, print_table
 from scheduler.records import Obligation
-from scheduler.settings import Config, config_path, load_config
+from scheduler.render import Renderer
+from scheduler.settings import DEFAULT_CONFIG, Config, config_path, load_config
 from scheduler.simulate import simulate
 from scheduler.storage import Store, check_schema, create_schema, make_engine, transaction
 from scheduler.sweep import Emitted, sweep
-from scheduler.units import check_units, read_rows
 from scheduler.vntime import VN_TZ, fmt_date, iso, parse_date, parse_datetime
 
 app = typer.Typer(
@@ -54,6 +59,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="JSON output for machines"
 ConfigOpt = Annotated[str | None, typer.Option("--config", help="settings file (HANBAO_CONFIG)")]
 DbOpt = Annotated[str | None, typer.Option("--db", help="database URL (HANBAO_DATABASE_URL)")]
 AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="act as if now were dd/mm/yyyy HH:MM")]
+SAMPLE_UNITS = DEFAULT_CONFIG.parent / "units.sample.yaml"
 STAGES = {"urgent": "urgent_report", "written": "written_report"}
 OBLIGATION_COLUMNS = (
     ("id", "Mã"),
@@ -208,21 +214,12 @@ def units_import(
 ) -> None:
     """Nhập đơn vị từ YAML, CSV hoặc XLSX; một dòng sai thì không ghi gì."""
     env = _env(config, db)
-    rows = read_rows(file)
     with _writing(env) as store:
-        units = check_units(
-            rows,
-            str(file),
-            existing=store.units(),
-            rules=env.config.rules,
-            allowed_domains=env.config.allowed_domains,
-        )
-        store.save_units(units)
-        store.audit(env.now, "cli", "units_imported", file=file.name, count=len(units))
+        count = ledger.import_units(store, env.config, file, env.now, "cli")
     if json_out:
-        print_json({"imported": len(units), "file": str(file)})
+        print_json({"imported": count, "file": str(file)})
     else:
-        print(f"Đã nhập {len(units)} đơn vị từ {file}")
+        print(f"Đã nhập {count} đơn vị từ {file}")
 
 
 @units_app.command("list")
@@ -596,3 +593,89 @@ def send_test_command(
     print_json(result) if json_out else print(
         f"Đã gửi thư thử tới {address} qua {smtp.host}:{smtp.port} ({smtp.security}): {answer}"
     )
+
+
+# --- the daemon, the demo, the leaders' table ------------------------------------------------
+
+
+def _serve(env: Env) -> None:
+    clock = clock_from(os.environ.get("HANBAO_CLOCK"))
+    Renderer(env.config.mail.domain).test("x@x.invalid", env.now, "startup-check")  # templates ok
+    try:
+        asyncio.run(daemon.run(env.config, env.engine, clock))
+    except OSError as error:
+        raise ConfigError(
+            f"không mở được cổng HTTP {env.config.daemon.http_host}:{env.config.daemon.http_port}"
+            f" / cannot listen: {error.strerror} (đổi HANBAO_HTTP_PORT)"
+        ) from None
+
+
+@app.command("run")
+def run_command(
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+    log_level: Annotated[str, typer.Option("--log-level")] = "INFO",
+) -> None:
+    """Chạy dịch vụ: quét hạn, gửi thư, tổng hợp hằng ngày, /metrics và /healthz."""
+    configure_logs(log_level)
+    _serve(_env(config, db))
+
+
+@app.command("demo")
+def demo_command(
+    folder: Annotated[Path, typer.Option("--folder", help="nơi chứa CSDL và thư")] = Path(
+        "hanbao-demo"
+    ),
+    config: ConfigOpt = None,
+) -> None:
+    """Chạy thử trọn bộ: SQLite, đơn vị mẫu, máy chủ thư cục bộ ghi thư vào thư mục."""
+    configure_logs("INFO")
+    folder.mkdir(parents=True, exist_ok=True)
+    env = _env(config, f"sqlite:///{folder.resolve() / 'hanbao.sqlite3'}", need_schema=False)
+    smtp = env.config.smtp
+    if smtp.security != "none" or smtp.host not in LOOPBACK:
+        raise ConfigError("demo cần smtp.security: none trên 127.0.0.1 (máy chủ thư cục bộ)")
+    create_schema(env.engine)
+    with _writing(env) as store:
+        if not store.units():
+            ledger.import_units(store, env.config, SAMPLE_UNITS, env.now, "demo")
+        if not store.obligations():
+            code = f"VV-DEMO-{env.now:%Y%m%d-%H%M}"
+            ledger.open_case(store, env.config, code, "X01", "xam_hai", env.now, env.now, "demo")
+    mail = folder.resolve() / "mail"
+    capture = start_capture(mail, smtp.port)
+    print(
+        f"hanbao demo: thư được ghi vào {mail}/ ; số liệu: http://{env.config.daemon.http_host}:"
+        f"{env.config.daemon.http_port}/metrics ; dừng: Ctrl-C",
+        file=sys.stderr,
+    )
+    try:
+        _serve(env)
+    finally:
+        capture.stop()
+
+
+report_app = typer.Typer(no_args_is_help=True, help="Báo cáo cho lãnh đạo / leaders' tables")
+app.add_typer(report_app, name="report")
+
+
+@report_app.command("overdue")
+def report_overdue(
+    format: Annotated[str, typer.Option("--format", help="xlsx | csv")] = "xlsx",
+    output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
+    as_of: AsOfOpt = None,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Bảng báo cáo quá hạn (mở bằng Excel), theo đơn vị cấp trên và đơn vị."""
+    if format not in ("xlsx", "csv"):
+        raise InvalidInput(f"--format xlsx hoặc csv, không phải {format!r}")
+    env = _env(config, db, as_of)
+    with _writing(env) as store:
+        items = store.obligations(open_only=True, due_before=env.now)
+        units = store.units()
+    rows = report.overdue_rows(items, units, env.config.rules, env.now)
+    data = report.to_csv(rows) if format == "csv" else report.to_xlsx(rows, env.now)
+    target = output or Path(f"qua-han-{env.now:%Y%m%d}.{format}")
+    target.write_bytes(data)
+    print(f"Đã ghi {len(rows)} báo cáo quá hạn vào {target}", file=sys.stderr)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -93,6 +94,7 @@ async def deliver_batch(
     now: datetime,
     rng: random.Random | None = None,
     pacer: Pacer | None = None,
+    stopping: Callable[[], bool] = lambda: False,
 ) -> Report | None:
     """Send one batch of due messages over one connection. None when nothing was due."""
     mail = config.mail
@@ -140,6 +142,10 @@ async def deliver_batch(
     try:
         async with SmtpSession(config.smtp, mail.sender) as smtp:
             for message in waiting:
+                if stopping():  # shutting down: what is left goes back to the queue, unsent
+                    for rest in waiting[handled:]:
+                        _record(engine, rest, "retry", now, "daemon stopping", now)
+                    return report
                 await pacer.wait()
                 try:
                     await smtp.send(to_mime(message, mail.sender, now), message.recipient)
@@ -164,12 +170,19 @@ async def deliver_batch(
 
 
 async def deliver(
-    engine: Engine, config: Config, now: datetime, rng: random.Random | None = None
+    engine: Engine,
+    config: Config,
+    now: datetime,
+    rng: random.Random | None = None,
+    stopping: Callable[[], bool] = lambda: False,
 ) -> Report:
     """Send everything due at ``now``, batch after batch, one connection per batch."""
     total = Report()
     pacer = Pacer(config.mail.rate_per_minute)
-    while (batch := await deliver_batch(engine, config, now, rng, pacer)) is not None:
+    while (
+        not stopping()
+        and (batch := await deliver_batch(engine, config, now, rng, pacer, stopping)) is not None
+    ):
         total.add(batch)
     return total
 

@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from scheduler.errors import Conflict, InvalidInput, NotFound
 from scheduler.obligations import NewObligation, adhoc, follow_ups, for_case, periodic
@@ -18,7 +19,7 @@ from scheduler.plan import occurrences
 from scheduler.records import Obligation
 from scheduler.settings import Config
 from scheduler.storage import Store
-from scheduler.units import Unit
+from scheduler.units import Unit, check_units, read_rows
 from scheduler.vntime import days_late, fmt_datetime
 
 # Codes and labels, never free text: there is no place where a child's name could be written.
@@ -233,13 +234,34 @@ def request_adhoc(
 
 
 def generate_periodic(
-    store: Store, config: Config, year: int, now: datetime, actor: str
+    store: Store, config: Config, year: int, now: datetime, actor: str, *, ahead_only: bool = False
 ) -> Generated:
-    """Materialise the periodic obligations of ``year`` for every unit; twice creates nothing."""
+    """Materialise the periodic obligations of ``year`` for every unit; twice creates nothing.
+
+    With ``ahead_only`` (the daemon, and ``simulate``) a period whose deadline has already
+    passed is left out: installing hanbao in November must not flag every commune late for a
+    June report it may well have sent on paper. Backfilling is the operator's explicit choice.
+    """
     if not 2000 <= year <= 2100:
         raise InvalidInput(f"năm {year} ngoài khoảng 2000-2100 / year out of range")
     new = periodic(config.rules, list(store.units().values()), year)
+    if ahead_only:
+        new = [item for item in new if item.due_at > now]
     created = _insert(store, config, new, now)
     if created:
         store.audit(now, actor, "periodic_generated", year=year, created=created)
     return Generated(created=created, existing=len(new) - created)
+
+
+def import_units(store: Store, config: Config, path: Path, now: datetime, actor: str) -> int:
+    """Check a units file as a whole against what is stored, then save it; how many units."""
+    units = check_units(
+        read_rows(path),
+        str(path),
+        existing=store.units(),
+        rules=config.rules,
+        allowed_domains=config.allowed_domains,
+    )
+    store.save_units(units)
+    store.audit(now, actor, "units_imported", file=path.name, count=len(units))
+    return len(units)

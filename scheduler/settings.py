@@ -30,7 +30,29 @@ _KEYS = {
     "sweep_batch",
     "smtp",
     "mail",
+    "daemon",
 }
+_DAEMON_INTERVALS = (
+    "sweep_seconds",
+    "deliver_seconds",
+    "digest_seconds",
+    "periodic_seconds",
+    "housekeeping_seconds",
+)
+
+
+@dataclass(frozen=True)
+class DaemonSettings:
+    """How often each job runs, where /metrics and /healthz listen, when health fails."""
+
+    sweep_seconds: float = 60
+    deliver_seconds: float = 30
+    digest_seconds: float = 300
+    periodic_seconds: float = 3600
+    housekeeping_seconds: float = 86400
+    stall_seconds: float = 900
+    http_host: str = "127.0.0.1"
+    http_port: int = 9464
 
 
 @dataclass(frozen=True)
@@ -44,6 +66,7 @@ class Config:
     sweep_batch: int
     smtp: SmtpSettings
     mail: MailSettings
+    daemon: DaemonSettings
 
 
 def config_path(option: str | None) -> Path:
@@ -101,4 +124,28 @@ def load_config(
         sweep_batch=batch,
         smtp=parse_smtp(document, path, env),
         mail=parse_mail(document, path, env),
+        daemon=_daemon(document, path, env),
     )
+
+
+def _daemon(document: dict[str, Any], path: Path, env: Mapping[str, str]) -> DaemonSettings:
+    section = document.get("daemon") or {}
+    known = {*_DAEMON_INTERVALS, "stall_seconds", "http_host", "http_port"}
+    if not isinstance(section, dict) or set(section) - known:
+        raise ConfigError(f"{path}: daemon: chỉ có các khoá {', '.join(sorted(known))}")
+    values: dict[str, Any] = {}
+    for key in (*_DAEMON_INTERVALS, "stall_seconds"):
+        if key in section:
+            value = section[key]
+            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+                raise ConfigError(f"{path}: daemon.{key} cần số giây > 0, không phải {value!r}")
+            values[key] = float(value)
+    port = env.get("HANBAO_HTTP_PORT") or section.get("http_port", 9464)
+    try:
+        values["http_port"] = int(port)
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f"HANBAO_HTTP_PORT / daemon.http_port: cần số cổng, không phải {port!r}"
+        ) from None
+    values["http_host"] = env.get("HANBAO_HTTP_HOST") or str(section.get("http_host", "127.0.0.1"))
+    return DaemonSettings(**values)

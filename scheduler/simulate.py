@@ -28,7 +28,7 @@ def simulate(
     emitted: list[Emitted] = []
     with rolled_back(engine) as store:
         for year in range(start.year, end.year + 1):
-            generate_periodic(store, config, year, start, "simulate")
+            generate_periodic(store, config, year, start, "simulate", ahead_only=True)
         while True:
             upcoming = store.earliest_action()
             if upcoming is None or upcoming > end:

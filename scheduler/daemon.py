@@ -1,0 +1,139 @@
+"""``hanbao run``: the long-running service.
+
+APScheduler (3.x, asyncio) drives a handful of interval jobs from ``jobs/``; it never holds one
+job per reminder, and it holds no state: everything durable is in the database, so a restart
+(or a machine that was off for days) catches up on the first run of each job, which happens at
+start. Jobs never overlap themselves (``max_instances=1``), missed runs coalesce into one, and a
+late run is never skipped. SIGTERM or SIGINT stops new runs, lets the running ones finish (the
+mail job stops after the message in flight) and exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import time
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+from datetime import datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import Engine
+
+from jobs import Context, digest, housekeeping, mail, periodic, sweep
+from scheduler.clock import Clock
+from scheduler.http import Health, serve
+from scheduler.metrics import Metrics
+from scheduler.settings import Config
+from scheduler.vntime import VN_TZ
+
+log = logging.getLogger(__name__)
+Job = Callable[[Context], Awaitable[None]]
+SHUTDOWN_GRACE = 60.0
+
+
+class _Jobs:
+    """Runs the jobs: timing, health, errors, no overlap, and wake-ups between jobs."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.jobs: dict[str, Callable[[], Coroutine[Any, Any, None]]] = {}
+        self.running: dict[str, asyncio.Task[None]] = {}
+        self.rerun: set[str] = set()
+        self.woken: set[asyncio.Task[None]] = set()
+
+    def wake(self, name: str) -> None:
+        """Run ``name`` now, or right after the run in progress ends."""
+        if self.ctx.stopping.is_set():
+            return
+        if name in self.running:
+            self.rerun.add(name)
+            return
+        task = asyncio.get_running_loop().create_task(self.jobs[name]())
+        self.woken.add(task)
+        task.add_done_callback(self.woken.discard)
+
+    def add(self, name: str, job: Job) -> Callable[[], Coroutine[Any, Any, None]]:
+        ctx = self.ctx
+
+        async def run() -> None:
+            if ctx.stopping.is_set():
+                return
+            if name in self.running:  # a wake-up got there first: go again after it
+                self.rerun.add(name)
+                return
+            task = asyncio.current_task()
+            assert task is not None
+            self.running[name] = task
+            started = time.perf_counter()
+            try:
+                await job(ctx)
+            except Exception:
+                ctx.metrics.failures.labels(name).inc()
+                log.exception("action=job_failed job=%s", name)
+            else:
+                ctx.health.ok(name)
+                ctx.metrics.last_success.labels(name).set_to_current_time()
+            finally:
+                ctx.metrics.duration.labels(name).observe(time.perf_counter() - started)
+                del self.running[name]
+            if name in self.rerun:
+                self.rerun.discard(name)
+                self.wake(name)
+
+        self.jobs[name] = run
+        return run
+
+
+async def run(config: Config, engine: Engine, clock: Clock) -> None:
+    """Serve until SIGTERM or SIGINT."""
+    settings = config.daemon
+    metrics = Metrics(engine, clock)
+    health = Health(settings.stall_seconds)
+    ctx = Context(engine, config, clock, metrics, health)
+    server = serve(settings.http_host, settings.http_port, metrics.registry, health)
+    scheduler = AsyncIOScheduler(
+        timezone=VN_TZ,
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+    )
+    jobs: list[tuple[str, Job, float]] = [
+        ("periodic", periodic.run, settings.periodic_seconds),
+        ("sweep", sweep.run, settings.sweep_seconds),
+        ("deliver", mail.run, settings.deliver_seconds),
+        ("digest", digest.run, settings.digest_seconds),
+        ("housekeeping", housekeeping.run, settings.housekeeping_seconds),
+    ]
+    runner = _Jobs(ctx)
+    ctx.wake = runner.wake
+    start = datetime.now(VN_TZ)
+    for name, job, seconds in jobs:
+        scheduler.add_job(
+            runner.add(name, job),
+            "interval",
+            seconds=seconds,
+            id=name,
+            name=name,
+            next_run_time=start,
+        )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    scheduler.start()
+    log.info(
+        "action=started http=%s:%s database=%s clock=%s",
+        settings.http_host,
+        settings.http_port,
+        engine.url.render_as_string(hide_password=True),
+        type(clock).__name__,
+    )
+    await stop.wait()
+    log.info("action=stopping running_jobs=%s", ",".join(runner.running) or "none")
+    ctx.stopping.set()
+    scheduler.shutdown(wait=False)
+    if runner.running:
+        await asyncio.wait(set(runner.running.values()), timeout=SHUTDOWN_GRACE)
+    server.shutdown()
+    server.server_close()
+    log.info("action=stopped")

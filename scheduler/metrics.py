@@ -1,0 +1,127 @@
+"""Prometheus metrics. Counters and timings are fed by the jobs; the state of obligations and of
+the outbox is read from the database at scrape time, with the daemon's clock. A failing query
+becomes ``hanbao_scrape_errors_total``, never a crash.
+"""
+
+from __future__ import annotations
+
+import logging
+import platform
+from collections.abc import Iterator
+from datetime import datetime
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy import Engine, func
+from sqlmodel import col, select
+
+from scheduler.clock import Clock
+from scheduler.storage import MessageRow, ObligationRow, UnitRow, transaction
+
+log = logging.getLogger(__name__)
+VERSION = "0.1.0"
+
+
+class Metrics:
+    def __init__(self, engine: Engine, clock: Clock) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.steps = Counter(
+            "hanbao_reminder_steps",
+            "Ladder steps recorded by the sweep (reminders, escalations, late flags)",
+            ["kind", "step"],
+            registry=r,
+        )
+        self.late_flags = Counter(
+            "hanbao_late_flags", "Units flagged late to their parent", ["kind"], registry=r
+        )
+        self.messages = Counter(
+            "hanbao_messages", "Delivery outcomes of outbox messages", ["outcome"], registry=r
+        )
+        self.duration = Histogram(
+            "hanbao_job_duration_seconds",
+            "Time a job took",
+            ["job"],
+            buckets=(0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300),
+            registry=r,
+        )
+        self.last_success = Gauge(
+            "hanbao_job_last_success_timestamp_seconds",
+            "Unix time of the job's last successful run",
+            ["job"],
+            registry=r,
+        )
+        self.failures = Counter("hanbao_job_failures", "Job runs that raised", ["job"], registry=r)
+        self.scrape_errors = Counter(
+            "hanbao_scrape_errors", "Failed state queries at scrape", registry=r
+        )
+        Info("hanbao_build", "Build information", registry=r).info(
+            {"version": VERSION, "python": platform.python_version()}
+        )
+        r.register(_StateCollector(engine, clock, self.scrape_errors))
+
+
+class _StateCollector(Collector):
+    def __init__(self, engine: Engine, clock: Clock, errors: Counter) -> None:
+        self.engine, self.clock, self.errors = engine, clock, errors
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        try:
+            yield from _state(self.engine, self.clock.now())
+        except Exception:  # metrics never break the daemon
+            log.exception("action=metrics_scrape_failed")
+            self.errors.inc()
+
+
+def _state(engine: Engine, now: datetime) -> Iterator[GaugeMetricFamily]:
+    labels = ["kind", "unit", "parent"]
+    open_ = GaugeMetricFamily(
+        "hanbao_obligations_open", "Obligations not yet submitted", labels=labels
+    )
+    overdue = GaugeMetricFamily(
+        "hanbao_obligations_overdue",
+        "Obligations past their deadline, not submitted",
+        labels=labels,
+    )
+    oldest = GaugeMetricFamily(
+        "hanbao_overdue_max_seconds",
+        "How long the most overdue obligation has been overdue",
+        labels=labels,
+    )
+    backlog = GaugeMetricFamily(
+        "hanbao_outbox_messages", "Outbox messages by state", labels=["state"]
+    )
+    age = GaugeMetricFamily(
+        "hanbao_outbox_oldest_pending_age_seconds", "Age of the oldest message waiting to be sent"
+    )
+    with transaction(engine) as store:
+        rows = store.session.exec(
+            select(ObligationRow.kind, ObligationRow.unit, UnitRow.parent, ObligationRow.due_at)
+            .join(UnitRow, col(UnitRow.code) == col(ObligationRow.unit))
+            .where(col(ObligationRow.submitted_at).is_(None))
+        ).all()
+        states = store.session.exec(
+            select(MessageRow.state, func.count()).group_by(col(MessageRow.state))
+        ).all()
+        first = store.session.exec(
+            select(func.min(MessageRow.created_at)).where(
+                col(MessageRow.state).in_(["pending", "sending"])
+            )
+        ).one()
+    counts: dict[tuple[str, str, str], list[float]] = {}
+    for kind, unit, parent, due_at in rows:
+        entry = counts.setdefault((kind, unit, parent or ""), [0, 0, 0.0])
+        entry[0] += 1
+        if due_at < now:
+            entry[1] += 1
+            entry[2] = max(entry[2], (now - due_at).total_seconds())
+    for key, (n_open, n_overdue, seconds) in sorted(counts.items()):
+        open_.add_metric(list(key), n_open)
+        if n_overdue:
+            overdue.add_metric(list(key), n_overdue)
+            oldest.add_metric(list(key), seconds)
+    for state, n in states:
+        backlog.add_metric([state], n)
+    age.add_metric([], max(0.0, (now - first).total_seconds()) if first else 0.0)
+    yield from (open_, overdue, oldest, backlog, age)
