@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from sqlalchemy import Engine, create_engine, func, text
 from sqlmodel import select
 
@@ -152,3 +153,21 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.section("hanbao figures")
         for line in FIGURES:
             terminalreporter.write_line(line)
+
+
+def write_settings(folder: Path, database_url: str, smtp_port: int, **sections: Any) -> Path:
+    """A settings file for a hanbao subprocess: the shipped rules, a test relay on loopback,
+    and ``sections`` merged over the defaults (e.g. ``daemon={"sweep_seconds": 0.2}``)."""
+    document: dict[str, Any] = {
+        "database_url": database_url,
+        "rules": str(ROOT / "config" / "rules.yaml"),
+        "calendar_overrides": str(ROOT / "config" / "calendar-overrides.yaml"),
+        "allowed_domains": ["tinhmau.example", "*.tinhmau.example"],
+        "smtp": {"host": "127.0.0.1", "port": smtp_port, "security": "none"},
+        "mail": {"from": "Nhắc hạn <nhac-han@huyenmau.tinhmau.example>", "lease_seconds": 300},
+    }
+    for key, values in sections.items():
+        document[key] = {**document.get(key, {}), **values}
+    path = folder / "hanbao.yaml"
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    return path

@@ -9,7 +9,6 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-import yaml
 from sqlalchemy import Engine
 from sqlmodel import select
 
@@ -17,35 +16,11 @@ from scheduler import outbox
 from scheduler.render import Renderer
 from scheduler.settings import Config
 from scheduler.storage import MessageRow, transaction
-from tests.conftest import FIGURES, ROOT, vn
+from tests.conftest import FIGURES, vn, write_settings
 from tests.mailsink import Sink, free_port, start
 
 OFFICER = "treem@anbinh.huyenmau.tinhmau.example"
 BATCH = 500
-
-
-def write_config(folder: Path, database_url: str, port: int) -> Path:
-    config = folder / "hanbao.yaml"
-    config.write_text(
-        yaml.safe_dump(
-            {
-                "database_url": database_url,
-                "rules": str(ROOT / "config" / "rules.yaml"),
-                "calendar_overrides": str(ROOT / "config" / "calendar-overrides.yaml"),
-                "allowed_domains": ["tinhmau.example", "*.tinhmau.example"],
-                "smtp": {"host": "127.0.0.1", "port": port, "security": "none"},
-                "mail": {
-                    "from": "Nhắc hạn <nhac-han@huyenmau.tinhmau.example>",
-                    "rate_per_minute": 1_000_000,
-                    "batch_size": BATCH,
-                    "lease_seconds": 300,
-                },
-            },
-            allow_unicode=True,
-        ),
-        encoding="utf-8",
-    )
-    return config
 
 
 def deliver(config: Path, as_of: str) -> subprocess.Popen[bytes]:
@@ -77,7 +52,9 @@ def test_kill_9_mid_batch_then_restart_delivers_everything(
                     unit="X01",
                     obligation_id=None,
                 )
-        settings = write_config(tmp_path, database_url, port)
+        settings = write_settings(
+            tmp_path, database_url, port, mail={"rate_per_minute": 1_000_000, "batch_size": BATCH}
+        )
 
         with deliver(settings, "03/03/2027 10:00") as first:
             handler.wait_for(lambda got: len(got) >= 150, timeout=60)

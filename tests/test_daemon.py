@@ -1,0 +1,283 @@
+"""The daemon as a real subprocess: jobs, mail in order, SIGTERM and restart, /metrics."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import Engine
+
+from scheduler import ledger
+from scheduler.settings import Config
+from scheduler.storage import transaction
+from tests.conftest import CONFIG_PATH, open_case, vn, write_settings
+from tests.mailsink import Sink, free_port, start
+
+SUPERVISOR = "laodong@huyenmau.tinhmau.example"
+DISTRICT_LEADER = "chutich@huyenmau.tinhmau.example"
+FAST = {
+    "sweep_seconds": 0.2,
+    "deliver_seconds": 0.2,
+    "digest_seconds": 0.2,
+    "periodic_seconds": 5,
+    "housekeeping_seconds": 60,
+}
+
+
+class Daemon:
+    """``hanbao run`` in a subprocess; ``started`` is set when it logs that it serves."""
+
+    def __init__(self, settings: Path, clock: str) -> None:
+        env = {**os.environ, "HANBAO_CONFIG": str(settings), "HANBAO_CLOCK": clock}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "scheduler", "run"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.log: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            self.log.append(line)
+            self.lines.put(line)
+
+    def wait_started(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                if "action=started" in self.lines.get(timeout=left):
+                    return
+            except queue.Empty:
+                break
+        raise AssertionError("daemon did not start:\n" + "".join(self.log))
+
+    def stop(self) -> int:
+        self.process.send_signal(signal.SIGTERM)
+        code = self.process.wait(timeout=60)
+        assert self.process.stderr is not None
+        self.process.stderr.close()
+        return code
+
+
+@contextmanager
+def daemon(settings: Path, clock: str) -> Iterator[Daemon]:
+    running = Daemon(settings, clock)
+    try:
+        running.wait_started()
+        yield running
+    finally:
+        if running.process.poll() is None:
+            running.process.kill()
+            running.process.wait()
+
+
+def test_daemon_sends_in_order_stops_on_sigterm_and_restarts_without_duplicates(
+    engine: Engine, config: Config, database_url: str, tmp_path: Path
+) -> None:
+    handler, port = Sink(), free_port()
+    controller = start(handler, port)
+    settings = write_settings(
+        tmp_path,
+        database_url,
+        port,
+        daemon={**FAST, "http_port": free_port()},
+        mail={"rate_per_minute": 60_000},
+    )
+    open_case(engine, config, "VV-E2E", "03/03/2027 10:00", "03/03/2027 10:00")
+    # eight simulated hours per real second, from the moment the case was opened
+    clock = f"start=03/03/2027 10:00;speed=28800;anchor={time.time()}"
+    try:
+        with daemon(settings, clock) as first:
+            handler.wait_for(lambda got: any(r.rcpt_tos == (SUPERVISOR,) for r in got), 90)
+            assert first.stop() == 0
+        assert "action=stopped" in "".join(first.log)
+        subjects = [r.subject for r in handler.received]
+
+        def first_index(prefix: str) -> int:
+            return next(i for i, s in enumerate(subjects) if s.startswith(prefix))
+
+        assert (
+            first_index("[KHẨN] VV-E2E")
+            < first_index("[NHẮC HẠN] VV-E2E")
+            < first_index("[QUÁ HẠN] VV-E2E")
+            < first_index("[QUÁ HẠN] UBND huyện")
+        )
+        before_restart = len(handler.received)
+
+        with daemon(settings, clock) as second:
+            # the escalation to the district leader comes two working days late (08/03)
+            handler.wait_for(lambda got: any(r.rcpt_tos == (DISTRICT_LEADER,) for r in got), 90)
+            assert second.stop() == 0
+    finally:
+        controller.stop()
+    copies = Counter(r.message_id for r in handler.received)
+    assert [m for m, n in copies.items() if n > 1] == []
+    assert len(handler.received) > before_restart
+
+
+def _scrape(port: int, path: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def _series(text: str, name: str) -> dict[tuple[str, str], float]:
+    result = {}
+    for line in text.splitlines():
+        if line.startswith(name + "{"):
+            labels = dict(
+                part.split("=", 1) for part in line[len(name) + 1 : line.index("}")].split(",")
+            )
+            key = (labels["kind"].strip('"'), labels["unit"].strip('"'))
+            result[key] = float(line.rsplit(" ", 1)[1])
+    return result
+
+
+def test_metrics_overdue_gauges_match_status(
+    engine: Engine, config: Config, database_url: str, tmp_path: Path
+) -> None:
+    with transaction(engine) as store:
+        ledger.generate_periodic(store, config, 2027, vn("01/01/2027 00:00"), "test")
+    open_case(engine, config, "VV-M", "03/07/2027 09:00", "03/07/2027 09:00")
+    http_port = free_port()
+    settings = write_settings(
+        tmp_path,
+        database_url,
+        free_port(),
+        daemon={**FAST, "sweep_seconds": 3600, "deliver_seconds": 3600, "http_port": http_port},
+    )
+    with daemon(settings, "start=10/07/2027 10:00;speed=0") as running:
+        status, metrics = _scrape(http_port, "/metrics")
+        health_code, health = _scrape(http_port, "/healthz")
+        assert _scrape(http_port, "/nothing")[0] == 404
+        assert running.stop() == 0
+    assert status == 200
+    env = {**os.environ, "HANBAO_CONFIG": str(settings)}
+    listed = json.loads(
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "scheduler",
+                "status",
+                "--overdue",
+                "--as-of",
+                "10/07/2027 10:00",
+                "--json",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+    expected = Counter((o["kind"], o["unit"]) for o in listed)
+    assert _series(metrics, "hanbao_obligations_overdue") == {
+        k: float(n) for k, n in expected.items()
+    }
+    assert len(expected) == 16 + 2  # every unit's six-monthly report, and the case's two
+    assert "hanbao_build_info{python=" in metrics
+    assert "hanbao_job_last_success_timestamp_seconds" in metrics
+    assert health_code in (200, 503) and "seconds_since_success" in health
+
+
+def test_daemon_refuses_to_start_on_an_uninitialised_database(tmp_path: Path) -> None:
+    settings = write_settings(tmp_path, f"sqlite:///{tmp_path / 'empty.sqlite3'}", free_port())
+    env = {**os.environ, "HANBAO_CONFIG": str(settings)}
+    result = subprocess.run(
+        [sys.executable, "-m", "scheduler", "run"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "hanbao init" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_daemon_refuses_a_port_in_use_with_the_fix(database_url: str, tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        settings = write_settings(tmp_path, database_url, free_port(), daemon={"http_port": port})
+        env = {**os.environ, "HANBAO_CONFIG": str(settings)}
+        result = subprocess.run(
+            [sys.executable, "-m", "scheduler", "run"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 2
+    assert "HANBAO_HTTP_PORT" in result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_overdue_report_for_leaders(
+    engine: Engine, config: Config, database_url: str, tmp_path: Path, fmt: str
+) -> None:
+    with transaction(engine) as store:
+        ledger.generate_periodic(store, config, 2027, vn("01/01/2027 00:00"), "test")
+    target = tmp_path / f"qua-han.{fmt}"
+    env = {**os.environ, "HANBAO_CONFIG": str(CONFIG_PATH), "HANBAO_DATABASE_URL": database_url}
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scheduler",
+            "report",
+            "overdue",
+            "--format",
+            fmt,
+            "--as-of",
+            "10/07/2027 10:00",
+            "-o",
+            str(target),
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    if fmt == "csv":
+        raw = target.read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf")  # Excel reads UTF-8 with a BOM
+        rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+        header, body = rows[0], rows[1:]
+    else:
+        sheet = load_workbook(target).active
+        assert sheet is not None
+        values = [list(r) for r in sheet.iter_rows(values_only=True)]
+        assert str(values[0][0]).startswith("Báo cáo quá hạn tính đến 10/07/2027")
+        header, body = values[1], values[2:]
+    assert header[0] == "Đơn vị cấp trên" and header[-1] == "Số ngày quá hạn"
+    assert len(body) == 16
+    assert {str(r[3]) for r in body} == {"Báo cáo định kỳ 06 tháng"}
+    assert {int(str(r[6])) for r in body} == {10}
