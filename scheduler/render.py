@@ -15,6 +15,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from scheduler.errors import ConfigError
 from scheduler.rules import Kind, Step
 from scheduler.vntime import fmt_date, fmt_datetime
 
@@ -128,6 +129,11 @@ def thread_id(obligation_key: str, domain: str) -> str:
 
 class Renderer:
     def __init__(self, domain: str, folder: Path = TEMPLATES) -> None:
+        if not (folder / "_layout.txt").is_file():
+            raise ConfigError(
+                f"không thấy mẫu thư trong {folder} / mail templates not found: cài từ thư mục "
+                "mã nguồn (pip install -e .) để templates/ nằm cạnh mã"
+            )
         self.domain = domain
         self.env = Environment(
             loader=FileSystemLoader(folder),

@@ -7,6 +7,7 @@ import io
 import json
 import os
 import queue
+import re
 import signal
 import subprocess
 import sys
@@ -26,7 +27,7 @@ from sqlalchemy import Engine
 from scheduler import ledger
 from scheduler.settings import Config
 from scheduler.storage import transaction
-from tests.conftest import CONFIG_PATH, open_case, vn, write_settings
+from tests.conftest import CONFIG_PATH, ROOT, open_case, vn, write_settings
 from tests.mailsink import Sink, free_port, start
 
 SUPERVISOR = "laodong@huyenmau.tinhmau.example"
@@ -202,6 +203,17 @@ def test_metrics_overdue_gauges_match_status(
     assert "hanbao_build_info{python=" in metrics
     assert "hanbao_job_last_success_timestamp_seconds" in metrics
     assert health_code in (200, 503) and "seconds_since_success" in health
+
+    # every metric the alert rules and the dashboard use is one the daemon really exports
+    def base(name: str) -> str:
+        return re.sub(r"_(total|bucket|sum|count|info)$", "", name)
+
+    exported = {base(n) for n in re.findall(r"^# TYPE (hanbao_\w+) ", metrics, re.MULTILINE)}
+    for ops_file in ("prometheus-alerts.yml", "grafana-dashboard.json"):
+        used = {
+            base(n) for n in re.findall(r"hanbao_[a-z_]+", (ROOT / "ops" / ops_file).read_text())
+        }
+        assert used <= exported, (ops_file, used - exported)
 
 
 def test_daemon_refuses_to_start_on_an_uninitialised_database(tmp_path: Path) -> None:
