@@ -9,6 +9,7 @@ import os
 import queue
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -216,8 +217,8 @@ def test_metrics_overdue_gauges_match_status(
         assert used <= exported, (ops_file, used - exported)
 
 
-def test_daemon_refuses_to_start_on_an_uninitialised_database(tmp_path: Path) -> None:
-    settings = write_settings(tmp_path, f"sqlite:///{tmp_path / 'empty.sqlite3'}", free_port())
+def run_refused(settings: Path) -> subprocess.CompletedProcess[str]:
+    """``hanbao run`` that must refuse to start: exit status 2, a message, no traceback."""
     env = {**os.environ, "HANBAO_CONFIG": str(settings)}
     result = subprocess.run(
         [sys.executable, "-m", "scheduler", "run"],
@@ -228,28 +229,23 @@ def test_daemon_refuses_to_start_on_an_uninitialised_database(tmp_path: Path) ->
         check=False,
     )
     assert result.returncode == 2
-    assert "hanbao init" in result.stderr and "Traceback" not in result.stderr
+    assert "Traceback" not in result.stderr
+    return result
+
+
+def test_daemon_refuses_to_start_on_an_uninitialised_database(tmp_path: Path) -> None:
+    settings = write_settings(tmp_path, f"sqlite:///{tmp_path / 'empty.sqlite3'}", free_port())
+    assert "hanbao init" in run_refused(settings).stderr
 
 
 def test_daemon_refuses_a_port_in_use_with_the_fix(database_url: str, tmp_path: Path) -> None:
-    import socket
-
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        port = taken.getsockname()[1]
-        settings = write_settings(tmp_path, database_url, free_port(), daemon={"http_port": port})
-        env = {**os.environ, "HANBAO_CONFIG": str(settings)}
-        result = subprocess.run(
-            [sys.executable, "-m", "scheduler", "run"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
+        settings = write_settings(
+            tmp_path, database_url, free_port(), daemon={"http_port": taken.getsockname()[1]}
         )
-    assert result.returncode == 2
-    assert "HANBAO_HTTP_PORT" in result.stderr
+        assert "HANBAO_HTTP_PORT" in run_refused(settings).stderr
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
