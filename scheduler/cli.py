@@ -102,25 +102,8 @@ def _writing(env: Env) -> Iterator[Store]:
         yield store
 
 
-def obligation_json(o: Obligation, now: datetime) -> dict[str, Any]:
-    return {
-        "id": o.id,
-        "key": o.key,
-        "unit": o.unit,
-        "kind": o.kind,
-        "case": o.case_code,
-        "period": o.period,
-        "requested_by": o.requested_by,
-        "due": iso(o.due_at),
-        "state": o.state(now),
-        "submitted_at": iso(o.submitted_at) if o.submitted_at else None,
-        "days_late": o.days_late(now),
-        "next_action_at": iso(o.next_action_at) if o.next_action_at else None,
-    }
-
-
 def _show_obligations(items: list[Obligation], now: datetime, json_out: bool) -> None:
-    rows = [obligation_json(o, now) for o in items]
+    rows = [o.as_json(now) for o in items]
     if json_out:
         print_json(rows)
         return

@@ -148,7 +148,15 @@ async def deliver_batch(
                     return report
                 await pacer.wait()
                 try:
-                    await smtp.send(to_mime(message, mail.sender, now), message.recipient)
+                    mime = to_mime(message, mail.sender, now)
+                except ValueError as error:  # an address or header the MIME layer refuses
+                    log.error("action=deliver_failed message=%s error=%s", message.id, error)
+                    _record(engine, message, "failed", now, f"thư không hợp lệ: {error}")
+                    report.failed += 1
+                    handled += 1
+                    continue
+                try:
+                    await smtp.send(mime, message.recipient)
                 except PermanentDelivery as error:
                     log.error(
                         "action=deliver_failed message=%s answer=%s", message.id, error.answer

@@ -110,6 +110,13 @@ class SmtpSession:
         except aiosmtplib.SMTPRecipientsRefused as error:
             first = error.recipients[0]
             raise self._classify(first.code, _answer(first), lost=False) from None
+        except aiosmtplib.SMTPSenderRefused as error:
+            # the relay refuses *us* (530 auth required, 550 not allowed to send as): every
+            # message would fail the same way, so nothing is failed; the batch waits
+            raise TransientDelivery(
+                f"máy chủ thư từ chối người gửi / sender refused: {_answer(error)}",
+                connection_lost=True,
+            ) from None
         except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, OSError) as error:
             raise TransientDelivery(
                 f"mất kết nối / connection lost: {error}", connection_lost=True
@@ -122,6 +129,8 @@ class SmtpSession:
 
     @staticmethod
     def _classify(code: int, answer: str, *, lost: bool) -> TransientDelivery | PermanentDelivery:
+        if code in (530, 535):  # authentication: the relay's setting, not this message
+            return TransientDelivery(answer, connection_lost=True)
         if 500 <= code < 600:
             return PermanentDelivery(answer)
         return TransientDelivery(answer, connection_lost=lost)

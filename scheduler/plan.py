@@ -36,7 +36,7 @@ class CatchUp:
     every role it would have reached, so a restart after days off sends each person the current
     reminder instead of a storm, and nobody loses a message meant for them (an escalation to the
     district leader is kept beside the officer's latest reminder). Late flags are evidence and
-    are never skipped.
+    the immediate notice of a new case is urgent: neither is ever skipped.
     """
 
     coalesce: bool = True
@@ -84,6 +84,7 @@ def due(occs: list[Occurrence], next_action_at: datetime, now: datetime, policy:
     skip: list[Occurrence] = []
     for occ in pending:
         reached_later = {r for o in pending if o.at > occ.at for r in o.step.notify}
-        superseded = not occ.step.flag_late and set(occ.step.notify) <= reached_later
+        keep = occ.step.flag_late or occ.step.immediate  # evidence, and the urgent notice
+        superseded = not keep and set(occ.step.notify) <= reached_later
         (skip if superseded else send).append(occ)
     return Due(tuple(send), tuple(skip), following)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from scheduler.vntime import days_late
+from scheduler.vntime import days_late, iso
 
 State = Literal["open", "overdue", "submitted"]
 
@@ -34,6 +34,23 @@ class Obligation:
     def days_late(self, now: datetime) -> int:
         """How late it was submitted, or how late it is now if still open (0 when on time)."""
         return days_late(self.due_at, self.submitted_at or now)
+
+    def as_json(self, now: datetime) -> dict[str, Any]:
+        """The obligation as the CLI's ``--json`` and the API show it (keys in README)."""
+        return {
+            "id": self.id,
+            "key": self.key,
+            "unit": self.unit,
+            "kind": self.kind,
+            "case": self.case_code,
+            "period": self.period,
+            "requested_by": self.requested_by,
+            "due": iso(self.due_at),
+            "state": self.state(now),
+            "submitted_at": iso(self.submitted_at) if self.submitted_at else None,
+            "days_late": self.days_late(now),
+            "next_action_at": iso(self.next_action_at) if self.next_action_at else None,
+        }
 
 
 @dataclass(frozen=True)

@@ -218,7 +218,7 @@ class _Reader:
                 if text.count("/") == 2:
                     return Deadline(before_date=parse_date(text))
                 day, month = (int(part) for part in text.split("/"))
-                date(2024, month, day)  # validates the day-month (2024 allows 29/02)
+                date(2023, month, day)  # a day-month every year has: 29/02 is refused
                 return Deadline(before_day_month=(day, month), year_offset=int(offset))
             except (ValueError, InvalidInput):
                 self.problem(

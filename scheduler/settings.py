@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ _KEYS = {
     "smtp",
     "mail",
     "daemon",
+    "web",
 }
 _DAEMON_INTERVALS = (
     "sweep_seconds",
@@ -56,6 +57,24 @@ class DaemonSettings:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    """The API, the acknowledgement links and the leaders' page.
+
+    ``signing_key`` (HMAC for links and sessions) comes only from ``HANBAO_SIGNING_KEY`` or the
+    file named by ``HANBAO_SIGNING_KEY_FILE``; without it mails carry no link and nobody can
+    log in to the page. A non-loopback ``daemon.http_host`` needs ``tls_certfile`` and
+    ``tls_keyfile``, or ``behind_tls_proxy: true`` when a reverse proxy terminates TLS.
+    """
+
+    base_url: str = "http://127.0.0.1:9464"
+    link_days: int = 30
+    signing_key: bytes | None = field(default=None, repr=False)
+    behind_tls_proxy: bool = False
+    tls_certfile: Path | None = None
+    tls_keyfile: Path | None = None
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     database_url: str
@@ -67,6 +86,7 @@ class Config:
     smtp: SmtpSettings
     mail: MailSettings
     daemon: DaemonSettings
+    web: WebSettings
 
 
 def config_path(option: str | None) -> Path:
@@ -125,6 +145,47 @@ def load_config(
         smtp=parse_smtp(document, path, env),
         mail=parse_mail(document, path, env),
         daemon=_daemon(document, path, env),
+        web=_web(document, path, env),
+    )
+
+
+def _web(document: dict[str, Any], path: Path, env: Mapping[str, str]) -> WebSettings:
+    section = document.get("web") or {}
+    known = {"base_url", "link_days", "behind_tls_proxy", "tls_certfile", "tls_keyfile"}
+    if not isinstance(section, dict) or set(section) - known:
+        raise ConfigError(
+            f"{path}: web: chỉ có các khoá {', '.join(sorted(known))} "
+            "(khoá ký đặt trong HANBAO_SIGNING_KEY hoặc HANBAO_SIGNING_KEY_FILE)"
+        )
+    key = env.get("HANBAO_SIGNING_KEY")
+    key_file = env.get("HANBAO_SIGNING_KEY_FILE")
+    if key is None and key_file:
+        try:
+            key = Path(key_file).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(
+                f"không đọc được HANBAO_SIGNING_KEY_FILE {key_file}: {exc.strerror}"
+            ) from None
+    if key is not None and len(key) < 32:
+        raise ConfigError(
+            "HANBAO_SIGNING_KEY cần ít nhất 32 ký tự ngẫu nhiên / at least 32 "
+            "random characters, e.g. `python -c 'import secrets; "
+            "print(secrets.token_urlsafe(48))'`"
+        )
+    days = section.get("link_days", 30)
+    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+        raise ConfigError(f"{path}: web.link_days cần số ngày > 0, không phải {days!r}")
+    tls = {
+        k: path.parent / str(section[k]) for k in ("tls_certfile", "tls_keyfile") if section.get(k)
+    }
+    if len(tls) == 1:
+        raise ConfigError(f"{path}: web cần cả tls_certfile và tls_keyfile")
+    return WebSettings(
+        base_url=str(section.get("base_url", "http://127.0.0.1:9464")).rstrip("/"),
+        link_days=days,
+        signing_key=key.encode() if key else None,
+        behind_tls_proxy=bool(section.get("behind_tls_proxy", False)),
+        **tls,
     )
 
 

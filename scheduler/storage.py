@@ -34,7 +34,7 @@ from sqlmodel import Field, Session, SQLModel, col, create_engine, delete, selec
 from scheduler.errors import ConfigError
 from scheduler.records import AuditEntry, Obligation
 from scheduler.units import Unit
-from scheduler.vntime import VN_TZ
+from scheduler.vntime import VN_TZ, iso
 
 SCHEMA_VERSION = 1
 
@@ -170,6 +170,29 @@ class MessageItemRow(SQLModel, table=True):
     message_id: int = Field(foreign_key="message.id", primary_key=True)
     reminder_id: int = Field(foreign_key="reminder.id", primary_key=True)
     obligation_id: int = Field(foreign_key="obligation.id", index=True)
+
+
+class TokenRow(SQLModel, table=True):
+    """An API token: only its SHA-256 is stored; the token itself is shown once, at creation."""
+
+    __tablename__ = "api_token"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(sa_column=Column(String, unique=True, nullable=False))
+    unit: str = Field(foreign_key="unit.code", index=True)
+    role: str
+    label: str = ""
+    created_at: datetime = _when()
+    revoked_at: datetime | None = _when(nullable=True)
+
+
+class AckRow(SQLModel, table=True):
+    """A used acknowledgement link (its SHA-256): a link works once."""
+
+    __tablename__ = "ack_link"
+    link_hash: str = Field(primary_key=True)
+    obligation_id: int = Field(foreign_key="obligation.id", index=True)
+    recipient: str
+    used_at: datetime = _when()
 
 
 class AuditRow(SQLModel, table=True):
@@ -447,6 +470,49 @@ class Store:
                 ),
                 list(rows),
             )
+
+    def history(self, obligation_id: int) -> dict[str, list[dict[str, Any]]]:
+        """Everything that happened to one obligation: steps, mails, audit entries."""
+        steps = self.session.exec(
+            select(ReminderRow)
+            .where(ReminderRow.obligation_id == obligation_id)
+            .order_by(col(ReminderRow.scheduled_at), col(ReminderRow.id))
+        ).all()
+        mails = self.session.exec(
+            select(MessageRow)
+            .join(MessageItemRow, col(MessageItemRow.message_id) == col(MessageRow.id))
+            .where(MessageItemRow.obligation_id == obligation_id)
+            .order_by(col(MessageRow.id))
+        ).all()
+        return {
+            "steps": [
+                {
+                    "step": r.step,
+                    "repeat": r.repeat,
+                    "state": r.state,
+                    "late_flag": r.late_flag,
+                    "recipients": json.loads(r.recipients),
+                    "scheduled_at": iso(r.scheduled_at),
+                }
+                for r in steps
+            ],
+            "mails": [
+                {
+                    "id": m.id,
+                    "recipient": m.recipient,
+                    "subject": m.subject,
+                    "state": m.state,
+                    "attempts": m.attempts,
+                    "sent_at": iso(m.finished_at) if m.finished_at else None,
+                    "error": m.last_error,
+                }
+                for m in mails
+            ],
+            "audit": [
+                {"at": iso(a.at), "actor": a.actor, "action": a.action, "detail": a.detail}
+                for a in self.audit_trail(obligation_id)
+            ],
+        }
 
     def audit(
         self,

@@ -12,6 +12,7 @@ import csv
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from email.headerregistry import Address
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,18 @@ class Unit:
 
     def addresses(self, role: str) -> tuple[str, ...]:
         return self.contacts.get(role, ())
+
+
+def _valid_address(address: str) -> bool:
+    """Syntax that the mail layer will also accept (no ``a..b@x``, no leading dot)."""
+    if not _EMAIL.match(address):
+        return False
+    try:
+        Address(addr_spec=address)
+    except (ValueError, IndexError):
+        return False
+    local = address.split("@", 1)[0]
+    return not (local.startswith(".") or local.endswith(".") or ".." in local)
 
 
 def domain_allowed(address: str, patterns: Iterable[str]) -> bool:
@@ -195,7 +208,7 @@ def check_units(
                 f"{where}: cần đúng một thư điện tử công vụ của đơn vị / one unit email"
             )
         for address in [*unit_email, *(a for values in contacts.values() for a in values)]:
-            if not _EMAIL.match(address):
+            if not _valid_address(address):
                 problems.append(f"{where}: địa chỉ không hợp lệ / invalid address {address!r}")
             elif not domain_allowed(address, allowed_domains):
                 problems.append(

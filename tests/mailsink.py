@@ -53,7 +53,22 @@ class Sink:
     received: list[Received] = field(default_factory=list)
     refuse: dict[str, str] = field(default_factory=dict)  # address -> "550 ..."
     data_answers: list[str] = field(default_factory=list)  # consumed one per DATA
+    refuse_sender: str | None = None  # e.g. "550 5.7.1 not allowed to send as this sender"
     condition: threading.Condition = field(default_factory=threading.Condition)
+
+    async def handle_MAIL(
+        self,
+        server: Any,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        mail_options: list[str],
+    ) -> str:
+        if self.refuse_sender:
+            return self.refuse_sender
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(
         self,

@@ -309,3 +309,19 @@ def test_messages_keep_their_message_id_in_the_outbox(engine: Engine, config: Co
     with transaction(engine) as store:
         assert {m.key: m.message_id for m in store.session.exec(select(MessageRow))} == ids
     assert all(v.endswith("@huyenmau.tinhmau.example>") for v in ids.values())
+
+
+def test_a_relay_refusing_the_sender_fails_nothing(
+    engine: Engine, config: Config, sink: tuple[Sink, int]
+) -> None:
+    """550 at MAIL FROM is about us, not the message: wait and retry, never mark failed."""
+    handler, port = sink
+    handler.refuse_sender = "550 5.7.1 Not allowed to send as this sender"
+    cfg = mail_config(config, port)
+    open_case(engine, cfg, "VV-FROM", "03/03/2027 10:00", "03/03/2027 10:05")
+    _, report = deliver_at(engine, cfg, vn("03/03/2027 10:05"))
+    assert (report.failed, report.retrying) == (0, 2)
+    assert "sender refused" in report.errors[0]
+    handler.refuse_sender = None
+    _, report = deliver_at(engine, cfg, vn("03/03/2027 11:05"))
+    assert report.sent == 2 and states(engine) == {"sent": 2}

@@ -159,3 +159,12 @@ def test_obligation_created_after_its_deadline_flags_at_once(
         "new_case",
     ]
     assert all(o.at <= opened for o in result.skip)
+
+
+def test_a_new_case_notice_is_never_coalesced_away(config: Config, calendar: WorkCalendar) -> None:
+    """A case entered at 07:59 on its due day, swept at 08:00:30: the [KHẨN] notice still goes."""
+    kind = config.rules.kind("urgent_report")
+    verified, opened = vn("03/03/2027 10:00"), vn("04/03/2027 07:59")
+    occs = occurrences(kind, kind.deadline.due_after(verified, calendar), opened, calendar, EIGHT)
+    result = due(occs, occs[0].at, vn("04/03/2027 08:01"), CatchUp())
+    assert sorted(o.step.name for o in result.send) == ["due_today", "new_case"]

@@ -72,6 +72,7 @@ def test_period_kinds_count_from_the_event() -> None:
         ({"deadline": {"before": "01/07"}}, r"kinds\.k\.deadline: cần working_days"),
         ({"trigger": "yearly", "deadline": {"working_days": 1}}, r"trigger yearly cần before"),
         ({"trigger": "yearly", "deadline": {"before": "31/02"}}, r"deadline\.before: viết dd/mm"),
+        ({"trigger": "yearly", "deadline": {"before": "29/02"}}, r"deadline\.before: viết dd/mm"),
         ({"trigger": "request"}, r"trigger request cần deadline: \{requested: true\}"),
         ({"ladder": []}, r"ladder: cần ít nhất một bậc"),
         ({"ladder": [{"step": "x", "at": "soon", "notify": ["officer"]}]}, r"ladder\[1\]\.at"),

@@ -1,0 +1,88 @@
+"""Who may do what: API tokens and the units they reach.
+
+A token belongs to a unit and a role. ``officer`` acts on its own unit; ``supervisor`` and
+``leader`` on their unit and every unit below it; ``admin`` on all. Tokens are random, shown
+once, and stored only as SHA-256; they are never logged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import select
+
+from scheduler.errors import InvalidInput, NotFound
+from scheduler.storage import Store, TokenRow
+from scheduler.units import Unit
+
+TOKEN_ROLES = ("officer", "supervisor", "leader", "admin")
+PREFIX = "hb_"
+
+
+@dataclass(frozen=True)
+class Principal:
+    token_id: int
+    unit: str
+    role: str
+
+    @property
+    def actor(self) -> str:
+        """How the audit trail names this token (never the token itself)."""
+        return f"token:{self.token_id}:{self.unit}:{self.role}"
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(store: Store, unit: str, role: str, label: str, now: datetime) -> tuple[int, str]:
+    """A new token for ``unit`` and ``role``: (its id, the token, to show once)."""
+    if role not in TOKEN_ROLES:
+        raise InvalidInput(f"vai trò {role!r} không có; dùng {', '.join(TOKEN_ROLES)}")
+    if unit not in store.units([unit]):
+        raise NotFound(f"không có đơn vị / unknown unit {unit!r}")
+    token = PREFIX + secrets.token_urlsafe(32)
+    row = TokenRow(token_hash=_hash(token), unit=unit, role=role, label=label, created_at=now)
+    store.session.add(row)
+    store.session.flush()
+    assert row.id is not None
+    store.audit(now, "cli", "token_created", token_id=row.id, unit=unit, role=role)
+    return row.id, token
+
+
+def authenticate(store: Store, token: str) -> Principal | None:
+    if not token.startswith(PREFIX):
+        return None
+    row = store.session.exec(select(TokenRow).where(TokenRow.token_hash == _hash(token))).first()
+    if row is None or row.revoked_at is not None or row.id is None:
+        return None
+    return Principal(row.id, row.unit, row.role)
+
+
+def principal(store: Store, token_id: int) -> Principal | None:
+    row = store.session.get(TokenRow, token_id)
+    if row is None or row.revoked_at is not None or row.id is None:
+        return None
+    return Principal(row.id, row.unit, row.role)
+
+
+def reach(who: Principal, units: dict[str, Unit]) -> set[str]:
+    """The unit codes ``who`` may see and act on."""
+    if who.role == "admin":
+        return set(units)
+    if who.role == "officer":
+        return {who.unit}
+    children: dict[str, list[str]] = {}
+    for unit in units.values():
+        if unit.parent:
+            children.setdefault(unit.parent, []).append(unit.code)
+    reached, frontier = {who.unit}, [who.unit]
+    while frontier:
+        for child in children.get(frontier.pop(), []):
+            if child not in reached:
+                reached.add(child)
+                frontier.append(child)
+    return reached
