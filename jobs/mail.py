@@ -18,7 +18,13 @@ def _compose(ctx: Context) -> int:
 
 async def run(ctx: Context) -> None:
     await asyncio.to_thread(_compose, ctx)
-    report = await deliver(ctx.engine, ctx.config, ctx.clock.now(), stopping=ctx.stopping.is_set)
+    report = await deliver(
+        ctx.engine,
+        ctx.config,
+        ctx.clock.now,
+        stopping=ctx.stopping.is_set,
+        on_batch=lambda: ctx.health.ok("deliver"),
+    )
     for outcome, n in (
         ("sent", report.sent),
         ("retry", report.retrying),

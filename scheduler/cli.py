@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 
 from scheduler import daemon, ledger, outbox, report
 from scheduler.capture import start_capture
-from scheduler.clock import clock_from
+from scheduler.clock import SystemClock, clock_from
 from scheduler.deliver import run_once, send_test
 from scheduler.errors import ConfigError, DeliveryError, HanbaoError, InvalidInput
 from scheduler.logs import configure as configure_logs
@@ -463,7 +463,8 @@ def deliver_command(
     if not once:
         raise InvalidInput("hanbao deliver chạy một lượt: thêm --once (chạy liên tục: hanbao run)")
     env = _env(config, db, as_of)
-    queued, report = asyncio.run(run_once(env.engine, env.config, env.now))
+    clock = (lambda: env.now) if as_of else SystemClock().now
+    queued, report = asyncio.run(run_once(env.engine, env.config, clock))
     result = {
         "queued": queued,
         "sent": report.sent,

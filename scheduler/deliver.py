@@ -72,12 +72,12 @@ def _record(
 ) -> None:
     with transaction(engine) as store:
         if outcome == "sent":
-            outbox.mark_sent(store, message.id, now)
+            outbox.mark_sent(store, message, now)
         elif outcome == "retry":
             assert retry_at is not None
-            outbox.mark_retry(store, message.id, retry_at, error)
+            outbox.mark_retry(store, message, retry_at, error)
         else:
-            outbox.mark_failed(store, message.id, now, error, state=outcome)
+            outbox.mark_failed(store, message, now, error, state=outcome)
             store.audit(
                 now,
                 "deliver",
@@ -91,17 +91,23 @@ def _record(
 async def deliver_batch(
     engine: Engine,
     config: Config,
-    now: datetime,
+    clock: Callable[[], datetime],
     rng: random.Random | None = None,
     pacer: Pacer | None = None,
     stopping: Callable[[], bool] = lambda: False,
 ) -> Report | None:
-    """Send one batch of due messages over one connection. None when nothing was due."""
+    """Send one batch of due messages over one connection. None when nothing was due.
+
+    The clock is read for the claim and again for each outcome: a long drain must not record
+    stale times, nor take a lease that has already run out.
+    """
     mail = config.mail
     rng = rng or random.Random()
     pacer = pacer or Pacer(mail.rate_per_minute)
     with transaction(engine) as store:
-        claimed = outbox.claim(store, now, mail.batch_size, timedelta(seconds=mail.lease_seconds))
+        claimed = outbox.claim(
+            store, clock(), mail.batch_size, timedelta(seconds=mail.lease_seconds)
+        )
         units = store.units({code for message in claimed for code in message.concerned})
     if not claimed:
         return None
@@ -117,12 +123,12 @@ async def deliver_batch(
             waiting.append(message)
             continue
         log.error("action=deliver_refused message=%s reason=%s", message.id, reason)
-        _record(engine, message, "refused", now, reason)
+        _record(engine, message, "refused", clock(), reason)
         report.refused += 1
 
     def postpone(messages: list[Outgoing], error: str) -> None:
         for message in messages:
-            retry_at = now + outbox.backoff(
+            retry_at = clock() + outbox.backoff(
                 message.attempts, mail.retry_base_seconds, mail.retry_cap_seconds, rng
             )
             log.warning(
@@ -132,7 +138,7 @@ async def deliver_batch(
                 retry_at.isoformat(),
                 error,
             )
-            _record(engine, message, "retry", now, error, retry_at)
+            _record(engine, message, "retry", clock(), error, retry_at)
             report.retrying += 1
         report.errors.append(error)
 
@@ -144,14 +150,14 @@ async def deliver_batch(
             for message in waiting:
                 if stopping():  # shutting down: what is left goes back to the queue, unsent
                     for rest in waiting[handled:]:
-                        _record(engine, rest, "retry", now, "daemon stopping", now)
+                        _record(engine, rest, "retry", clock(), "daemon stopping", clock())
                     return report
                 await pacer.wait()
                 try:
-                    mime = to_mime(message, mail.sender, now)
+                    mime = to_mime(message, mail.sender, clock())
                 except ValueError as error:  # an address or header the MIME layer refuses
                     log.error("action=deliver_failed message=%s error=%s", message.id, error)
-                    _record(engine, message, "failed", now, f"thư không hợp lệ: {error}")
+                    _record(engine, message, "failed", clock(), f"thư không hợp lệ: {error}")
                     report.failed += 1
                     handled += 1
                     continue
@@ -161,7 +167,7 @@ async def deliver_batch(
                     log.error(
                         "action=deliver_failed message=%s answer=%s", message.id, error.answer
                     )
-                    _record(engine, message, "failed", now, error.answer)
+                    _record(engine, message, "failed", clock(), error.answer)
                     report.failed += 1
                     report.errors.append(error.answer)
                 except TransientDelivery as error:
@@ -169,7 +175,7 @@ async def deliver_batch(
                         raise
                     postpone([message], error.answer)
                 else:
-                    _record(engine, message, "sent", now)
+                    _record(engine, message, "sent", clock())
                     report.sent += 1
                 handled += 1
     except TransientDelivery as error:  # no connection, or it was lost: the rest waits
@@ -180,29 +186,36 @@ async def deliver_batch(
 async def deliver(
     engine: Engine,
     config: Config,
-    now: datetime,
+    clock: Callable[[], datetime],
     rng: random.Random | None = None,
     stopping: Callable[[], bool] = lambda: False,
+    on_batch: Callable[[], None] = lambda: None,
 ) -> Report:
-    """Send everything due at ``now``, batch after batch, one connection per batch."""
+    """Send everything due, batch after batch, one connection per batch; ``on_batch`` after
+    each (the daemon marks itself healthy: a long backlog is progress, not a stall)."""
     total = Report()
     pacer = Pacer(config.mail.rate_per_minute)
     while (
         not stopping()
-        and (batch := await deliver_batch(engine, config, now, rng, pacer, stopping)) is not None
+        and (batch := await deliver_batch(engine, config, clock, rng, pacer, stopping)) is not None
     ):
         total.add(batch)
+        on_batch()
     return total
 
 
 async def run_once(
-    engine: Engine, config: Config, now: datetime, rng: random.Random | None = None
+    engine: Engine,
+    config: Config,
+    clock: Callable[[], datetime],
+    rng: random.Random | None = None,
 ) -> tuple[int, Report]:
     """Queue recorded reminders and today's digest, then send; (messages queued, report)."""
     renderer = Renderer(config.mail.domain)
+    now = clock()
     with transaction(engine) as store:
         queued = compose(store, config, renderer, now) + digest(store, config, renderer, now)
-    return queued, await deliver(engine, config, now, rng)
+    return queued, await deliver(engine, config, clock, rng)
 
 
 async def send_test(config: Config, recipient: str, concerned: list[Unit], now: datetime) -> str:

@@ -140,12 +140,14 @@ def claim(store: Store, now: datetime, limit: int, lease: timedelta) -> list[Out
     ).all()
     claimed = []
     for row in candidates:
+        # read before the UPDATE: the session refreshes ``row`` from it
+        state, attempts = row.state, row.attempts + 1
         taken = store.session.exec(
             update(MessageRow)
             .where(col(MessageRow.id) == row.id)
-            .where(col(MessageRow.state) == row.state)
-            .where(col(MessageRow.attempts) == row.attempts)
-            .values(state="sending", lease_until=now + lease, attempts=row.attempts + 1)
+            .where(col(MessageRow.state) == state)
+            .where(col(MessageRow.attempts) == attempts - 1)
+            .values(state="sending", lease_until=now + lease, attempts=attempts)
         )
         if taken.rowcount == 1:
             assert row.id is not None
@@ -161,44 +163,46 @@ def claim(store: Store, now: datetime, limit: int, lease: timedelta) -> list[Out
                     html=row.body_html,
                     thread_ref=row.thread_ref,
                     concerned=tuple(json.loads(row.concerned)),
-                    attempts=row.attempts + 1,
+                    attempts=attempts,
                 )
             )
     return claimed
 
 
-def _finish(store: Store, message_id: int, values: dict[str, object]) -> bool:
+def _finish(store: Store, message: Outgoing, values: dict[str, object]) -> bool:
+    """Record an outcome only if the claim is still ours (same attempt), else change nothing."""
     result = store.session.exec(
         update(MessageRow)
-        .where(col(MessageRow.id) == message_id)
+        .where(col(MessageRow.id) == message.id)
         .where(col(MessageRow.state) == "sending")
+        .where(col(MessageRow.attempts) == message.attempts)
         .values(**values)
     )
     return bool(result.rowcount == 1)
 
 
-def mark_sent(store: Store, message_id: int, now: datetime) -> bool:
+def mark_sent(store: Store, message: Outgoing, now: datetime) -> bool:
     return _finish(
         store,
-        message_id,
+        message,
         {"state": "sent", "finished_at": now, "lease_until": None, "last_error": None},
     )
 
 
-def mark_retry(store: Store, message_id: int, at: datetime, error: str) -> bool:
+def mark_retry(store: Store, message: Outgoing, at: datetime, error: str) -> bool:
     return _finish(
         store,
-        message_id,
+        message,
         {"state": "pending", "next_attempt_at": at, "lease_until": None, "last_error": error[:500]},
     )
 
 
 def mark_failed(
-    store: Store, message_id: int, now: datetime, error: str, state: str = "failed"
+    store: Store, message: Outgoing, now: datetime, error: str, state: str = "failed"
 ) -> bool:
     return _finish(
         store,
-        message_id,
+        message,
         {"state": state, "finished_at": now, "lease_until": None, "last_error": error[:500]},
     )
 

@@ -6,7 +6,7 @@ import asyncio
 import random
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
@@ -52,7 +52,7 @@ def sink() -> Iterator[tuple[Sink, int]]:
 def deliver_at(engine: Engine, config: Config, moment: datetime) -> tuple[int, Report]:
     """A punctual daemon's tick: sweep, then the mail job, at ``moment``."""
     sweep(engine, config, moment)
-    return asyncio.run(run_once(engine, config, moment, random.Random(7)))
+    return asyncio.run(run_once(engine, config, lambda: moment, random.Random(7)))
 
 
 def states(engine: Engine) -> dict[str, int]:
@@ -125,7 +125,7 @@ def test_several_reminders_for_one_person_come_as_one_mail(
     open_case(engine, cfg, "VV-A", "03/03/2027 10:00", "03/03/2027 10:05")
     open_case(engine, cfg, "VV-B", "03/03/2027 11:00", "03/03/2027 11:05")
     sweep(engine, cfg, vn("03/03/2027 11:05"))
-    asyncio.run(run_once(engine, cfg, vn("03/03/2027 11:05")))
+    asyncio.run(run_once(engine, cfg, lambda: vn("03/03/2027 11:05")))
     handler.wait_for(lambda got: len(got) == 2)
     (bundle,) = [r for r in handler.received if r.rcpt_tos == (OFFICER,)]
     assert bundle.subject == "[KHẨN] 2 báo cáo cần xử lý: VV-A; VV-B"
@@ -325,3 +325,24 @@ def test_a_relay_refusing_the_sender_fails_nothing(
     handler.refuse_sender = None
     _, report = deliver_at(engine, cfg, vn("03/03/2027 11:05"))
     assert report.sent == 2 and states(engine) == {"sent": 2}
+
+
+def test_a_slow_sender_cannot_overwrite_a_later_claim(engine: Engine, config: Config) -> None:
+    """Sender A's lease runs out, B claims and sends; A's late 'failed' must change nothing."""
+    cfg = mail_config(config, free_port())
+    open_case(engine, cfg, "VV-LEASE", "03/03/2027 10:00", "03/03/2027 10:05")
+    sweep(engine, cfg, vn("03/03/2027 10:05"))
+    with transaction(engine) as store:
+        compose(store, cfg, Renderer(cfg.mail.domain), vn("03/03/2027 10:05"))
+    lease = timedelta(minutes=5)
+    with transaction(engine) as store:
+        first = outbox.claim(store, vn("03/03/2027 10:05"), 1, lease)[0]
+    with transaction(engine) as store:
+        second = outbox.claim(store, vn("03/03/2027 10:20"), 1, lease)[0]
+    assert (first.id, first.attempts, second.attempts) == (second.id, 1, 2)
+    with transaction(engine) as store:
+        assert outbox.mark_sent(store, second, vn("03/03/2027 10:20"))
+        assert not outbox.mark_failed(store, first, vn("03/03/2027 10:21"), "550 late news")
+    with transaction(engine) as store:
+        (row,) = [m for m in outbox.listing(store) if m.id == first.id]
+    assert (row.state, row.last_error) == ("sent", None)
