@@ -1,6 +1,7 @@
 """The district's daily digest: one mail per working day to each supervising unit, listing every
-late unit below it (obligation, due, days late, reminders already sent) and any reminder that
-could not be delivered, instead of one mail per late flag.
+late unit below it (obligation, due, days late, reminders already sent), the units flagged late
+since the last digest that have submitted meanwhile, and any reminder that could not be
+delivered since then, instead of one mail per late flag.
 
 It is keyed by unit, day and address, so calling it on every tick after ``mail.digest_time``
 queues it once.
@@ -9,7 +10,7 @@ queues it once.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -22,25 +23,37 @@ from scheduler.storage import (
     MessageItemRow,
     MessageRow,
     ObligationRow,
+    ReminderRow,
     Store,
     UnitRow,
 )
-from scheduler.vntime import days_late
+from scheduler.vntime import at, days_late, fmt_datetime
 
 
 def digest(store: Store, config: Config, renderer: Renderer, now: datetime) -> int:
     """Queue today's digests if it is a working day past the digest time; how many were new."""
     if not config.calendar.is_working_day(now.date()) or now.time() < config.mail.digest_time:
         return 0
-    late = store.session.exec(
+    # since the previous working day's digest: a weekend or Tết hides nothing
+    since = at(config.calendar.shift(now.date(), -1), config.mail.digest_time)
+    base = (
         select(ObligationRow, UnitRow, CaseRow.code)
         .join(UnitRow, col(UnitRow.code) == col(ObligationRow.unit))
         .outerjoin(CaseRow, col(CaseRow.id) == col(ObligationRow.case_id))
-        .where(col(ObligationRow.submitted_at).is_(None))
-        .where(col(ObligationRow.due_at) < now)
         .where(col(UnitRow.parent).is_not(None))
-        .order_by(col(UnitRow.code), col(ObligationRow.due_at))
+    )
+    still_late = store.session.exec(
+        base.where(col(ObligationRow.submitted_at).is_(None)).where(col(ObligationRow.due_at) < now)
     ).all()
+    # flagged late since the last digest but submitted meanwhile: the district still hears of it
+    flagged_then_submitted = store.session.exec(
+        base.join(ReminderRow, col(ReminderRow.obligation_id) == col(ObligationRow.id))
+        .where(col(ReminderRow.late_flag))
+        .where(col(ReminderRow.recorded_at) >= since)
+        .where(col(ObligationRow.submitted_at).is_not(None))
+        .distinct()
+    ).all()
+    late = sorted([*still_late, *flagged_then_submitted], key=lambda r: (r[1].code, r[0].due_at))
     sent = _reminders_sent(store, [o.id for o, _, _ in late if o.id is not None])
     rows: dict[str, list[LateRow]] = defaultdict(list)
     for obligation, unit, case_code in late:
@@ -54,11 +67,12 @@ def digest(store: Store, config: Config, renderer: Renderer, now: datetime) -> i
                 unit.name,
                 title.strip(),
                 obligation.due_at,
-                days_late(obligation.due_at, now),
+                days_late(obligation.due_at, obligation.submitted_at or now),
                 sent.get(obligation.id or 0, 0),
+                fmt_datetime(obligation.submitted_at) if obligation.submitted_at else None,
             )
         )
-    failures = _failures(store, now)
+    failures = _failures(store, since)
     queued = 0
     parents = store.units(set(rows) | set(failures))
     for code, parent in parents.items():
@@ -92,13 +106,13 @@ def _reminders_sent(store: Store, obligation_ids: list[int]) -> dict[int, int]:
     return {obligation: int(n) for obligation, n in counted}
 
 
-def _failures(store: Store, now: datetime) -> dict[str, list[str]]:
-    """Reminders that could not be delivered in the last day, by the parent of their unit."""
+def _failures(store: Store, since: datetime) -> dict[str, list[str]]:
+    """Reminders that could not be delivered since ``since``, by the parent of their unit."""
     failed = store.session.exec(
         select(MessageRow, UnitRow.parent)
         .join(UnitRow, col(UnitRow.code) == col(MessageRow.unit))
         .where(col(MessageRow.state).in_(["failed", "refused"]))
-        .where(col(MessageRow.finished_at) >= now - timedelta(days=1))
+        .where(col(MessageRow.finished_at) >= since)
         .where(col(UnitRow.parent).is_not(None))
     ).all()
     result: dict[str, list[str]] = defaultdict(list)

@@ -83,6 +83,7 @@ class LateRow:
     due_at: datetime
     days_late: int
     reminders_sent: int
+    submitted: str | None = None  # when it was submitted late, if it has been since the flag
 
     @property
     def due(self) -> str:

@@ -346,3 +346,32 @@ def test_a_slow_sender_cannot_overwrite_a_later_claim(engine: Engine, config: Co
     with transaction(engine) as store:
         (row,) = [m for m in outbox.listing(store) if m.id == first.id]
     assert (row.state, row.last_error) == ("sent", None)
+
+
+def test_a_commune_flagged_then_submitting_before_the_digest_is_still_reported(
+    engine: Engine, config: Config, sink: tuple[Sink, int]
+) -> None:
+    handler, port = sink
+    cfg = mail_config(config, port)
+    urgent = open_case(engine, cfg, "VV-LATE2", "03/03/2027 10:00", "03/03/2027 10:05")
+    for moment in ("03/03/2027 10:05", "04/03/2027 08:00", "05/03/2027 08:00"):
+        deliver_at(engine, cfg, vn(moment))  # flagged late at 08:00 on Fri 05/03
+    with transaction(engine) as store:  # ... and reports at 08:10, before the 08:30 digest
+        ledger.submit(store, cfg, urgent, vn("05/03/2027 08:10"), vn("05/03/2027 08:10"), "test")
+    deliver_at(engine, cfg, vn("05/03/2027 08:30"))
+    (digest,) = [r for r in handler.received if r.rcpt_tos == (SUPERVISOR,)]
+    assert "VV-LATE2" in digest.text() and "ĐÃ NỘP TRỄ lúc 05/03/2027 08:10" in digest.text()
+
+
+def test_monday_digest_reports_mail_that_failed_over_the_weekend(
+    engine: Engine, config: Config, sink: tuple[Sink, int]
+) -> None:
+    handler, port = sink
+    handler.refuse[LEADER] = "550 5.1.1 Mailbox does not exist"
+    cfg = mail_config(config, port)
+    # verified on Friday afternoon: the [KHẨN] mail to the chairman bounces at once
+    open_case(engine, cfg, "VV-FRI", "05/03/2027 16:00", "05/03/2027 16:05")
+    deliver_at(engine, cfg, vn("05/03/2027 16:05"))
+    deliver_at(engine, cfg, vn("08/03/2027 08:30"))  # Monday: more than a day later
+    digest = next(r for r in handler.received if r.rcpt_tos == (SUPERVISOR,))
+    assert "KHÔNG gửi được" in digest.text() and LEADER in digest.text()
