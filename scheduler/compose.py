@@ -103,16 +103,19 @@ def compose(
     units = store.units({o.unit for _, o, _ in rows})
     units.update(store.units({u.parent for u in units.values() if u.parent} - set(units)))
     pending: list[_Pending] = []
+    ids: list[int] = []
     for reminder, obligation, case_code in rows:
         kind, unit = config.rules.kinds.get(obligation.kind), units.get(obligation.unit)
-        if kind is None or unit is None:
+        if kind is None or unit is None:  # left uncomposed: it goes out once rules are fixed
             log.error(
-                "action=compose_skipped reminder=%s kind=%s unit=%s",
+                "action=compose_waiting reminder=%s kind=%s unit=%s",
                 reminder.id,
                 obligation.kind,
                 obligation.unit,
             )
             continue
+        assert reminder.id is not None
+        ids.append(reminder.id)
         parent = units.get(unit.parent) if unit.parent else None
         pending.append(
             _Pending(
@@ -127,7 +130,6 @@ def compose(
         _queue(store, config, renderer, group, now)
         for group in _groups(pending, config.mail.group_by_recipient, config.mail.digest_late_flags)
     )
-    ids = [r.id for r, _, _ in rows]
     marked = store.session.exec(
         update(ReminderRow)
         .where(col(ReminderRow.id).in_(ids))

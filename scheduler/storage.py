@@ -21,8 +21,10 @@ from sqlalchemy import (
     Index,
     String,
     UniqueConstraint,
+    case,
     event,
     make_url,
+    or_,
 )
 from sqlalchemy import func as sa_func
 from sqlalchemy.dialects import postgresql, sqlite
@@ -116,6 +118,7 @@ class ObligationRow(SQLModel, table=True):
     created_at: datetime = _when()
     submitted_at: datetime | None = _when(nullable=True)
     next_action_at: datetime | None = _when(index=True, nullable=True)
+    hold_until: datetime | None = _when(nullable=True)  # a poison item waits; its cursor stays
 
 
 class ReminderRow(SQLModel, table=True):
@@ -412,12 +415,28 @@ class Store:
         return self._obligations(
             select(ObligationRow, CaseRow.code)
             .where(col(ObligationRow.next_action_at) <= now)
+            .where(
+                or_(col(ObligationRow.hold_until).is_(None), col(ObligationRow.hold_until) <= now)
+            )
             .order_by(col(ObligationRow.next_action_at), col(ObligationRow.id))
             .limit(limit)
         )
 
     def earliest_action(self) -> datetime | None:
-        return self.session.exec(select(sa_func.min(ObligationRow.next_action_at))).one()
+        """When the sweep next has something to do (a held item counts from its hold)."""
+        held = col(ObligationRow.hold_until) > col(ObligationRow.next_action_at)
+        moment = case(
+            (held, col(ObligationRow.hold_until)), else_=col(ObligationRow.next_action_at)
+        )
+        earliest: datetime | None = self.session.exec(select(sa_func.min(moment))).one()
+        return earliest
+
+    def hold(self, obligation_id: int, until: datetime) -> None:
+        """Set a poison item aside until ``until`` without moving its cursor: once the cause is
+        fixed, every occurrence since the cursor is still handled (late flags included)."""
+        self.session.connection().execute(
+            update(_OBLIGATION).where(_OBLIGATION.c.id == obligation_id).values(hold_until=until)
+        )
 
     def _obligations(self, query: Any) -> list[Obligation]:
         query = query.outerjoin(CaseRow, col(CaseRow.id) == col(ObligationRow.case_id))
@@ -445,7 +464,7 @@ class Store:
             update(_OBLIGATION)
             .where(_OBLIGATION.c.id == obligation_id)
             .where(_OBLIGATION.c.next_action_at == expected)
-            .values(next_action_at=new)
+            .values(next_action_at=new, hold_until=None)
         )
         return result.rowcount == 1
 

@@ -48,7 +48,7 @@ def sweep_batch(store: Store, config: Config, now: datetime, limit: int) -> list
         kind = config.rules.kinds.get(obligation.kind)
         unit = units.get(obligation.unit)
         if kind is None or unit is None:
-            # Rules changed under stored obligations: push back, say so, keep sweeping the rest.
+            # Rules changed under stored obligations: set it aside, say so, sweep the rest.
             log.error(
                 "action=sweep_poison obligation=%s kind=%s unit=%s retry_in=%s",
                 obligation.id,
@@ -56,7 +56,7 @@ def sweep_batch(store: Store, config: Config, now: datetime, limit: int) -> list
                 obligation.unit,
                 POISON_BACKOFF,
             )
-            store.advance(obligation.id, obligation.next_action_at, now + POISON_BACKOFF)
+            store.hold(obligation.id, now + POISON_BACKOFF)
             continue
         assert obligation.next_action_at is not None
         occs = occurrences(

@@ -360,3 +360,23 @@ def test_generating_more_obligations_than_one_statement_holds(
     with transaction(engine) as store:
         result = ledger.generate_periodic(store, config, 2027, vn("01/01/2027 00:00"), "test")
     assert result.created == (3_100 + 16) * 2 + 4
+
+
+def test_an_obligation_whose_kind_vanished_waits_and_loses_nothing(
+    engine: Engine, config: Config
+) -> None:
+    """A kind renamed in rules.yaml by mistake: the sweep sets it aside; once the rules are
+    fixed, the steps it missed are handled, and the late flag is not lost."""
+    urgent = open_case(engine, config, "VV-P", "03/03/2027 10:00", "03/03/2027 10:05")
+    sweep(engine, config, vn("03/03/2027 10:05"))
+    broken = replace(
+        config,
+        rules=replace(
+            config.rules,
+            kinds={k: v for k, v in config.rules.kinds.items() if k != "urgent_report"},
+        ),
+    )
+    for moment in ("04/03/2027 08:00", "05/03/2027 08:00", "08/03/2027 08:00"):
+        assert [e for e in sweep(engine, broken, vn(moment)) if e.obligation.id == urgent] == []
+    fixed = [e for e in sweep(engine, config, vn("08/03/2027 09:00")) if e.obligation.id == urgent]
+    assert sorted(e.step for e in fixed) == ["escalate_district", "late_flag", "overdue"]
