@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from scheduler.clock import Clock
-from scheduler.http import Health
+from scheduler.health import Health
 from scheduler.metrics import Metrics
 from scheduler.settings import Config
 

@@ -13,17 +13,22 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import socket
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
 from typing import Any
 
+import uvicorn
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import Engine
 
 from jobs import Context, digest, housekeeping, mail, periodic, sweep
+from scheduler.api import create_app
 from scheduler.clock import Clock
-from scheduler.http import Health, serve
+from scheduler.errors import ConfigError
+from scheduler.health import Health
+from scheduler.mail_settings import LOOPBACK
 from scheduler.metrics import Metrics
 from scheduler.settings import Config
 from scheduler.vntime import VN_TZ
@@ -92,7 +97,18 @@ async def run(config: Config, engine: Engine, clock: Clock) -> None:
     metrics = Metrics(engine, clock)
     health = Health(settings.stall_seconds)
     ctx = Context(engine, config, clock, metrics, health)
-    server = serve(settings.http_host, settings.http_port, metrics.registry, health)
+    listener = _listen(config)
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(engine, config, clock, metrics.registry, health),
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            server_header=False,
+            ssl_certfile=str(config.web.tls_certfile) if config.web.tls_certfile else None,
+            ssl_keyfile=str(config.web.tls_keyfile) if config.web.tls_keyfile else None,
+        )
+    )
     scheduler = AsyncIOScheduler(
         timezone=VN_TZ,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
@@ -121,6 +137,9 @@ async def run(config: Config, engine: Engine, clock: Clock) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     scheduler.start()
+    # uvicorn catches SIGTERM/SIGINT while it serves, stops HTTP, then raises the signal again
+    # for the handlers above: the jobs stop after the HTTP side
+    serving = asyncio.create_task(server.serve(sockets=[listener]))
     log.info(
         "action=started http=%s:%s database=%s clock=%s",
         settings.http_host,
@@ -128,12 +147,39 @@ async def run(config: Config, engine: Engine, clock: Clock) -> None:
         engine.url.render_as_string(hide_password=True),
         type(clock).__name__,
     )
-    await stop.wait()
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
     log.info("action=stopping running_jobs=%s", ",".join(runner.running) or "none")
     ctx.stopping.set()
     scheduler.shutdown(wait=False)
     if runner.running:
         await asyncio.wait(set(runner.running.values()), timeout=SHUTDOWN_GRACE)
-    server.shutdown()
-    server.server_close()
+    server.should_exit = True
+    await serving
+    await stopping
     log.info("action=stopped")
+
+
+def _listen(config: Config) -> socket.socket:
+    """Bind the HTTP port here, so a wrong setting is our clear message, not uvicorn's exit.
+
+    A public address needs TLS: certificates in ``web``, or ``web.behind_tls_proxy: true``
+    when a reverse proxy terminates it.
+    """
+    host, port, web = config.daemon.http_host, config.daemon.http_port, config.web
+    if host not in LOOPBACK and not (web.tls_certfile or web.behind_tls_proxy):
+        raise ConfigError(
+            f"không mở cổng {host}:{port} ra ngoài khi không có TLS / refusing a public address "
+            "without TLS: đặt web.tls_certfile và web.tls_keyfile, hoặc web.behind_tls_proxy: "
+            "true khi reverse proxy đã mã hoá"
+        )
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind((host, port))
+    except OSError:
+        listener.close()
+        raise
+    listener.listen(128)
+    return listener

@@ -64,7 +64,7 @@ class Daemon:
             self.log.append(line)
             self.lines.put(line)
 
-    def wait_started(self, timeout: float = 30) -> None:
+    def wait_started(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while (left := deadline - time.monotonic()) > 0:
             try:
@@ -88,6 +88,9 @@ def daemon(settings: Path, clock: str) -> Iterator[Daemon]:
     try:
         running.wait_started()
         yield running
+    except BaseException:
+        print("daemon log:\n" + "".join(running.log))  # shown by pytest when the test fails
+        raise
     finally:
         if running.process.poll() is None:
             running.process.kill()

@@ -1,0 +1,337 @@
+"""The HTTP application on the daemon's port: the JSON API under ``/api/``, ``/metrics``,
+``/healthz``, and the pages of ``scheduler.web``.
+
+Every API call carries ``Authorization: Bearer <token>`` (``hanbao token create``). A token acts
+only on the units it reaches (``scheduler.access``); a unit out of reach is "not found". Every
+write goes through ``scheduler.ledger`` with the token's identity in the audit trail, inside one
+transaction, so a refused request writes nothing. Errors are JSON: 401, 403, 404, 409, 422 (with
+what to fix) and 429 after too many failed authentications.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CollectorRegistry, make_asgi_app
+from pydantic import BaseModel, Field
+from sqlalchemy import Engine
+
+from scheduler import ledger
+from scheduler.access import Principal, authenticate, reach
+from scheduler.clock import Clock
+from scheduler.errors import Conflict, HanbaoError, InvalidInput, NotFound
+from scheduler.health import Health
+from scheduler.records import Obligation
+from scheduler.settings import Config
+from scheduler.storage import Store, transaction
+from scheduler.vntime import end_of_day, parse_date, parse_datetime
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",  # a link's token must not leak to another site
+    "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "Cache-Control": "no-store",
+}
+STATUS = {InvalidInput: 422, NotFound: 404, Conflict: 409}
+STAGES = {"urgent": "urgent_report", "written": "written_report"}
+
+
+class FailedLogins:
+    """At most ``limit`` failed authentications per client address in ``window`` seconds."""
+
+    def __init__(self, limit: int = 10, window: float = 300) -> None:
+        self.limit, self.window = limit, window
+        self.failures: dict[str, deque[float]] = defaultdict(deque)
+
+    def blocked(self, client: str) -> bool:
+        recent = self.failures[client]
+        while recent and recent[0] < time.monotonic() - self.window:
+            recent.popleft()
+        return len(recent) >= self.limit
+
+    def failed(self, client: str) -> None:
+        self.failures[client].append(time.monotonic())
+
+
+@dataclass
+class Services:
+    engine: Engine
+    config: Config
+    clock: Clock
+    failed_logins: FailedLogins
+
+
+# --- request and response bodies --------------------------------------------------------------
+
+Moment = Annotated[
+    str,
+    Field(
+        description="dd/mm/yyyy HH:MM or ISO 8601; Vietnam time if naive",
+        examples=["04/02/2027 15:00"],
+        max_length=40,
+    ),
+]
+
+
+class CaseIn(BaseModel):
+    code: Annotated[
+        str, Field(description="case code, never a name", max_length=64, examples=["VV-2027-001"])
+    ]
+    unit: Annotated[str, Field(max_length=64, examples=["X01"])]
+    category: Annotated[str, Field(max_length=40)] = "xam_hai"
+    verified_at: Moment
+
+
+class ReportIn(BaseModel):
+    stage: Annotated[str, Field(description="urgent, written, or a case kind id", max_length=64)]
+    at: Moment
+
+
+class AdhocIn(BaseModel):
+    unit: Annotated[str, Field(max_length=64)]
+    reference: Annotated[str, Field(description="the request's document number", max_length=120)]
+    due: Annotated[
+        str, Field(description="dd/mm/yyyy (end of that day) or dd/mm/yyyy HH:MM", max_length=40)
+    ]
+    requested_by: Annotated[str, Field(max_length=200)]
+    kind: Annotated[str, Field(max_length=64)] = "adhoc_report"
+
+
+class SubmissionIn(BaseModel):
+    at: Moment
+
+
+class ObligationOut(BaseModel):
+    id: int
+    key: str
+    unit: str
+    kind: str
+    case: str | None
+    period: str | None
+    requested_by: str | None
+    due: str
+    state: Literal["open", "overdue", "submitted"]
+    submitted_at: str | None
+    days_late: int
+    next_action_at: str | None
+
+
+class HistoryOut(ObligationOut):
+    steps: list[dict[str, Any]]
+    mails: list[dict[str, Any]]
+    audit: list[dict[str, Any]]
+
+
+def _moment(text: str) -> datetime:
+    return parse_datetime(text)
+
+
+def _due(text: str) -> datetime:
+    stripped = text.strip()
+    return (
+        parse_datetime(stripped)
+        if " " in stripped or "T" in stripped
+        else end_of_day(parse_date(stripped))
+    )
+
+
+# --- the application -------------------------------------------------------------------------
+
+
+def create_app(
+    engine: Engine, config: Config, clock: Clock, registry: CollectorRegistry, health: Health
+) -> FastAPI:
+    app = FastAPI(
+        title="hanbao",
+        version="1",
+        description="Hạn báo cáo bảo vệ trẻ em: cases, reports and obligations. "
+        "Authorization: Bearer <token from `hanbao token create`>.",
+    )
+    services = Services(engine, config, clock, FailedLogins())
+    app.state.services = services
+
+    @app.middleware("http")
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    @app.exception_handler(HanbaoError)
+    async def hanbao_error(request: Request, error: HanbaoError) -> JSONResponse:
+        status = next((code for kind, code in STATUS.items() if isinstance(error, kind)), 400)
+        return JSONResponse({"detail": str(error)}, status_code=status)
+
+    app.mount("/metrics", make_asgi_app(registry))
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> JSONResponse:
+        healthy, body = health.report()
+        return JSONResponse(body, status_code=200 if healthy else 503)
+
+    def caller(
+        request: Request, authorization: Annotated[str | None, Header()] = None
+    ) -> Principal:
+        client = request.client.host if request.client else "?"
+        if services.failed_logins.blocked(client):
+            raise HTTPException(429, "quá nhiều lần xác thực sai; thử lại sau 5 phút")
+        token = (authorization or "").removeprefix("Bearer ").strip()
+        with transaction(engine) as store:
+            who = authenticate(store, token) if token else None
+        if who is None:
+            services.failed_logins.failed(client)
+            raise HTTPException(
+                401,
+                "cần token hợp lệ: Authorization: Bearer <token>",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        return who
+
+    Caller = Annotated[Principal, Depends(caller)]
+
+    def within(store: Store, who: Principal, unit: str) -> None:
+        if unit not in reach(who, store.units()):
+            raise NotFound(f"không có đơn vị / unknown unit {unit!r}")
+
+    def visible(store: Store, who: Principal, obligation_id: int) -> Obligation:
+        obligation = store.obligation(obligation_id)
+        if obligation is None or obligation.unit not in reach(who, store.units()):
+            raise NotFound(f"không có nghĩa vụ / unknown obligation {obligation_id}")
+        return obligation
+
+    def out(items: list[Obligation], now: datetime) -> list[ObligationOut]:
+        return [ObligationOut(**o.as_json(now)) for o in items]
+
+    @app.post(
+        "/api/cases",
+        status_code=201,
+        response_model=list[ObligationOut],
+        summary="Open a verified case (creates the urgent report, 01 working day)",
+    )
+    def open_case(body: CaseIn, who: Caller) -> list[ObligationOut]:
+        now = clock.now()
+        with transaction(engine) as store:
+            within(store, who, body.unit)
+            created = ledger.open_case(
+                store,
+                config,
+                body.code,
+                body.unit,
+                body.category,
+                _moment(body.verified_at),
+                now,
+                who.actor,
+            )
+        return out(created, now)
+
+    @app.post(
+        "/api/cases/{code}/reports",
+        response_model=list[ObligationOut],
+        summary="Record a case report (urgent email, or the written report)",
+    )
+    def report_case(code: str, body: ReportIn, who: Caller) -> list[ObligationOut]:
+        now = clock.now()
+        with transaction(engine) as store:
+            urgent = store.obligation_by_key(f"case:{code}:urgent_report")
+            if urgent is None:
+                raise NotFound(f"không có vụ việc / unknown case {code!r}")
+            within(store, who, urgent.unit)
+            done, started = ledger.report_case(
+                store,
+                config,
+                code,
+                STAGES.get(body.stage, body.stage),
+                _moment(body.at),
+                now,
+                who.actor,
+            )
+        return out([done, *started], now)
+
+    @app.post(
+        "/api/adhoc",
+        status_code=201,
+        response_model=ObligationOut,
+        summary="Request an ad-hoc report with the requester's deadline",
+    )
+    def request_adhoc(body: AdhocIn, who: Caller) -> ObligationOut:
+        if who.role == "officer":
+            raise HTTPException(403, "chỉ cơ quan cấp trên (supervisor, leader) yêu cầu báo cáo")
+        now = clock.now()
+        with transaction(engine) as store:
+            within(store, who, body.unit)
+            created = ledger.request_adhoc(
+                store,
+                config,
+                body.unit,
+                body.reference,
+                _due(body.due),
+                body.requested_by,
+                now,
+                who.actor,
+                body.kind,
+            )
+        return out([created], now)[0]
+
+    @app.post(
+        "/api/obligations/{obligation_id}/submission",
+        response_model=list[ObligationOut],
+        summary="Record that a report was submitted: its reminders stop at once",
+    )
+    def submit(obligation_id: int, body: SubmissionIn, who: Caller) -> list[ObligationOut]:
+        now = clock.now()
+        with transaction(engine) as store:
+            visible(store, who, obligation_id)
+            done, started = ledger.submit(
+                store, config, obligation_id, _moment(body.at), now, who.actor
+            )
+        return out([done, *started], now)
+
+    @app.get(
+        "/api/obligations",
+        response_model=list[ObligationOut],
+        summary="Obligations the token reaches, with filters",
+    )
+    def list_obligations(
+        who: Caller,
+        unit: Annotated[str | None, Query(max_length=64)] = None,
+        kind: Annotated[str | None, Query(max_length=64)] = None,
+        state: Literal["open", "overdue", "submitted"] | None = None,
+    ) -> list[ObligationOut]:
+        now = clock.now()
+        with transaction(engine) as store:
+            reached = reach(who, store.units())
+            if unit is not None and unit not in reached:
+                raise NotFound(f"không có đơn vị / unknown unit {unit!r}")
+            items = [
+                o
+                for o in store.obligations(unit=unit)
+                if o.unit in reached
+                and (kind is None or o.kind == kind)
+                and (state is None or o.state(now) == state)
+            ]
+        return out(items, now)
+
+    @app.get(
+        "/api/obligations/{obligation_id}",
+        response_model=HistoryOut,
+        summary="One obligation with its full history (steps, mails, audit)",
+    )
+    def read_obligation(obligation_id: int, who: Caller) -> HistoryOut:
+        now = clock.now()
+        with transaction(engine) as store:
+            obligation = visible(store, who, obligation_id)
+            history = store.history(obligation_id)
+        return HistoryOut.model_validate({**obligation.as_json(now), **history})
+
+    return app
