@@ -23,7 +23,7 @@ from prometheus_client import CollectorRegistry, make_asgi_app
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
-from scheduler import ledger
+from scheduler import ledger, web
 from scheduler.access import Principal, authenticate, reach
 from scheduler.clock import Clock
 from scheduler.errors import Conflict, HanbaoError, InvalidInput, NotFound
@@ -144,6 +144,28 @@ def _due(text: str) -> datetime:
     )
 
 
+def caller(request: Request, authorization: Annotated[str | None, Header()] = None) -> Principal:
+    """The token's principal; 401 without a valid token, 429 after too many failures."""
+    services: Services = request.app.state.services
+    client = request.client.host if request.client else "?"
+    if services.failed_logins.blocked(client):
+        raise HTTPException(429, "quá nhiều lần xác thực sai; thử lại sau 5 phút")
+    token = (authorization or "").removeprefix("Bearer ").strip()
+    with transaction(services.engine) as store:
+        who = authenticate(store, token) if token else None
+    if who is None:
+        services.failed_logins.failed(client)
+        raise HTTPException(
+            401,
+            "cần token hợp lệ: Authorization: Bearer <token>",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return who
+
+
+Caller = Annotated[Principal, Depends(caller)]
+
+
 # --- the application -------------------------------------------------------------------------
 
 
@@ -174,31 +196,12 @@ def create_app(
         return JSONResponse({"detail": str(error)}, status_code=status)
 
     app.mount("/metrics", make_asgi_app(registry))
+    app.include_router(web.router())
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> JSONResponse:
         healthy, body = health.report()
         return JSONResponse(body, status_code=200 if healthy else 503)
-
-    def caller(
-        request: Request, authorization: Annotated[str | None, Header()] = None
-    ) -> Principal:
-        client = request.client.host if request.client else "?"
-        if services.failed_logins.blocked(client):
-            raise HTTPException(429, "quá nhiều lần xác thực sai; thử lại sau 5 phút")
-        token = (authorization or "").removeprefix("Bearer ").strip()
-        with transaction(engine) as store:
-            who = authenticate(store, token) if token else None
-        if who is None:
-            services.failed_logins.failed(client)
-            raise HTTPException(
-                401,
-                "cần token hợp lệ: Authorization: Bearer <token>",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-        return who
-
-    Caller = Annotated[Principal, Depends(caller)]
 
     def within(store: Store, who: Principal, unit: str) -> None:
         if unit not in reach(who, store.units()):

@@ -19,6 +19,7 @@ import typer
 from sqlalchemy import Engine
 
 from scheduler import daemon, ledger, outbox, report
+from scheduler.access import create_token
 from scheduler.capture import start_capture
 from scheduler.clock import SystemClock, clock_from
 from scheduler.deliver import run_once, send_test
@@ -663,3 +664,26 @@ def report_overdue(
     target = output or Path(f"qua-han-{env.now:%Y%m%d}.{format}")
     target.write_bytes(data)
     print(f"Đã ghi {len(rows)} báo cáo quá hạn vào {target}", file=sys.stderr)
+
+
+token_app = typer.Typer(no_args_is_help=True, help="Token API / API tokens")
+app.add_typer(token_app, name="token")
+
+
+@token_app.command("create")
+def token_create(
+    unit: Annotated[str, typer.Option("--unit", help="đơn vị của token")],
+    role: Annotated[str, typer.Option("--role", help="officer | supervisor | leader | admin")],
+    label: Annotated[str, typer.Option("--label", help="ghi chú: của ai, dùng ở đâu")] = "",
+    json_out: JsonOpt = False,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Tạo token cho API và trang tổng quan; token chỉ hiện một lần, CSDL chỉ giữ mã băm."""
+    env = _env(config, db)
+    with _writing(env) as store:
+        token_id, token = create_token(store, unit, role, label, env.now)
+    if json_out:
+        print_json({"id": token_id, "unit": unit, "role": role, "token": token})
+    else:
+        print(f"Token {token_id} ({role}, {unit}) - lưu ngay, sẽ không hiện lại:\n{token}")

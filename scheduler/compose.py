@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 import logging
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlmodel import col, select, update
 
-from scheduler import outbox
+from scheduler import links, outbox
 from scheduler.errors import Conflict
 from scheduler.render import Item, Renderer, template_for
 from scheduler.rules import Kind, Recipient
@@ -163,7 +163,18 @@ def _queue(
     now: datetime,
 ) -> int:
     recipient, entries = group
-    draft = renderer.items(recipient, [e.item for e in entries], now)
+    web = config.web
+    items = [
+        replace(
+            e.item,
+            ack_url=f"{web.base_url}/ack/"
+            + links.sign(web.signing_key, e.item.obligation_id, recipient, now, web.link_days),
+        )
+        if web.signing_key
+        else e.item
+        for e in entries
+    ]
+    draft = renderer.items(recipient, items, now)
     concerned = sorted({c for e in entries for c in (e.unit, e.parent) if c})
     obligations = {e.item.obligation_id for e in entries}
     return int(

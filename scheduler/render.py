@@ -62,6 +62,7 @@ class Item:
     due_at: datetime
     days_late: int
     submit_to: tuple[str, ...]
+    ack_url: str | None = None  # "Đã gửi báo cáo": signed for one recipient
 
     @property
     def title(self) -> str:

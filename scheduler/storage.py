@@ -431,6 +431,30 @@ class Store:
         earliest: datetime | None = self.session.exec(select(sa_func.min(moment))).one()
         return earliest
 
+    def late_flags(self, units: set[str], since: datetime) -> list[tuple[str, datetime]]:
+        """(unit, when) of every late flag recorded since ``since`` for these units."""
+        rows = self.session.exec(
+            select(ObligationRow.unit, ReminderRow.recorded_at)
+            .join(ObligationRow, col(ObligationRow.id) == col(ReminderRow.obligation_id))
+            .where(col(ReminderRow.late_flag))
+            .where(col(ReminderRow.recorded_at) >= since)
+        ).all()
+        return [(unit, at) for unit, at in rows if unit in units]
+
+    def use_link(self, link_hash: str, obligation_id: int, recipient: str, at: datetime) -> bool:
+        """Record that a link was used; False when it had been used already."""
+        result = self.session.exec(
+            _insert(self.session)(AckRow)
+            .values(
+                link_hash=link_hash, obligation_id=obligation_id, recipient=recipient, used_at=at
+            )
+            .on_conflict_do_nothing(index_elements=["link_hash"])
+        )
+        return bool(result.rowcount == 1)
+
+    def link_used(self, link_hash: str) -> bool:
+        return self.session.get(AckRow, link_hash) is not None
+
     def hold(self, obligation_id: int, until: datetime) -> None:
         """Set a poison item aside until ``until`` without moving its cursor: once the cause is
         fixed, every occurrence since the cursor is still handled (late flags included)."""

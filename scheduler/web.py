@@ -1,0 +1,275 @@
+"""The pages people open: the acknowledgement from a reminder mail, and the leaders' overview.
+
+``/ack/<link>``: a GET only shows what would be recorded (mail scanners follow links); the form
+on it POSTs back with a CSRF value derived from the link, and the submission is recorded once.
+``/overview``: server-rendered, Vietnamese, readable on a phone, behind a login with a leader,
+supervisor or admin token; the session is a signed, HttpOnly, SameSite=Strict cookie.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from scheduler import ledger, links, report
+from scheduler.access import Principal, authenticate, principal, reach
+from scheduler.errors import Conflict
+from scheduler.links import LinkError
+from scheduler.storage import transaction
+from scheduler.vntime import fmt_datetime
+
+TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates" / "web")
+SESSION = "hanbao_session"
+SESSION_HOURS = 8
+PAGE_ROLES = ("leader", "supervisor", "admin")
+
+
+def _session_value(key: bytes, token_id: int, now: datetime) -> str:
+    expires = int((now + timedelta(hours=SESSION_HOURS)).timestamp())
+    body = f"{token_id}.{expires}"
+    return body + "." + hmac.new(key, b"session|" + body.encode(), "sha256").hexdigest()
+
+
+def _session_token(key: bytes, value: str, now: datetime) -> int | None:
+    try:
+        token_id, expires, mac = value.split(".")
+    except ValueError:
+        return None
+    body = f"{token_id}.{expires}"
+    good = hmac.new(key, b"session|" + body.encode(), "sha256").hexdigest()
+    if not hmac.compare_digest(mac, good) or int(expires) < now.timestamp():
+        return None
+    return int(token_id)
+
+
+def router() -> APIRouter:
+    pages = APIRouter(include_in_schema=False)
+
+    def page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        return TEMPLATES.TemplateResponse(request, name, context, status_code=status)
+
+    def polite(request: Request, message: str, status: int) -> HTMLResponse:
+        return page(request, "message.html", status, message=message)
+
+    # --- acknowledgement ------------------------------------------------------------------
+
+    def checked_link(request: Request, link: str) -> tuple[links.Ack, bytes]:
+        services = request.app.state.services
+        key = services.config.web.signing_key
+        if key is None:
+            raise LinkError("Chức năng xác nhận qua liên kết chưa được bật.")
+        return links.verify(key, link, services.clock.now()), key
+
+    @pages.get("/ack/{link}", response_class=HTMLResponse)
+    def ack_form(request: Request, link: str) -> HTMLResponse:
+        services = request.app.state.services
+        try:
+            ack, key = checked_link(request, link)
+        except LinkError as error:
+            return polite(request, error.reason, 400)
+        with transaction(services.engine) as store:
+            obligation = store.obligation(ack.obligation_id)
+            used = store.link_used(links.digest(link))
+            unit = store.units([obligation.unit]).get(obligation.unit) if obligation else None
+        if obligation is None or unit is None:
+            return polite(request, "Không tìm thấy báo cáo của liên kết này.", 404)
+        if used or obligation.submitted_at is not None:
+            when = fmt_datetime(obligation.submitted_at) if obligation.submitted_at else ""
+            return polite(request, f"Việc gửi báo cáo này đã được ghi nhận trước đó {when}.", 409)
+        kind = services.config.rules.kinds.get(obligation.kind)
+        return page(
+            request,
+            "ack.html",
+            obligation=obligation,
+            unit=unit,
+            kind_name=kind.name if kind else obligation.kind,
+            due=fmt_datetime(obligation.due_at),
+            recipient=ack.recipient,
+            csrf=links.csrf(key, link),
+            link=link,
+        )
+
+    @pages.post("/ack/{link}", response_class=HTMLResponse)
+    def ack_confirm(
+        request: Request, link: str, csrf: Annotated[str, Form(max_length=100)] = ""
+    ) -> HTMLResponse:
+        services = request.app.state.services
+        try:
+            ack, key = checked_link(request, link)
+        except LinkError as error:
+            return polite(request, error.reason, 400)
+        if not hmac.compare_digest(csrf, links.csrf(key, link)):
+            return polite(request, "Biểu mẫu không hợp lệ. Đề nghị mở lại liên kết trong thư.", 403)
+        now = services.clock.now()
+        try:
+            with transaction(services.engine) as store:
+                if not store.use_link(links.digest(link), ack.obligation_id, ack.recipient, now):
+                    raise Conflict("used")
+                ledger.submit(
+                    store, services.config, ack.obligation_id, now, now, f"link:{ack.recipient}"
+                )
+        except Conflict:
+            return polite(request, "Việc gửi báo cáo này đã được ghi nhận trước đó.", 409)
+        return page(request, "ack_done.html", at=fmt_datetime(now))
+
+    # --- login and the overview -----------------------------------------------------------
+
+    def viewer(request: Request) -> Principal | None:
+        services = request.app.state.services
+        key = services.config.web.signing_key
+        value = request.cookies.get(SESSION)
+        if key is None or value is None:
+            return None
+        token_id = _session_token(key, value, services.clock.now())
+        if token_id is None:
+            return None
+        with transaction(services.engine) as store:
+            return principal(store, token_id)
+
+    @pages.get("/login", response_class=HTMLResponse)
+    def login_form(request: Request) -> HTMLResponse:
+        return page(request, "login.html", error=None)
+
+    @pages.post("/login", response_class=HTMLResponse, response_model=None)
+    def login(
+        request: Request, token: Annotated[str, Form(max_length=200)] = ""
+    ) -> HTMLResponse | Response:
+        services = request.app.state.services
+        client = request.client.host if request.client else "?"
+        key = services.config.web.signing_key
+        if key is None:
+            return polite(request, "Chưa đặt HANBAO_SIGNING_KEY: chưa đăng nhập được.", 503)
+        if services.failed_logins.blocked(client):
+            return page(request, "login.html", 429, error="Sai quá nhiều lần. Thử lại sau 5 phút.")
+        with transaction(services.engine) as store:
+            who = authenticate(store, token.strip())
+        if who is None or who.role not in PAGE_ROLES:
+            services.failed_logins.failed(client)
+            return page(
+                request,
+                "login.html",
+                401,
+                error="Token không đúng, hoặc không phải của lãnh đạo/bộ phận theo dõi.",
+            )
+        response = RedirectResponse("/overview", status_code=303)
+        response.set_cookie(
+            SESSION,
+            _session_value(key, who.token_id, services.clock.now()),
+            max_age=SESSION_HOURS * 3600,
+            httponly=True,
+            samesite="strict",
+            secure=services.config.web.base_url.startswith("https"),
+        )
+        return response
+
+    @pages.post("/logout")
+    def logout() -> Response:
+        response = RedirectResponse("/login", status_code=303)
+        response.delete_cookie(SESSION)
+        return response
+
+    @pages.get("/overview", response_class=HTMLResponse, response_model=None)
+    def overview(
+        request: Request, parent: str | None = None, kind: str | None = None
+    ) -> HTMLResponse | Response:
+        who = viewer(request)
+        if who is None:
+            return RedirectResponse("/login", status_code=303)
+        services = request.app.state.services
+        now = services.clock.now()
+        with transaction(services.engine) as store:
+            units = store.units()
+            reached = reach(who, units)
+            open_items = [
+                o
+                for o in store.obligations(open_only=True)
+                if o.unit in reached
+                and (kind is None or o.kind == kind)
+                and (parent is None or units[o.unit].parent == parent)
+            ]
+            flags = store.late_flags(reached, now - timedelta(days=366))
+        soon = now + timedelta(days=7)
+        groups: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+        for o in open_items:
+            if o.due_at < now or o.due_at <= soon:
+                groups[units[o.unit].parent or ""][o.unit].append(o)
+        per_month = Counter(at.strftime("%m/%Y") for _, at in flags)
+        months = [(now - timedelta(days=30 * i)).strftime("%m/%Y") for i in range(11, -1, -1)]
+        kinds = services.config.rules.kinds
+        return page(
+            request,
+            "overview.html",
+            now=fmt_datetime(now),
+            units=units,
+            groups=groups,
+            kinds=kinds,
+            parent=parent,
+            kind=kind,
+            fmt=fmt_datetime,
+            current=now,
+            overdue=sum(o.due_at < now for o in open_items),
+            due_soon=sum(now <= o.due_at <= soon for o in open_items),
+            trend=[(m, per_month.get(m, 0)) for m in dict.fromkeys(months)],
+            peak=max(per_month.values(), default=1),
+            parents=sorted({units[c].parent for c in reached if units[c].parent} & reached),
+        )
+
+    @pages.get("/overview/unit/{code}", response_class=HTMLResponse, response_model=None)
+    def unit_history(request: Request, code: str) -> HTMLResponse | Response:
+        who = viewer(request)
+        if who is None:
+            return RedirectResponse("/login", status_code=303)
+        services = request.app.state.services
+        now = services.clock.now()
+        with transaction(services.engine) as store:
+            units = store.units()
+            if code not in reach(who, units):
+                return polite(request, "Không có đơn vị này.", 404)
+            items = store.obligations(unit=code)
+        return page(
+            request,
+            "unit.html",
+            unit=units[code],
+            items=items,
+            now=now,
+            fmt=fmt_datetime,
+            kinds=services.config.rules.kinds,
+        )
+
+    @pages.get("/overview/export.{fmt}", response_model=None)
+    def export(request: Request, fmt: str) -> Response:
+        who = viewer(request)
+        if who is None:
+            return RedirectResponse("/login", status_code=303)
+        if fmt not in ("xlsx", "csv"):
+            return polite(request, "Định dạng xlsx hoặc csv.", 404)
+        services = request.app.state.services
+        now = services.clock.now()
+        with transaction(services.engine) as store:
+            units = store.units()
+            reached = reach(who, units)
+            items = [
+                o for o in store.obligations(open_only=True, due_before=now) if o.unit in reached
+            ]
+        rows = report.overdue_rows(items, units, services.config.rules, now)
+        data = report.to_csv(rows) if fmt == "csv" else report.to_xlsx(rows, now)
+        media = (
+            "text/csv; charset=utf-8"
+            if fmt == "csv"
+            else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        name = f"qua-han-{now:%Y%m%d}.{fmt}"
+        return Response(
+            data,
+            media_type=media,
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+    return pages
