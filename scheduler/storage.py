@@ -212,6 +212,7 @@ class AuditRow(SQLModel, table=True):
 _ROWS_PER_STATEMENT = 1000  # 11,000 bound values: under PostgreSQL (65,535) and SQLite limits
 _OBLIGATION = SQLModel.metadata.tables["obligation"]
 _REMINDER = SQLModel.metadata.tables["reminder"]
+_ACK = SQLModel.metadata.tables["ack_link"]
 
 
 def normalise_url(url: str) -> str:
@@ -443,14 +444,15 @@ class Store:
 
     def use_link(self, link_hash: str, obligation_id: int, recipient: str, at: datetime) -> bool:
         """Record that a link was used; False when it had been used already."""
-        result = self.session.exec(
-            _insert(self.session)(AckRow)
+        result = self.session.connection().execute(  # RETURNING: an INSERT's rowcount is -1
+            _insert(self.session)(_ACK)  # on psycopg
             .values(
                 link_hash=link_hash, obligation_id=obligation_id, recipient=recipient, used_at=at
             )
             .on_conflict_do_nothing(index_elements=["link_hash"])
+            .returning(_ACK.c.link_hash)
         )
-        return bool(result.rowcount == 1)
+        return result.first() is not None
 
     def link_used(self, link_hash: str) -> bool:
         return self.session.get(AckRow, link_hash) is not None

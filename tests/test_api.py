@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -28,9 +29,9 @@ class Api:
     client: TestClient
     tokens: dict[str, str]  # name -> token
 
-    def call(self, method: str, path: str, who: str | None, **kwargs: object) -> object:
+    def call(self, method: str, path: str, who: str | None, **kwargs: Any) -> Any:
         headers = {"Authorization": f"Bearer {self.tokens[who]}"} if who else {}
-        return self.client.request(method, path, headers=headers, **kwargs)  # type: ignore[arg-type]
+        return self.client.request(method, path, headers=headers, **kwargs)
 
 
 def other_district(store_units: dict[str, Unit]) -> list[Unit]:
@@ -82,7 +83,7 @@ def api(engine: Engine, config: Config) -> Iterator[Api]:
         yield made
 
 
-def open_case(api: Api, who: str, code: str, unit: str = "X01") -> object:
+def open_case(api: Api, who: str, code: str, unit: str = "X01") -> Any:
     return api.call(
         "POST",
         "/api/cases",
@@ -93,8 +94,8 @@ def open_case(api: Api, who: str, code: str, unit: str = "X01") -> object:
 
 def test_open_report_and_read_a_case(api: Api) -> None:
     response = open_case(api, "x01", "VV-API-1")
-    assert response.status_code == 201  # type: ignore[attr-defined]
-    urgent = response.json()[0]  # type: ignore[attr-defined]
+    assert response.status_code == 201
+    urgent = response.json()[0]
     assert (urgent["kind"], urgent["due"], urgent["state"]) == (
         "urgent_report",
         "2027-03-10T23:59:59+07:00",
@@ -106,11 +107,11 @@ def test_open_report_and_read_a_case(api: Api) -> None:
         "x01",
         json={"stage": "urgent", "at": "10/03/2027 08:30"},
     )
-    assert [(o["kind"], o["state"]) for o in reported.json()] == [  # type: ignore[attr-defined]
+    assert [(o["kind"], o["state"]) for o in reported.json()] == [
         ("urgent_report", "submitted"),
         ("written_report", "open"),
     ]
-    written = reported.json()[1]  # type: ignore[attr-defined]
+    written = reported.json()[1]
     assert written["due"] == "2027-03-12T23:59:59+07:00"
     done = api.call(
         "POST",
@@ -118,8 +119,8 @@ def test_open_report_and_read_a_case(api: Api) -> None:
         "x01",
         json={"stage": "written", "at": "10/03/2027 08:45"},
     )
-    assert done.status_code == 200  # type: ignore[attr-defined]
-    history = api.call("GET", f"/api/obligations/{urgent['id']}", "x01").json()  # type: ignore[attr-defined]
+    assert done.status_code == 200
+    history = api.call("GET", f"/api/obligations/{urgent['id']}", "x01").json()
     actions = [a["action"] for a in history["audit"]]
     assert actions[:2] == ["obligation_created", "submitted"]
     assert all(a["actor"].startswith("token:") for a in history["audit"])
@@ -140,7 +141,7 @@ def test_adhoc_request_and_periodic_submission(api: Api) -> None:
             },
         ).status_code
         == 403
-    )  # type: ignore[attr-defined]
+    )
     created = api.call(
         "POST",
         "/api/adhoc",
@@ -152,8 +153,8 @@ def test_adhoc_request_and_periodic_submission(api: Api) -> None:
             "requested_by": "UBND huyện",
         },
     )
-    assert created.status_code == 201  # type: ignore[attr-defined]
-    obligation = created.json()  # type: ignore[attr-defined]
+    assert created.status_code == 201
+    obligation = created.json()
     assert obligation["due"] == "2027-03-20T23:59:59+07:00"
     submitted = api.call(
         "POST",
@@ -161,30 +162,30 @@ def test_adhoc_request_and_periodic_submission(api: Api) -> None:
         "x01",
         json={"at": "10/03/2027 09:00"},
     )
-    assert submitted.json()[0]["state"] == "submitted"  # type: ignore[attr-defined]
+    assert submitted.json()[0]["state"] == "submitted"
     again = api.call(
         "POST",
         f"/api/obligations/{obligation['id']}/submission",
         "x01",
         json={"at": "10/03/2027 09:00"},
     )
-    assert again.status_code == 409  # type: ignore[attr-defined]
+    assert again.status_code == 409
 
 
 def test_list_with_filters(api: Api) -> None:
     open_case(api, "x01", "VV-L1")
     open_case(api, "y01", "VV-L2", unit="Y01")
-    mine = api.call("GET", "/api/obligations?kind=urgent_report", "x01").json()  # type: ignore[attr-defined]
+    mine = api.call("GET", "/api/obligations?kind=urgent_report", "x01").json()
     assert [o["case"] for o in mine] == ["VV-L1"]
-    assert api.call("GET", "/api/obligations?state=submitted", "x01").json() == []  # type: ignore[attr-defined]
-    everything = api.call("GET", "/api/obligations?kind=urgent_report", "admin").json()  # type: ignore[attr-defined]
+    assert api.call("GET", "/api/obligations?state=submitted", "x01").json() == []
+    everything = api.call("GET", "/api/obligations?kind=urgent_report", "admin").json()
     assert {o["case"] for o in everything} == {"VV-L1", "VV-L2"}
 
 
 def test_a_commune_cannot_see_or_change_another_commune(api: Api) -> None:
-    theirs = open_case(api, "y01", "VV-Y", unit="Y01").json()[0]  # type: ignore[attr-defined]
-    assert open_case(api, "x01", "VV-X", unit="Y01").status_code == 404  # type: ignore[attr-defined]
-    assert api.call("GET", f"/api/obligations/{theirs['id']}", "x01").status_code == 404  # type: ignore[attr-defined]
+    theirs = open_case(api, "y01", "VV-Y", unit="Y01").json()[0]
+    assert open_case(api, "x01", "VV-X", unit="Y01").status_code == 404
+    assert api.call("GET", f"/api/obligations/{theirs['id']}", "x01").status_code == 404
     assert (
         api.call(
             "POST",
@@ -193,7 +194,7 @@ def test_a_commune_cannot_see_or_change_another_commune(api: Api) -> None:
             json={"at": "10/03/2027 08:00"},
         ).status_code
         == 404
-    )  # type: ignore[attr-defined]
+    )
     assert (
         api.call(
             "POST",
@@ -202,18 +203,18 @@ def test_a_commune_cannot_see_or_change_another_commune(api: Api) -> None:
             json={"stage": "urgent", "at": "10/03/2027 08:00"},
         ).status_code
         == 404
-    )  # type: ignore[attr-defined]
-    assert api.call("GET", "/api/obligations?unit=Y01", "x01").status_code == 404  # type: ignore[attr-defined]
-    assert api.call("GET", "/api/obligations", "x01").json() == []  # type: ignore[attr-defined]
+    )
+    assert api.call("GET", "/api/obligations?unit=Y01", "x01").status_code == 404
+    assert api.call("GET", "/api/obligations", "x01").json() == []
 
 
 def test_a_district_sees_its_communes_not_another_districts(api: Api) -> None:
-    ours = open_case(api, "x01", "VV-H1").json()[0]  # type: ignore[attr-defined]
-    theirs = open_case(api, "y01", "VV-H2", unit="Y01").json()[0]  # type: ignore[attr-defined]
-    assert api.call("GET", f"/api/obligations/{ours['id']}", "h01").status_code == 200  # type: ignore[attr-defined]
-    assert api.call("GET", f"/api/obligations/{ours['id']}", "lead").status_code == 200  # type: ignore[attr-defined]
-    assert api.call("GET", f"/api/obligations/{theirs['id']}", "h01").status_code == 404  # type: ignore[attr-defined]
-    listed = {o["case"] for o in api.call("GET", "/api/obligations", "h01").json()}  # type: ignore[attr-defined]
+    ours = open_case(api, "x01", "VV-H1").json()[0]
+    theirs = open_case(api, "y01", "VV-H2", unit="Y01").json()[0]
+    assert api.call("GET", f"/api/obligations/{ours['id']}", "h01").status_code == 200
+    assert api.call("GET", f"/api/obligations/{ours['id']}", "lead").status_code == 200
+    assert api.call("GET", f"/api/obligations/{theirs['id']}", "h01").status_code == 404
+    listed = {o["case"] for o in api.call("GET", "/api/obligations", "h01").json()}
     assert listed == {"VV-H1"}
     assert (
         api.call(
@@ -228,7 +229,7 @@ def test_a_district_sees_its_communes_not_another_districts(api: Api) -> None:
             },
         ).status_code
         == 404
-    )  # type: ignore[attr-defined]
+    )
 
 
 def test_bad_input_is_422_with_what_to_fix_and_writes_nothing(api: Api) -> None:
@@ -238,29 +239,29 @@ def test_bad_input_is_422_with_what_to_fix_and_writes_nothing(api: Api) -> None:
         "x01",
         json={"code": "VV-BAD", "unit": "X01", "verified_at": "31/02/2027 10:00"},
     )
-    assert bad_date.status_code == 422  # type: ignore[attr-defined]
-    assert "dd/mm/yyyy" in bad_date.json()["detail"]  # type: ignore[attr-defined]
+    assert bad_date.status_code == 422
+    assert "dd/mm/yyyy" in bad_date.json()["detail"]
     name = api.call(
         "POST",
         "/api/cases",
         "x01",
         json={"code": "Nguyễn Văn A", "unit": "X01", "verified_at": "09/03/2027 10:00"},
     )
-    assert name.status_code == 422  # type: ignore[attr-defined]
+    assert name.status_code == 422
     missing = api.call("POST", "/api/cases", "x01", json={"code": "VV-M"})
-    assert missing.status_code == 422  # type: ignore[attr-defined]
-    assert api.call("GET", "/api/obligations", "admin").json() == []  # type: ignore[attr-defined]
+    assert missing.status_code == 422
+    assert api.call("GET", "/api/obligations", "admin").json() == []
 
 
 def test_authentication_failures_are_limited(api: Api) -> None:
-    assert api.call("GET", "/api/obligations", None).status_code == 401  # type: ignore[attr-defined]
+    assert api.call("GET", "/api/obligations", None).status_code == 401
     codes = [
         api.client.get("/api/obligations", headers={"Authorization": "Bearer hb_wrong"}).status_code
         for _ in range(12)
     ]
     assert codes[:9] == [401] * 9 and codes[-1] == 429
     # even the right token waits once the address is blocked
-    assert api.call("GET", "/api/obligations", "x01").status_code == 429  # type: ignore[attr-defined]
+    assert api.call("GET", "/api/obligations", "x01").status_code == 429
 
 
 def test_security_headers(api: Api) -> None:
