@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
+from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry, make_asgi_app
 from pydantic import BaseModel, Field
@@ -42,6 +43,9 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 STATUS = {InvalidInput: 422, NotFound: 404, Conflict: 409}
+# ids are INTEGER (32-bit on PostgreSQL): a larger one is a 422, not an overflow in the driver
+ObligationId = Annotated[int, PathParam(ge=1, le=2**31 - 1)]
+CaseCode = Annotated[str, PathParam(max_length=64)]
 STAGES = {"urgent": "urgent_report", "written": "written_report"}
 
 
@@ -243,7 +247,7 @@ def create_app(
         response_model=list[ObligationOut],
         summary="Record a case report (urgent email, or the written report)",
     )
-    def report_case(code: str, body: ReportIn, who: Caller) -> list[ObligationOut]:
+    def report_case(code: CaseCode, body: ReportIn, who: Caller) -> list[ObligationOut]:
         now = clock.now()
         with transaction(engine) as store:
             urgent = store.obligation_by_key(f"case:{code}:urgent_report")
@@ -291,7 +295,7 @@ def create_app(
         response_model=list[ObligationOut],
         summary="Record that a report was submitted: its reminders stop at once",
     )
-    def submit(obligation_id: int, body: SubmissionIn, who: Caller) -> list[ObligationOut]:
+    def submit(obligation_id: ObligationId, body: SubmissionIn, who: Caller) -> list[ObligationOut]:
         now = clock.now()
         with transaction(engine) as store:
             visible(store, who, obligation_id)
@@ -330,7 +334,7 @@ def create_app(
         response_model=HistoryOut,
         summary="One obligation with its full history (steps, mails, audit)",
     )
-    def read_obligation(obligation_id: int, who: Caller) -> HistoryOut:
+    def read_obligation(obligation_id: ObligationId, who: Caller) -> HistoryOut:
         now = clock.now()
         with transaction(engine) as store:
             obligation = visible(store, who, obligation_id)

@@ -26,9 +26,10 @@ from openpyxl import load_workbook
 from sqlalchemy import Engine
 
 from scheduler import ledger
+from scheduler.access import create_token
 from scheduler.settings import Config
 from scheduler.storage import transaction
-from tests.conftest import CONFIG_PATH, ROOT, open_case, vn, write_settings
+from tests.conftest import CONFIG_PATH, FIGURES, ROOT, open_case, vn, write_settings
 from tests.mailsink import Sink, free_port, start
 
 SUPERVISOR = "laodong@huyenmau.tinhmau.example"
@@ -292,3 +293,55 @@ def test_overdue_report_for_leaders(
     assert len(body) == 16
     assert {str(r[3]) for r in body} == {"Báo cáo định kỳ 06 tháng"}
     assert {int(str(r[6])) for r in body} == {10}
+
+
+def test_schemathesis_finds_no_server_error(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    """Property-based calls to every operation in /openapi.json, with a real token: no 5xx."""
+    with transaction(engine) as store:
+        token = create_token(store, "H01", "supervisor", "schemathesis", vn("01/03/2027 08:00"))[1]
+    http_port = free_port()
+    settings = write_settings(
+        tmp_path, database_url, free_port(), daemon={**FAST, "http_port": http_port}
+    )
+    with daemon(settings, "start=10/03/2027 09:00;speed=0") as running:
+        result = subprocess.run(
+            [
+                str(Path(sys.executable).parent / "schemathesis"),
+                "run",
+                f"http://127.0.0.1:{http_port}/openapi.json",
+                "--checks",
+                "not_a_server_error",
+                "-H",
+                f"Authorization: Bearer {token}",
+                "--max-examples",
+                "30",
+                "--seed",
+                "2027",
+                "--no-color",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        assert running.stop() == 0
+    summary = result.stdout[result.stdout.find("FAILURES") :][:3000]
+    assert result.returncode == 0, summary
+    FIGURES.append(
+        "schemathesis ("
+        + engine.dialect.name
+        + "): "
+        + next((line.strip() for line in result.stdout.splitlines() if "generated" in line), "?")
+    )
+
+
+def test_daemon_refuses_a_public_address_without_tls(database_url: str, tmp_path: Path) -> None:
+    settings = write_settings(
+        tmp_path,
+        database_url,
+        free_port(),
+        daemon={"http_host": "0.0.0.0", "http_port": free_port()},
+    )
+    assert "behind_tls_proxy" in run_refused(settings).stderr
