@@ -1,0 +1,87 @@
+"""The leaders' overview page and its login, through the real HTTP application."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import Engine
+
+from scheduler import ledger
+from scheduler.settings import Config
+from scheduler.storage import transaction
+from tests.conftest import open_case, vn
+from tests.test_api import Api, make_api
+
+
+@pytest.fixture
+def api(engine: Engine, config: Config) -> Iterator[Api]:
+    made = make_api(engine, config)
+    with transaction(engine) as store:
+        ledger.generate_periodic(store, config, 2027, vn("01/01/2027 00:00"), "test")
+    open_case(engine, config, "VV-W1", "01/03/2027 10:00", "01/03/2027 10:00")  # overdue
+    with made.client:
+        yield made
+
+
+def login(api: Api, who: str) -> int:
+    response = api.client.post("/login", data={"token": api.tokens[who]}, follow_redirects=False)
+    return response.status_code
+
+
+def test_the_page_needs_a_login_by_a_leader_or_supervisor(api: Api) -> None:
+    assert api.client.get("/overview", follow_redirects=False).headers["location"] == "/login"
+    assert login(api, "x01") == 401  # a commune officer does not get the leaders' page
+    assert api.client.get("/overview", follow_redirects=False).status_code == 303
+    assert login(api, "h01") == 303
+    cookie = api.client.cookies.get("hanbao_session")
+    assert cookie is not None
+    page = api.client.get("/overview")
+    assert page.status_code == 200 and "báo cáo quá hạn" in page.text
+
+
+def test_session_cookie_is_httponly_strict_and_tamper_proof(api: Api) -> None:
+    response = api.client.post("/login", data={"token": api.tokens["lead"]}, follow_redirects=False)
+    header = response.headers["set-cookie"].lower()
+    assert "httponly" in header and "samesite=strict" in header
+    value = api.client.cookies["hanbao_session"]
+    token_id, expires, mac = value.split(".")
+    api.client.cookies.clear()
+    api.client.cookies.set("hanbao_session", f"{int(token_id) + 1}.{expires}.{mac}")
+    assert api.client.get("/overview", follow_redirects=False).status_code == 303
+    api.client.cookies.clear()  # the same path with the genuine value does get in
+    api.client.cookies.set("hanbao_session", value)
+    assert api.client.get("/overview", follow_redirects=False).status_code == 200
+
+
+def test_overview_shows_overdue_by_parent_and_unit_within_reach(api: Api) -> None:
+    login(api, "h01")
+    page = api.client.get("/overview").text
+    assert "UBND huyện Mẫu Sơn" in page and "UBND xã An Bình" in page
+    assert 'id="overdue-count">2<' in page  # the case's urgent report and support plan
+    assert "UBND xã Y" not in page  # another district
+    filtered = api.client.get("/overview?kind=support_plan").text
+    assert 'id="overdue-count">1<' in filtered
+    assert api.client.get("/overview/unit/X01").status_code == 200
+    assert api.client.get("/overview/unit/Y01").status_code == 404
+
+
+def test_exports_are_the_leaders_table(api: Api) -> None:
+    login(api, "h01")
+    xlsx = api.client.get("/overview/export.xlsx")
+    assert xlsx.status_code == 200
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[1][0] == "Đơn vị cấp trên" and len(rows) == 2 + 2
+    csv = api.client.get("/overview/export.csv")
+    assert csv.content.startswith(b"\xef\xbb\xbf") and "VV-W1" in csv.content.decode("utf-8-sig")
+
+
+def test_logout_ends_the_session(api: Api) -> None:
+    login(api, "admin")
+    assert api.client.get("/overview").status_code == 200
+    api.client.post("/logout", follow_redirects=False)
+    assert api.client.get("/overview", follow_redirects=False).status_code == 303
