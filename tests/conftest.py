@@ -165,6 +165,7 @@ def write_settings(folder: Path, database_url: str, smtp_port: int, **sections: 
         "allowed_domains": ["tinhmau.example", "*.tinhmau.example"],
         "smtp": {"host": "127.0.0.1", "port": smtp_port, "security": "none"},
         "mail": {"from": "Nhắc hạn <nhac-han@huyenmau.tinhmau.example>", "lease_seconds": 300},
+        "web": {},
     }
     for key, values in sections.items():
         document[key] = {**document.get(key, {}), **values}
