@@ -177,6 +177,8 @@ def create_app(
     engine: Engine, config: Config, clock: Clock, registry: CollectorRegistry, health: Health
 ) -> FastAPI:
     app = FastAPI(
+        docs_url=None,  # Swagger UI loads from a CDN: not on an offline network, nor under our CSP
+        redoc_url=None,
         title="hanbao",
         version="1",
         description="Hạn báo cáo bảo vệ trẻ em: cases, reports and obligations. "

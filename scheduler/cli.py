@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -620,6 +621,9 @@ def demo_command(
     smtp = env.config.smtp
     if smtp.security != "none" or smtp.host not in LOOPBACK:
         raise ConfigError("demo cần smtp.security: none trên 127.0.0.1 (máy chủ thư cục bộ)")
+    if env.config.web.signing_key is None:  # a key for this demo only, so links and login work
+        web = replace(env.config.web, signing_key=secrets.token_urlsafe(48).encode())
+        env = replace(env, config=replace(env.config, web=web))
     create_schema(env.engine)
     with _writing(env) as store:
         if not store.units():
@@ -627,11 +631,15 @@ def demo_command(
         if not store.obligations():
             code = f"VV-DEMO-{env.now:%Y%m%d-%H%M}"
             ledger.open_case(store, env.config, code, "X01", "xam_hai", env.now, env.now, "demo")
+        _, token = create_token(store, "H01", "supervisor", "demo", env.now)
     mail = folder.resolve() / "mail"
     capture = start_capture(mail, smtp.port)
+    site = f"http://{env.config.daemon.http_host}:{env.config.daemon.http_port}"
     print(
-        f"hanbao demo: thư được ghi vào {mail}/ ; số liệu: http://{env.config.daemon.http_host}:"
-        f"{env.config.daemon.http_port}/metrics ; dừng: Ctrl-C",
+        f"hanbao demo\n  thư / mail:            {mail}/\n"
+        f"  trang tổng quan:       {site}/login  token: {token}\n"
+        f"  API:                   {site}/openapi.json\n  số liệu / metrics:     {site}/metrics\n"
+        "  dừng / stop:           Ctrl-C",
         file=sys.stderr,
     )
     try:

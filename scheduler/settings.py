@@ -144,12 +144,13 @@ def load_config(
         sweep_batch=batch,
         smtp=parse_smtp(document, path, env),
         mail=parse_mail(document, path, env),
-        daemon=_daemon(document, path, env),
-        web=_web(document, path, env),
+        daemon=(daemon := _daemon(document, path, env)),
+        web=_web(document, path, env, f"http://{daemon.http_host}:{daemon.http_port}"),
     )
 
 
-def _web(document: dict[str, Any], path: Path, env: Mapping[str, str]) -> WebSettings:
+def _web(document: dict[str, Any], path: Path, env: Mapping[str, str], own_url: str) -> WebSettings:
+    """``own_url`` (the daemon's own address) is the default ``base_url`` of links."""
     section = document.get("web") or {}
     known = {"base_url", "link_days", "behind_tls_proxy", "tls_certfile", "tls_keyfile"}
     if not isinstance(section, dict) or set(section) - known:
@@ -181,7 +182,7 @@ def _web(document: dict[str, Any], path: Path, env: Mapping[str, str]) -> WebSet
     if len(tls) == 1:
         raise ConfigError(f"{path}: web cần cả tls_certfile và tls_keyfile")
     return WebSettings(
-        base_url=str(section.get("base_url", "http://127.0.0.1:9464")).rstrip("/"),
+        base_url=str(section.get("base_url", own_url)).rstrip("/"),
         link_days=days,
         signing_key=key.encode() if key else None,
         behind_tls_proxy=bool(section.get("behind_tls_proxy", False)),
