@@ -252,3 +252,15 @@ def test_mail_from_the_command_line(fresh_db: str, relay: tuple[Sink, dict[str, 
     assert again["sent"] == 1
     assert {m["state"] for m in hanbao_json("outbox", "list", db=fresh_db)} == {"sent"}
     assert hanbao("deliver", db=fresh_db, ok=False).returncode == 2  # --once is required
+
+
+def test_a_token_is_shown_once_and_stored_only_hashed(fresh_db: str, tmp_path: Path) -> None:
+    hanbao("init", db=fresh_db)
+    hanbao("units", "import", str(SAMPLE_UNITS), db=fresh_db)
+    created = hanbao_json("token", "create", "--unit", "H01", "--role", "supervisor", db=fresh_db)
+    assert created["token"].startswith("hb_") and created["role"] == "supervisor"
+    database = Path(fresh_db.removeprefix("sqlite:///"))
+    stored = b"".join(p.read_bytes() for p in database.parent.glob(database.name + "*"))
+    assert created["token"].encode() not in stored
+    wrong = hanbao("token", "create", "--unit", "H01", "--role", "king", db=fresh_db, ok=False)
+    assert wrong.returncode == 2 and "officer, supervisor, leader, admin" in wrong.stderr
