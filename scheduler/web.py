@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -47,6 +47,24 @@ def _session_token(key: bytes, value: str, now: datetime) -> int | None:
     if not hmac.compare_digest(mac, good) or int(expires) < now.timestamp():
         return None
     return int(token_id)
+
+
+def viewer(request: Request) -> Principal:
+    """The signed-in leader or supervisor; anyone else is sent to the login page."""
+    services = request.app.state.services
+    key = services.config.web.signing_key
+    value = request.cookies.get(SESSION)
+    token_id = _session_token(key, value, services.clock.now()) if key and value else None
+    who = None
+    if token_id is not None:
+        with transaction(services.engine) as store:
+            who = principal(store, token_id)
+    if who is None:
+        raise HTTPException(303, "đăng nhập / log in", headers={"Location": "/login"})
+    return who
+
+
+Viewer = Annotated[Principal, Depends(viewer)]
 
 
 def router() -> APIRouter:
@@ -121,18 +139,6 @@ def router() -> APIRouter:
 
     # --- login and the overview -----------------------------------------------------------
 
-    def viewer(request: Request) -> Principal | None:
-        services = request.app.state.services
-        key = services.config.web.signing_key
-        value = request.cookies.get(SESSION)
-        if key is None or value is None:
-            return None
-        token_id = _session_token(key, value, services.clock.now())
-        if token_id is None:
-            return None
-        with transaction(services.engine) as store:
-            return principal(store, token_id)
-
     @pages.get("/login", response_class=HTMLResponse)
     def login_form(request: Request) -> HTMLResponse:
         return page(request, "login.html", error=None)
@@ -177,11 +183,8 @@ def router() -> APIRouter:
 
     @pages.get("/overview", response_class=HTMLResponse, response_model=None)
     def overview(
-        request: Request, parent: str | None = None, kind: str | None = None
+        request: Request, who: Viewer, parent: str | None = None, kind: str | None = None
     ) -> HTMLResponse | Response:
-        who = viewer(request)
-        if who is None:
-            return RedirectResponse("/login", status_code=303)
         services = request.app.state.services
         now = services.clock.now()
         with transaction(services.engine) as store:
@@ -222,10 +225,7 @@ def router() -> APIRouter:
         )
 
     @pages.get("/overview/unit/{code}", response_class=HTMLResponse, response_model=None)
-    def unit_history(request: Request, code: str) -> HTMLResponse | Response:
-        who = viewer(request)
-        if who is None:
-            return RedirectResponse("/login", status_code=303)
+    def unit_history(request: Request, code: str, who: Viewer) -> HTMLResponse | Response:
         services = request.app.state.services
         now = services.clock.now()
         with transaction(services.engine) as store:
@@ -244,10 +244,7 @@ def router() -> APIRouter:
         )
 
     @pages.get("/overview/export.{fmt}", response_model=None)
-    def export(request: Request, fmt: str) -> Response:
-        who = viewer(request)
-        if who is None:
-            return RedirectResponse("/login", status_code=303)
+    def export(request: Request, fmt: str, who: Viewer) -> Response:
         if fmt not in ("xlsx", "csv"):
             return polite(request, "Định dạng xlsx hoặc csv.", 404)
         services = request.app.state.services
