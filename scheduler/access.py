@@ -53,6 +53,17 @@ def create_token(store: Store, unit: str, role: str, label: str, now: datetime) 
     return row.id, token
 
 
+def revoke_token(store: Store, token_id: int, now: datetime) -> None:
+    """A revoked token stops working at once: API calls and page sessions alike."""
+    row = store.session.get(TokenRow, token_id)
+    if row is None:
+        raise NotFound(f"không có token / unknown token {token_id}")
+    if row.revoked_at is None:
+        row.revoked_at = now
+        store.session.add(row)
+        store.audit(now, "cli", "token_revoked", token_id=token_id)
+
+
 def authenticate(store: Store, token: str) -> Principal | None:
     if not token.startswith(PREFIX):
         return None

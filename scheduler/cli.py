@@ -20,7 +20,7 @@ import typer
 from sqlalchemy import Engine
 
 from scheduler import daemon, ledger, outbox, report
-from scheduler.access import create_token
+from scheduler.access import create_token, revoke_token
 from scheduler.capture import start_capture
 from scheduler.clock import SystemClock, clock_from
 from scheduler.deliver import run_once, send_test
@@ -695,3 +695,16 @@ def token_create(
         print_json({"id": token_id, "unit": unit, "role": role, "token": token})
     else:
         print(f"Token {token_id} ({role}, {unit}) - lưu ngay, sẽ không hiện lại:\n{token}")
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token_id: int, json_out: JsonOpt = False, config: ConfigOpt = None, db: DbOpt = None
+) -> None:
+    """Thu hồi token (bị lộ, người dùng chuyển công tác): hết hiệu lực ngay."""
+    env = _env(config, db)
+    with _writing(env) as store:
+        revoke_token(store, token_id, env.now)
+    print_json({"id": token_id, "revoked": True}) if json_out else print(
+        f"Đã thu hồi token {token_id}"
+    )

@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 from sqlalchemy import Engine
 
 from scheduler import ledger
+from scheduler.access import authenticate, revoke_token
 from scheduler.settings import Config
 from scheduler.storage import transaction
 from tests.conftest import open_case, vn
@@ -85,3 +86,14 @@ def test_logout_ends_the_session(api: Api) -> None:
     assert api.client.get("/overview").status_code == 200
     api.client.post("/logout", follow_redirects=False)
     assert api.client.get("/overview", follow_redirects=False).status_code == 303
+
+
+def test_a_revoked_token_stops_api_calls_and_page_sessions(api: Api, engine: Engine) -> None:
+    login(api, "h01")
+    assert api.client.get("/overview").status_code == 200
+    with transaction(engine) as store:
+        who = authenticate(store, api.tokens["h01"])
+        assert who is not None
+        revoke_token(store, who.token_id, vn("10/03/2027 09:00"))
+    assert api.client.get("/overview", follow_redirects=False).status_code == 303
+    assert api.call("GET", "/api/obligations", "h01").status_code == 401
