@@ -32,7 +32,7 @@ from scheduler.health import Health
 from scheduler.records import Obligation
 from scheduler.settings import Config
 from scheduler.storage import Store, transaction
-from scheduler.vntime import end_of_day, parse_date, parse_datetime
+from scheduler.vntime import parse_datetime, parse_deadline
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -46,7 +46,6 @@ STATUS = {InvalidInput: 422, NotFound: 404, Conflict: 409}
 # ids are INTEGER (32-bit on PostgreSQL): a larger one is a 422, not an overflow in the driver
 ObligationId = Annotated[int, PathParam(ge=1, le=2**31 - 1)]
 CaseCode = Annotated[str, PathParam(max_length=64)]
-STAGES = {"urgent": "urgent_report", "written": "written_report"}
 
 
 class FailedLogins:
@@ -137,15 +136,6 @@ class HistoryOut(ObligationOut):
 
 def _moment(text: str) -> datetime:
     return parse_datetime(text)
-
-
-def _due(text: str) -> datetime:
-    stripped = text.strip()
-    return (
-        parse_datetime(stripped)
-        if " " in stripped or "T" in stripped
-        else end_of_day(parse_date(stripped))
-    )
 
 
 def caller(request: Request, authorization: Annotated[str | None, Header()] = None) -> Principal:
@@ -260,7 +250,7 @@ def create_app(
                 store,
                 config,
                 code,
-                STAGES.get(body.stage, body.stage),
+                body.stage,
                 _moment(body.at),
                 now,
                 who.actor,
@@ -284,7 +274,7 @@ def create_app(
                 config,
                 body.unit,
                 body.reference,
-                _due(body.due),
+                parse_deadline(body.due),
                 body.requested_by,
                 now,
                 who.actor,

@@ -34,7 +34,15 @@ from scheduler.settings import DEFAULT_CONFIG, Config, config_path, load_config
 from scheduler.simulate import simulate
 from scheduler.storage import Store, check_schema, create_schema, make_engine, transaction
 from scheduler.sweep import Emitted, sweep
-from scheduler.vntime import VN_TZ, fmt_date, iso, parse_date, parse_datetime
+from scheduler.vntime import (
+    VN_TZ,
+    end_of_day,
+    fmt_date,
+    iso,
+    parse_date,
+    parse_datetime,
+    parse_deadline,
+)
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -62,7 +70,6 @@ ConfigOpt = Annotated[str | None, typer.Option("--config", help="settings file (
 DbOpt = Annotated[str | None, typer.Option("--db", help="database URL (HANBAO_DATABASE_URL)")]
 AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="act as if now were dd/mm/yyyy HH:MM")]
 SAMPLE_UNITS = DEFAULT_CONFIG.parent / "units.sample.yaml"
-STAGES = {"urgent": "urgent_report", "written": "written_report"}
 OBLIGATION_COLUMNS = (
     ("id", "Mã"),
     ("unit", "Đơn vị"),
@@ -319,7 +326,7 @@ def case_report(
     env = _env(config, db, as_of)
     with _writing(env) as store:
         done, started = ledger.report_case(
-            store, env.config, code, STAGES.get(stage, stage), parse_datetime(at), env.now, "cli"
+            store, env.config, code, stage, parse_datetime(at), env.now, "cli"
         )
     _show_obligations([done, *started], env.now, json_out)
 
@@ -338,18 +345,12 @@ def adhoc_request(
 ) -> None:
     """Yêu cầu báo cáo đột xuất với hạn do cơ quan yêu cầu đặt (ngày không giờ: hết ngày)."""
     env = _env(config, db, as_of)
-    due_at = parse_datetime(due) if " " in due.strip() or "T" in due else _end_of(due)
+    due_at = parse_deadline(due)
     with _writing(env) as store:
         created = ledger.request_adhoc(
             store, env.config, unit, reference, due_at, requested_by, env.now, "cli", kind
         )
     _show_obligations([created], env.now, json_out)
-
-
-def _end_of(day: str) -> datetime:
-    from scheduler.vntime import end_of_day
-
-    return end_of_day(parse_date(day))
 
 
 @app.command()
@@ -428,7 +429,7 @@ def simulate_command(
 ) -> None:
     """Mô phỏng mọi lời nhắc, leo thang và báo trễ trong khoảng, không thay đổi cơ sở dữ liệu."""
     env = _env(config, db)
-    begin, finish = parse_datetime(start), _end_of(end)
+    begin, finish = parse_datetime(start), end_of_day(parse_date(end))
     if finish < begin:
         raise InvalidInput("--to phải sau --from / --to must not be before --from")
     last_month: list[str] = []

@@ -182,16 +182,20 @@ def submit(
     return submitted, _created(store, new, now, actor, obligation.case_code)
 
 
+STAGES = {"urgent": "urgent_report", "written": "written_report"}
+
+
 def report_case(
     store: Store,
     config: Config,
     case_code: str,
-    kind_id: str,
+    stage: str,
     at: datetime,
     now: datetime,
     actor: str,
 ) -> tuple[Obligation, list[Obligation]]:
-    """Record that the case's ``kind_id`` report was sent (e.g. the urgent email report)."""
+    """Record that the case's report was sent: ``stage`` is ``urgent``, ``written`` or a kind id."""
+    kind_id = STAGES.get(stage, stage)
     config.rules.kind(kind_id)
     obligation = store.obligation_by_key(f"case:{case_code}:{kind_id}")
     if obligation is None:

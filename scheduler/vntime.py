@@ -52,6 +52,14 @@ def parse_datetime(text: str) -> datetime:
     return as_vn(parsed)
 
 
+def parse_deadline(text: str) -> datetime:
+    """A deadline as written: ``dd/mm/yyyy HH:MM`` is that moment; a date alone is the end of it."""
+    value = text.strip()
+    if " " in value or "T" in value:
+        return parse_datetime(value)
+    return end_of_day(parse_date(value))
+
+
 def as_vn(moment: datetime) -> datetime:
     """The same instant in Vietnam time; a naive value is taken as Vietnam time already."""
     if moment.tzinfo is None:
