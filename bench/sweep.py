@@ -35,7 +35,8 @@ sys.path.insert(0, str(ROOT))
 from scheduler import ledger  # noqa: E402
 from scheduler.plan import occurrences  # noqa: E402
 from scheduler.settings import Config, load_config  # noqa: E402
-from scheduler.storage import (  # noqa: E402
+from scheduler.store.queries import transaction  # noqa: E402
+from scheduler.store.schema import (  # noqa: E402
     CaseRow,
     ContactRow,
     ObligationRow,
@@ -44,7 +45,6 @@ from scheduler.storage import (  # noqa: E402
     create_schema,
     make_engine,
     normalise_url,
-    transaction,
     with_database,
 )
 from scheduler.sweep import sweep  # noqa: E402

@@ -7,7 +7,7 @@ import asyncio
 from jobs import Context
 from scheduler.digest import digest
 from scheduler.render import Renderer
-from scheduler.storage import transaction
+from scheduler.store.queries import transaction
 
 
 def _digest(ctx: Context) -> int:

@@ -8,7 +8,7 @@ from jobs import Context
 from scheduler.compose import compose
 from scheduler.deliver import deliver
 from scheduler.render import Renderer
-from scheduler.storage import transaction
+from scheduler.store.queries import transaction
 
 
 def _compose(ctx: Context) -> int:

@@ -8,7 +8,7 @@ import asyncio
 
 from jobs import Context
 from scheduler.ledger import generate_periodic
-from scheduler.storage import transaction
+from scheduler.store.queries import transaction
 
 
 def _generate(ctx: Context) -> int:

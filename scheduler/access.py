@@ -15,7 +15,8 @@ from datetime import datetime
 from sqlmodel import select
 
 from scheduler.errors import InvalidInput, NotFound
-from scheduler.storage import Store, TokenRow
+from scheduler.store.queries import Store
+from scheduler.store.schema import TokenRow
 from scheduler.units import Unit
 
 TOKEN_ROLES = ("officer", "supervisor", "leader", "admin")

@@ -31,7 +31,7 @@ from scheduler.errors import Conflict, HanbaoError, InvalidInput, NotFound
 from scheduler.health import Health
 from scheduler.records import Obligation
 from scheduler.settings import Config
-from scheduler.storage import Store, transaction
+from scheduler.store.queries import Store, transaction
 from scheduler.vntime import parse_datetime, parse_deadline
 
 SECURITY_HEADERS = {

@@ -32,7 +32,8 @@ from scheduler.records import Obligation
 from scheduler.render import Renderer
 from scheduler.settings import DEFAULT_CONFIG, Config, config_path, load_config
 from scheduler.simulate import simulate
-from scheduler.storage import Store, check_schema, create_schema, make_engine, transaction
+from scheduler.store.queries import Store, transaction
+from scheduler.store.schema import check_schema, create_schema, make_engine
 from scheduler.sweep import Emitted, sweep
 from scheduler.vntime import (
     VN_TZ,

@@ -21,7 +21,8 @@ from scheduler.errors import Conflict
 from scheduler.render import Item, Renderer, template_for
 from scheduler.rules import Kind, Recipient
 from scheduler.settings import Config
-from scheduler.storage import CaseRow, ObligationRow, ReminderRow, Store
+from scheduler.store.queries import Store
+from scheduler.store.schema import CaseRow, ObligationRow, ReminderRow
 from scheduler.units import Unit
 from scheduler.vntime import days_late
 

@@ -25,7 +25,7 @@ from scheduler.mailer import SmtpSession, to_mime
 from scheduler.outbox import Outgoing
 from scheduler.render import Renderer
 from scheduler.settings import Config
-from scheduler.storage import transaction
+from scheduler.store.queries import transaction
 from scheduler.units import Unit, refusal
 
 log = logging.getLogger(__name__)

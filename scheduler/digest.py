@@ -18,13 +18,13 @@ from sqlmodel import col, select
 from scheduler import outbox
 from scheduler.render import LateRow, Renderer
 from scheduler.settings import Config
-from scheduler.storage import (
+from scheduler.store.queries import Store
+from scheduler.store.schema import (
     CaseRow,
     MessageItemRow,
     MessageRow,
     ObligationRow,
     ReminderRow,
-    Store,
     UnitRow,
 )
 from scheduler.vntime import at, days_late, fmt_datetime

@@ -18,7 +18,7 @@ from scheduler.obligations import NewObligation, adhoc, follow_ups, for_case, pe
 from scheduler.plan import occurrences
 from scheduler.records import Obligation
 from scheduler.settings import Config
-from scheduler.storage import Store
+from scheduler.store.queries import Store
 from scheduler.units import Unit, check_units, read_rows
 from scheduler.vntime import days_late, fmt_datetime
 

@@ -17,7 +17,8 @@ from sqlalchemy import Engine, func
 from sqlmodel import col, select
 
 from scheduler.clock import Clock
-from scheduler.storage import MessageRow, ObligationRow, UnitRow, transaction
+from scheduler.store.queries import transaction
+from scheduler.store.schema import MessageRow, ObligationRow, UnitRow
 
 log = logging.getLogger(__name__)
 VERSION = "0.1.0"

@@ -24,7 +24,8 @@ from sqlmodel import col, select, update
 
 from scheduler.errors import InvalidInput, NotFound
 from scheduler.render import Draft, message_key_id
-from scheduler.storage import MessageItemRow, MessageRow, Store
+from scheduler.store.queries import Store
+from scheduler.store.schema import MessageItemRow, MessageRow
 
 STATES = ("pending", "sending", "sent", "failed", "refused")
 

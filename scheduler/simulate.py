@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from scheduler.ledger import generate_periodic
 from scheduler.settings import Config
-from scheduler.storage import rolled_back
+from scheduler.store.queries import rolled_back
 from scheduler.sweep import Emitted, sweep_batch
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from scheduler.plan import due, occurrences
 from scheduler.records import Obligation
 from scheduler.settings import Config
-from scheduler.storage import Store, transaction
+from scheduler.store.queries import Store, transaction
 from scheduler.units import addresses
 
 log = logging.getLogger(__name__)

@@ -22,7 +22,7 @@ from scheduler import ledger, links, report
 from scheduler.access import Principal, authenticate, principal, reach
 from scheduler.errors import Conflict
 from scheduler.links import LinkError
-from scheduler.storage import transaction
+from scheduler.store.queries import transaction
 from scheduler.vntime import fmt_datetime
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates" / "web")

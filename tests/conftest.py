@@ -22,13 +22,8 @@ from sqlmodel import select
 
 from scheduler import ledger
 from scheduler.settings import Config, load_config
-from scheduler.storage import (
-    create_schema,
-    make_engine,
-    normalise_url,
-    transaction,
-    with_database,
-)
+from scheduler.store.queries import transaction
+from scheduler.store.schema import create_schema, make_engine, normalise_url, with_database
 from scheduler.sweep import Emitted, sweep
 from scheduler.units import check_units, read_rows
 from scheduler.vntime import parse_datetime

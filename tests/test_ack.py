@@ -14,7 +14,8 @@ from scheduler import links
 from scheduler.compose import compose
 from scheduler.render import Renderer
 from scheduler.settings import Config
-from scheduler.storage import MessageRow, transaction
+from scheduler.store.queries import transaction
+from scheduler.store.schema import MessageRow
 from scheduler.sweep import sweep
 from tests.conftest import open_case, vn
 from tests.test_api import KEY, NOW, Api, make_api

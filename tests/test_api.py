@@ -16,7 +16,7 @@ from scheduler.clock import SimulatedClock
 from scheduler.health import Health
 from scheduler.metrics import Metrics
 from scheduler.settings import Config
-from scheduler.storage import transaction
+from scheduler.store.queries import transaction
 from scheduler.units import Unit
 from tests.conftest import vn
 

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from scheduler.access import create_token
 from scheduler.settings import Config
-from scheduler.storage import transaction
+from scheduler.store.queries import transaction
 from tests.conftest import FIGURES, ROOT, open_case, vn, write_settings
 from tests.mailsink import Sink, free_port, start
 from tests.test_daemon import FAST, daemon

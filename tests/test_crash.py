@@ -15,7 +15,8 @@ from sqlmodel import select
 from scheduler import outbox
 from scheduler.render import Renderer
 from scheduler.settings import Config
-from scheduler.storage import MessageRow, transaction
+from scheduler.store.queries import transaction
+from scheduler.store.schema import MessageRow
 from tests.conftest import FIGURES, vn, write_settings
 from tests.mailsink import Sink, free_port, start
 

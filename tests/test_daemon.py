@@ -28,7 +28,7 @@ from sqlalchemy import Engine
 from scheduler import ledger
 from scheduler.access import create_token
 from scheduler.settings import Config
-from scheduler.storage import transaction
+from scheduler.store.queries import transaction
 from tests.conftest import CONFIG_PATH, FIGURES, ROOT, open_case, vn, write_settings
 from tests.mailsink import Sink, free_port, start
 

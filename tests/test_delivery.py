@@ -22,7 +22,8 @@ from scheduler.deliver import Report, run_once
 from scheduler.mail_settings import SmtpSettings
 from scheduler.render import Renderer
 from scheduler.settings import Config
-from scheduler.storage import MessageRow, transaction
+from scheduler.store.queries import transaction
+from scheduler.store.schema import MessageRow
 from scheduler.sweep import sweep
 from tests.conftest import open_case, vn
 from tests.mailsink import Sink, free_port, password_checker, server_tls_context, start

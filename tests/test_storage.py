@@ -14,7 +14,8 @@ from scheduler.errors import Conflict, InvalidInput, NotFound
 from scheduler.rules import parse_rules
 from scheduler.settings import Config
 from scheduler.simulate import simulate
-from scheduler.storage import CaseRow, ObligationRow, ReminderRow, transaction
+from scheduler.store.queries import transaction
+from scheduler.store.schema import CaseRow, ObligationRow, ReminderRow
 from scheduler.sweep import Emitted, sweep
 from scheduler.vntime import end_of_day
 from tests.conftest import count, open_case, run_until, vn

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from scheduler import ledger
 from scheduler.access import authenticate, revoke_token
 from scheduler.settings import Config
-from scheduler.storage import transaction
+from scheduler.store.queries import transaction
 from tests.conftest import open_case, vn
 from tests.test_api import Api, make_api
 

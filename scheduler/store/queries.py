@@ -1,8 +1,8 @@
-"""The database: tables, and every query the engine runs, written once for SQLite and PostgreSQL.
+"""Every query the engine runs, written once for SQLite and PostgreSQL.
 
-Rows are not domain objects: callers get the frozen values of ``scheduler.units`` and
-``scheduler.records``. Writes that must happen once rely on unique keys (``INSERT … ON CONFLICT
-DO NOTHING``) and on compare-and-set updates whose row count is checked.
+Callers get the frozen values of ``scheduler.units`` and ``scheduler.records``, not rows. Writes
+that must happen once rely on unique keys (``INSERT … ON CONFLICT DO NOTHING``) and on
+compare-and-set updates whose row count is checked.
 """
 
 from __future__ import annotations
@@ -10,264 +10,34 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    Column,
-    DateTime,
-    Dialect,
-    Engine,
-    Index,
-    String,
-    UniqueConstraint,
-    case,
-    event,
-    make_url,
-    or_,
-)
+from sqlalchemy import Engine, case, or_
 from sqlalchemy import func as sa_func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import OperationalError, ProgrammingError
-from sqlalchemy.types import TypeDecorator
-from sqlmodel import Field, Session, SQLModel, col, create_engine, delete, select, update
+from sqlmodel import Session, SQLModel, col, delete, select, update
 
-from scheduler.errors import ConfigError
 from scheduler.records import AuditEntry, Obligation
+from scheduler.store.schema import (
+    AckRow,
+    AuditRow,
+    CaseRow,
+    ContactRow,
+    MessageItemRow,
+    MessageRow,
+    ObligationRow,
+    ReminderRow,
+    UnitRow,
+)
 from scheduler.units import Unit
-from scheduler.vntime import VN_TZ, iso
-
-SCHEMA_VERSION = 1
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Aware datetimes in, aware Vietnam-time datetimes out; stored in UTC on every backend."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime reached the database")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return value.astimezone(VN_TZ)
-
-
-def _when(*, index: bool = False, nullable: bool = False) -> Any:
-    return Field(sa_column=Column(UTCDateTime, index=index, nullable=nullable))
-
-
-class MetaRow(SQLModel, table=True):
-    __tablename__ = "meta"
-    key: str = Field(primary_key=True)
-    value: str
-
-
-class UnitRow(SQLModel, table=True):
-    __tablename__ = "unit"
-    code: str = Field(primary_key=True)
-    name: str
-    kind: str
-    parent: str | None = Field(default=None, foreign_key="unit.code", index=True)
-    email: str
-
-
-class ContactRow(SQLModel, table=True):
-    __tablename__ = "contact"
-    __table_args__ = (UniqueConstraint("unit", "role", "address"),)
-    id: int | None = Field(default=None, primary_key=True)
-    unit: str = Field(foreign_key="unit.code", index=True)
-    role: str
-    address: str
-
-
-class CaseRow(SQLModel, table=True):
-    """A verified case: a code, a commune, a category and dates. Nothing that names a child."""
-
-    __tablename__ = "case_file"
-    id: int | None = Field(default=None, primary_key=True)
-    code: str = Field(sa_column=Column(String, unique=True, nullable=False))
-    unit: str = Field(foreign_key="unit.code", index=True)
-    category: str
-    verified_at: datetime = _when()
-    opened_at: datetime = _when()
-
-
-class ObligationRow(SQLModel, table=True):
-    __tablename__ = "obligation"
-    __table_args__ = (Index("ix_obligation_open_due", "submitted_at", "due_at"),)
-    id: int | None = Field(default=None, primary_key=True)
-    key: str = Field(sa_column=Column(String, unique=True, nullable=False))
-    kind: str = Field(index=True)
-    unit: str = Field(foreign_key="unit.code", index=True)
-    case_id: int | None = Field(default=None, foreign_key="case_file.id", index=True)
-    period: str | None = None
-    requested_by: str | None = None
-    event_at: datetime = _when()
-    due_at: datetime = _when()
-    created_at: datetime = _when()
-    submitted_at: datetime | None = _when(nullable=True)
-    next_action_at: datetime | None = _when(index=True, nullable=True)
-    hold_until: datetime | None = _when(nullable=True)  # a poison item waits; its cursor stays
-
-
-class ReminderRow(SQLModel, table=True):
-    """One ladder occurrence, recorded once: sent (``due``) or coalesced away (``skipped``)."""
-
-    __tablename__ = "reminder"
-    __table_args__ = (UniqueConstraint("obligation_id", "step", "repeat"),)
-    id: int | None = Field(default=None, primary_key=True)
-    obligation_id: int = Field(foreign_key="obligation.id", index=True)
-    step: str
-    repeat: int
-    state: str
-    late_flag: bool = False
-    recipients: str  # JSON list of addresses
-    scheduled_at: datetime = _when()
-    recorded_at: datetime = _when(index=True)
-    composed_at: datetime | None = _when(index=True, nullable=True)  # turned into mail, or not
-
-
-class MessageRow(SQLModel, table=True):
-    """One email to one address, in the durable outbox. ``key`` and ``message_id`` never change,
-    so a message sent again after a crash carries the same Message-ID."""
-
-    __tablename__ = "message"
-    __table_args__ = (Index("ix_message_ready", "state", "next_attempt_at"),)
-    id: int | None = Field(default=None, primary_key=True)
-    key: str = Field(sa_column=Column(String, unique=True, nullable=False))
-    message_id: str = Field(sa_column=Column(String, unique=True, nullable=False))
-    template: str
-    priority: int  # 0 most urgent; the backlog drains in (priority, age) order
-    unit: str | None = Field(default=None, foreign_key="unit.code", index=True)
-    concerned: str  # JSON list of the unit codes whose contacts may receive it
-    obligation_id: int | None = Field(default=None, foreign_key="obligation.id", index=True)
-    thread_ref: str | None = None
-    recipient: str
-    subject: str
-    body_text: str
-    body_html: str
-    state: str = Field(index=True)  # pending, sending, sent, failed, refused
-    attempts: int = 0
-    next_attempt_at: datetime = _when()
-    lease_until: datetime | None = _when(nullable=True)
-    created_at: datetime = _when()
-    finished_at: datetime | None = _when(nullable=True)
-    last_error: str | None = None
-
-
-class MessageItemRow(SQLModel, table=True):
-    """Which recorded reminders a message carries (a bundle carries several)."""
-
-    __tablename__ = "message_item"
-    message_id: int = Field(foreign_key="message.id", primary_key=True)
-    reminder_id: int = Field(foreign_key="reminder.id", primary_key=True)
-    obligation_id: int = Field(foreign_key="obligation.id", index=True)
-
-
-class TokenRow(SQLModel, table=True):
-    """An API token: only its SHA-256 is stored; the token itself is shown once, at creation."""
-
-    __tablename__ = "api_token"
-    id: int | None = Field(default=None, primary_key=True)
-    token_hash: str = Field(sa_column=Column(String, unique=True, nullable=False))
-    unit: str = Field(foreign_key="unit.code", index=True)
-    role: str
-    label: str = ""
-    created_at: datetime = _when()
-    revoked_at: datetime | None = _when(nullable=True)
-
-
-class AckRow(SQLModel, table=True):
-    """A used acknowledgement link (its SHA-256): a link works once."""
-
-    __tablename__ = "ack_link"
-    link_hash: str = Field(primary_key=True)
-    obligation_id: int = Field(foreign_key="obligation.id", index=True)
-    recipient: str
-    used_at: datetime = _when()
-
-
-class AuditRow(SQLModel, table=True):
-    __tablename__ = "audit"
-    id: int | None = Field(default=None, primary_key=True)
-    at: datetime = _when(index=True)
-    actor: str
-    action: str
-    obligation_id: int | None = Field(default=None, index=True)
-    case_code: str | None = None
-    detail: str = "{}"
-
+from scheduler.vntime import iso
 
 _ROWS_PER_STATEMENT = 1000  # 11,000 bound values: under PostgreSQL (65,535) and SQLite limits
 _OBLIGATION = SQLModel.metadata.tables["obligation"]
 _REMINDER = SQLModel.metadata.tables["reminder"]
 _ACK = SQLModel.metadata.tables["ack_link"]
-
-
-def normalise_url(url: str) -> str:
-    """``postgresql://`` means psycopg 3 here; other URLs pass through."""
-    if url.startswith(("postgresql://", "postgres://")):
-        return "postgresql+psycopg://" + url.split("://", 1)[1]
-    return url
-
-
-def with_database(url: str, name: str) -> str:
-    """The same server URL, naming another database on it."""
-    return make_url(normalise_url(url)).set(database=name).render_as_string(hide_password=False)
-
-
-def make_engine(url: str) -> Engine:
-    url = normalise_url(url)
-    if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
-
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.close()
-
-        return engine
-    return create_engine(url, pool_pre_ping=True)
-
-
-def create_schema(engine: Engine) -> None:
-    SQLModel.metadata.create_all(engine)
-    with Session(engine) as session:
-        if session.get(MetaRow, "schema_version") is None:
-            session.add(MetaRow(key="schema_version", value=str(SCHEMA_VERSION)))
-            session.commit()
-
-
-def check_schema(engine: Engine) -> None:
-    """Refuse to work on a database that ``hanbao init`` has not prepared, or a newer one."""
-    try:
-        with Session(engine) as session:
-            row = session.get(MetaRow, "schema_version")
-    except (OperationalError, ProgrammingError):
-        row = None
-    if row is None:
-        raise ConfigError(
-            f"cơ sở dữ liệu {engine.url.render_as_string(hide_password=True)} chưa được khởi tạo / "
-            "database not initialised: chạy `hanbao init`"
-        )
-    if int(row.value) != SCHEMA_VERSION:
-        raise ConfigError(
-            f"phiên bản lược đồ {row.value}, cần {SCHEMA_VERSION} / schema version mismatch"
-        )
 
 
 def _insert(session: Session) -> Any:
