@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 from scheduler import ledger  # noqa: E402
 from scheduler.plan import occurrences  # noqa: E402
 from scheduler.settings import Config, load_config  # noqa: E402
+from scheduler.store import migrate  # noqa: E402
 from scheduler.store.queries import transaction  # noqa: E402
 from scheduler.store.schema import (  # noqa: E402
     CaseRow,
@@ -42,7 +43,6 @@ from scheduler.store.schema import (  # noqa: E402
     ObligationRow,
     ReminderRow,
     UnitRow,
-    create_schema,
     make_engine,
     normalise_url,
     with_database,
@@ -228,7 +228,7 @@ def history_reminders(config: Config, rows: list[Any]) -> list[dict[str, Any]]:
 def measure(name: str, url: str, config: Config, communes: int) -> dict[str, Any]:
     print(f"\n{name}: {normalise_url(url).split('@')[-1]}", flush=True)
     engine = make_engine(url)
-    create_schema(engine)
+    migrate.create(engine)
     counts, build_s = timed("build", lambda: build(engine, config, communes))
     print("  rows: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
     quiet = parse_datetime(f"15/06/{YEAR} 07:00")

@@ -32,8 +32,9 @@ from scheduler.records import Obligation
 from scheduler.render import Renderer
 from scheduler.settings import DEFAULT_CONFIG, Config, config_path, load_config
 from scheduler.simulate import simulate
+from scheduler.store import migrate
 from scheduler.store.queries import Store, transaction
-from scheduler.store.schema import check_schema, create_schema, make_engine
+from scheduler.store.schema import make_engine
 from scheduler.sweep import Emitted, sweep
 from scheduler.vntime import (
     VN_TZ,
@@ -56,6 +57,7 @@ case_app = typer.Typer(no_args_is_help=True, help="Vụ việc / cases")
 adhoc_app = typer.Typer(no_args_is_help=True, help="Báo cáo đột xuất / ad-hoc reports")
 periodic_app = typer.Typer(no_args_is_help=True, help="Báo cáo định kỳ / periodic reports")
 outbox_app = typer.Typer(no_args_is_help=True, help="Hộp thư đi / the outbox")
+db_app = typer.Typer(no_args_is_help=True, help="Lược đồ cơ sở dữ liệu / the database schema")
 for sub, name in (
     (units_app, "units"),
     (calendar_app, "calendar"),
@@ -63,6 +65,7 @@ for sub, name in (
     (adhoc_app, "adhoc"),
     (periodic_app, "periodic"),
     (outbox_app, "outbox"),
+    (db_app, "db"),
 ):
     app.add_typer(sub, name=name)
 
@@ -102,7 +105,7 @@ def _env(
     loaded = load_config(config_path(config), db)
     engine = make_engine(loaded.database_url)
     if need_schema:
-        check_schema(engine)
+        migrate.check(engine)
     return Env(loaded, engine, _now(as_of))
 
 
@@ -170,9 +173,36 @@ def _show_emitted(items: list[Emitted], json_out: bool) -> None:
 def init(json_out: JsonOpt = False, config: ConfigOpt = None, db: DbOpt = None) -> None:
     """Tạo cơ sở dữ liệu / create the database schema (safe to run again)."""
     env = _env(config, db, need_schema=False)
-    create_schema(env.engine)
+    migrate.create(env.engine)
     url = env.engine.url.render_as_string(hide_password=True)
     print_json({"database": url, "ready": True}) if json_out else print(f"Đã khởi tạo {url}")
+
+
+@db_app.command("current")
+def db_current(json_out: JsonOpt = False, config: ConfigOpt = None, db: DbOpt = None) -> None:
+    """Lược đồ của cơ sở dữ liệu so với mã / the database's schema revision and the code's."""
+    env = _env(config, db, need_schema=False)
+    found = migrate.state(env.engine)
+    if json_out:
+        print_json(found.as_json())
+        return
+    where = found.revision or ("phiên bản 1 (chưa có Alembic)" if found.legacy else "trống")
+    verdict = "mới nhất / up to date" if found.up_to_date else "cần `hanbao db upgrade`"
+    print(f"Lược đồ: {where}; mã: {found.head} - {verdict}")
+
+
+@db_app.command("upgrade")
+def db_upgrade(json_out: JsonOpt = False, config: ConfigOpt = None, db: DbOpt = None) -> None:
+    """Nâng lược đồ lên bản mới nhất, giữ nguyên dữ liệu (sao lưu trước) / upgrade in place."""
+    env = _env(config, db, need_schema=False)
+    before, after = migrate.upgrade(env.engine)
+    if json_out:
+        print_json({"from": before.revision, **after.as_json()})
+        return
+    if before.revision == after.revision:
+        print(f"Lược đồ đã mới nhất / already up to date: {after.revision}")
+    else:
+        print(f"Đã nâng lược đồ / upgraded: {before.revision or 'phiên bản 1'} -> {after.revision}")
 
 
 @app.command("check-config")
@@ -626,7 +656,7 @@ def demo_command(
     if env.config.web.signing_key is None:  # a key for this demo only, so links and login work
         web = replace(env.config.web, signing_key=secrets.token_urlsafe(48).encode())
         env = replace(env, config=replace(env.config, web=web))
-    create_schema(env.engine)
+    migrate.create(env.engine)
     with _writing(env) as store:
         if not store.units():
             ledger.import_units(store, env.config, SAMPLE_UNITS, env.now, "demo")

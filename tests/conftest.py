@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 import warnings
 from collections.abc import Iterator
 from datetime import datetime
@@ -22,8 +23,9 @@ from sqlmodel import select
 
 from scheduler import ledger
 from scheduler.settings import Config, load_config
+from scheduler.store import migrate
 from scheduler.store.queries import transaction
-from scheduler.store.schema import create_schema, make_engine, normalise_url, with_database
+from scheduler.store.schema import make_engine, normalise_url, with_database
 from scheduler.sweep import Emitted, sweep
 from scheduler.units import check_units, read_rows
 from scheduler.vntime import parse_datetime
@@ -76,7 +78,7 @@ def postgres_admin_url(tmp_path_factory: pytest.TempPathFactory, config: Config)
         connection.execute(text(f"DROP DATABASE IF EXISTS {TEMPLATE}"))
         connection.execute(text(f"CREATE DATABASE {TEMPLATE}"))
     template = make_engine(with_database(url, TEMPLATE))
-    create_schema(template)
+    migrate.create(template)
     load_sample_units(template, config)
     template.dispose()
     yield url
@@ -85,16 +87,26 @@ def postgres_admin_url(tmp_path_factory: pytest.TempPathFactory, config: Config)
         server.cleanup()
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory, config: Config) -> Path:
+    """A SQLite file with the migrated schema and the sample units, copied for each test."""
+    path = tmp_path_factory.mktemp("sqlite") / "template.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate.create(engine)
+    load_sample_units(engine, config)
+    with engine.connect() as connection:  # one file: fold the write-ahead log into it
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path, config: Config) -> Iterator[str]:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh database with the schema and the sample units, on each backend in turn."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'hanbao.sqlite3'}"
-        engine = make_engine(url)
-        create_schema(engine)
-        load_sample_units(engine, config)
-        engine.dispose()
-        yield url
+        path = tmp_path / "hanbao.sqlite3"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
         return
     admin_url: str = request.getfixturevalue("postgres_admin_url")
     name = f"hanbao_test_{os.getpid()}_{next(_counter)}"

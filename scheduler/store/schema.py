@@ -21,14 +21,10 @@ from sqlalchemy import (
     event,
     make_url,
 )
-from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import Field, Session, SQLModel, create_engine
+from sqlmodel import Field, SQLModel, create_engine
 
-from scheduler.errors import ConfigError
 from scheduler.vntime import VN_TZ
-
-SCHEMA_VERSION = 1
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -226,29 +222,3 @@ def make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True)
-
-
-def create_schema(engine: Engine) -> None:
-    SQLModel.metadata.create_all(engine)
-    with Session(engine) as session:
-        if session.get(MetaRow, "schema_version") is None:
-            session.add(MetaRow(key="schema_version", value=str(SCHEMA_VERSION)))
-            session.commit()
-
-
-def check_schema(engine: Engine) -> None:
-    """Refuse to work on a database that ``hanbao init`` has not prepared, or a newer one."""
-    try:
-        with Session(engine) as session:
-            row = session.get(MetaRow, "schema_version")
-    except (OperationalError, ProgrammingError):
-        row = None
-    if row is None:
-        raise ConfigError(
-            f"cơ sở dữ liệu {engine.url.render_as_string(hide_password=True)} chưa được khởi tạo / "
-            "database not initialised: chạy `hanbao init`"
-        )
-    if int(row.value) != SCHEMA_VERSION:
-        raise ConfigError(
-            f"phiên bản lược đồ {row.value}, cần {SCHEMA_VERSION} / schema version mismatch"
-        )

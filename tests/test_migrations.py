@@ -1,0 +1,217 @@
+"""Schema migrations: a database made by hanbao 0.1 is upgraded in place, its data intact.
+
+``tests/data/v1-*.sql`` are dumps of a version-1 database (``meta.schema_version`` 1, no Alembic
+table) made by the code of commit e589fe3, the last one before migrations; the header of each
+says how. They hold units, contacts, cases, obligations, reminders, sent and pending mail, a used
+acknowledgement link, tokens (one revoked) and the audit trail.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, MetaData, create_engine, select, text
+from sqlmodel import SQLModel
+
+from scheduler.access import principal
+from scheduler.errors import ConfigError
+from scheduler.settings import Config
+from scheduler.store import migrate
+from scheduler.store.queries import transaction
+from scheduler.store.schema import make_engine, with_database
+from scheduler.sweep import sweep
+from tests.conftest import vn
+from tests.test_cli import hanbao, hanbao_json
+
+DATA = Path(__file__).resolve().parent / "data"
+V1_TABLES = (
+    "meta",
+    "unit",
+    "contact",
+    "case_file",
+    "obligation",
+    "reminder",
+    "message",
+    "message_item",
+    "api_token",
+    "ack_link",
+    "audit",
+)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database (no table at all), on each backend in turn."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+        return
+    admin_url: str = request.getfixturevalue("postgres_admin_url")
+    name = f"hanbao_migrate_{os.getpid()}_{abs(hash(request.node.name))}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        connection.execute(text(f"CREATE DATABASE {name}"))
+    yield with_database(admin_url, name)
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+@pytest.fixture
+def empty(empty_url: str) -> Iterator[Engine]:
+    engine = make_engine(empty_url)
+    yield engine
+    engine.dispose()
+
+
+def load_v1(engine: Engine) -> None:
+    """Restore the version-1 dump of this backend, as an operator's database would be."""
+    dump = (DATA / f"v1-{engine.dialect.name}.sql").read_text(encoding="utf-8")
+    if engine.dialect.name == "sqlite":  # tables in name order: restore without foreign keys
+        with closing(sqlite3.connect(str(engine.url.database))) as connection:
+            connection.executescript(dump)
+        return
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute(dump)
+        cursor.close()
+        raw.commit()
+    finally:
+        raw.close()
+    engine.dispose()  # the dump emptied the session's search_path; start clean
+
+
+Snapshot = dict[str, tuple[tuple[str, ...], list[tuple[Any, ...]]]]
+
+
+def snapshot(engine: Engine, like: Snapshot | None = None) -> Snapshot:
+    """Every row of the version-1 tables in key order; with ``like``, only the columns it has."""
+    meta = MetaData()
+    meta.reflect(engine, only=V1_TABLES)
+    found: Snapshot = {}
+    with engine.connect() as connection:
+        for name in V1_TABLES:
+            table = meta.tables[name]
+            names = like[name][0] if like else tuple(c.name for c in table.columns)
+            query = select(*(table.c[n] for n in names)).order_by(*table.primary_key.columns)
+            found[name] = (names, [tuple(r) for r in connection.execute(query)])
+    return found
+
+
+def test_the_revisions_make_exactly_the_tables_the_code_declares(empty: Engine) -> None:
+    migrate.create(empty)
+    with empty.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+    assert differences == []
+    assert migrate.state(empty).up_to_date
+
+
+def test_a_version_1_database_is_upgraded_in_place_with_its_data(
+    empty: Engine, config: Config
+) -> None:
+    load_v1(empty)
+    before = snapshot(empty)
+    assert sum(len(rows) for _, rows in before.values()) > 150  # the dump really holds data
+    assert all(rows for _, rows in before.values())
+    found = migrate.state(empty)
+    assert (found.revision, found.legacy, found.up_to_date) == (None, True, False)
+    with pytest.raises(ConfigError, match="hanbao db upgrade"):
+        migrate.check(empty)
+
+    old, new = migrate.upgrade(empty)
+
+    assert (old.revision, new.revision) == (None, migrate.head())
+    migrate.check(empty)
+    assert snapshot(empty, like=before) == before
+    with transaction(empty) as store:
+        # the same facts, read through today's code
+        urgent = store.obligation_by_key("case:VV-2027-001:urgent_report")
+        assert urgent is not None
+        assert (urgent.unit, urgent.due_at, urgent.submitted_at) == (
+            "X03",
+            vn("11/02/2027 23:59").replace(second=59),
+            vn("11/02/2027 09:00"),
+        )
+        late = store.obligation_by_key("case:VV-2027-002:urgent_report")
+        assert late is not None and late.state(vn("18/02/2027 09:00")) == "overdue"
+        history = store.history(late.id)
+        assert {s["step"] for s in history["steps"]} >= {"new_case", "due_today", "late_flag"}
+        assert {m["state"] for m in store.history(urgent.id)["mails"]} == {"sent"}
+        assert store.link_used("0" * 64)
+        tokens = [principal(store, token_id) for token_id in (1, 2)]
+        assert [t.role if t else None for t in tokens] == [None, "officer"]  # 1 was revoked
+        trail = store.audit_trail()
+        assert trail[0].action == "units_imported" and isinstance(trail[0].at, datetime)
+        assert len(trail) == len(before["audit"][1])
+        assert len(store.units()) == len(before["unit"][1])
+    # the engine goes on from where the old one stopped: no step is recorded twice
+    emitted = sweep(empty, config, vn("16/06/2027 09:00"))
+    assert emitted and all(e.obligation.id != urgent.id for e in emitted)
+    assert {(e.obligation.id, e.step, e.repeat) for e in emitted}.isdisjoint(
+        {(late.id, s["step"], s["repeat"]) for s in history["steps"]}
+    )
+
+
+def test_upgrading_twice_changes_nothing(empty: Engine) -> None:
+    load_v1(empty)
+    migrate.upgrade(empty)
+    once = snapshot(empty)
+    old, new = migrate.upgrade(empty)
+    assert old == new and new.up_to_date
+    assert snapshot(empty) == once
+
+
+def test_init_creates_the_current_schema_and_leaves_an_old_one_to_db_upgrade(
+    empty: Engine,
+) -> None:
+    assert migrate.state(empty).empty
+    assert migrate.create(empty).up_to_date
+    assert migrate.create(empty).up_to_date  # again: nothing to do
+
+
+def test_init_refuses_to_upgrade_an_old_database_by_itself(empty: Engine) -> None:
+    load_v1(empty)
+    with pytest.raises(ConfigError, match="hanbao db upgrade"):
+        migrate.create(empty)
+    assert migrate.state(empty).revision is None
+
+
+def test_a_database_of_something_else_is_not_touched(empty: Engine) -> None:
+    with empty.begin() as connection:
+        connection.execute(text("CREATE TABLE unit (code VARCHAR PRIMARY KEY)"))
+    with pytest.raises(ConfigError, match="not a hanbao database"):
+        migrate.upgrade(empty)
+    assert migrate.state(empty).revision is None
+
+
+def test_run_refuses_a_database_that_is_behind_and_db_upgrade_fixes_it(
+    empty_url: str, empty: Engine
+) -> None:
+    load_v1(empty)
+    refused = hanbao("run", db=empty_url, ok=False)
+    assert refused.returncode == 2
+    assert "hanbao db upgrade" in refused.stderr and "Traceback" not in refused.stderr
+    assert hanbao_json("db", "current", db=empty_url) == {
+        "revision": None,
+        "head": migrate.head(),
+        "up_to_date": False,
+    }
+    upgraded = hanbao_json("db", "upgrade", db=empty_url)
+    assert upgraded == {
+        "from": None,
+        "revision": migrate.head(),
+        "head": migrate.head(),
+        "up_to_date": True,
+    }
+    assert hanbao_json("db", "current", db=empty_url)["up_to_date"] is True
+    assert hanbao_json("db", "upgrade", db=empty_url)["from"] == migrate.head()
