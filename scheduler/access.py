@@ -15,9 +15,9 @@ from datetime import datetime
 from sqlmodel import select
 
 from scheduler.errors import InvalidInput, NotFound
+from scheduler.hierarchy.units import Unit
 from scheduler.store.queries import Store
 from scheduler.store.schema import TokenRow
-from scheduler.units import Unit
 
 TOKEN_ROLES = ("officer", "supervisor", "leader", "admin")
 PREFIX = "hb_"

@@ -18,12 +18,12 @@ from sqlmodel import col, select, update
 
 from scheduler import links, outbox
 from scheduler.errors import Conflict
+from scheduler.hierarchy.units import Unit
 from scheduler.render import Item, Renderer, template_for
 from scheduler.rules import Kind, Recipient
 from scheduler.settings import Config
 from scheduler.store.queries import Store
 from scheduler.store.schema import CaseRow, ObligationRow, ReminderRow
-from scheduler.units import Unit
 from scheduler.vntime import days_late
 
 log = logging.getLogger(__name__)

@@ -21,12 +21,12 @@ from scheduler import outbox
 from scheduler.compose import compose
 from scheduler.digest import digest
 from scheduler.errors import InvalidInput, PermanentDelivery, TransientDelivery
+from scheduler.hierarchy.units import Unit, refusal
 from scheduler.mailer import SmtpSession, to_mime
 from scheduler.outbox import Outgoing
 from scheduler.render import Renderer
 from scheduler.settings import Config
 from scheduler.store.queries import transaction
-from scheduler.units import Unit, refusal
 
 log = logging.getLogger(__name__)
 

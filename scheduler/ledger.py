@@ -14,12 +14,12 @@ from datetime import datetime
 from pathlib import Path
 
 from scheduler.errors import Conflict, InvalidInput, NotFound
+from scheduler.hierarchy.units import Unit, check_units, read_rows
 from scheduler.obligations import NewObligation, adhoc, follow_ups, for_case, periodic
 from scheduler.plan import occurrences
 from scheduler.records import Obligation
 from scheduler.settings import Config
 from scheduler.store.queries import Store
-from scheduler.units import Unit, check_units, read_rows
 from scheduler.vntime import days_late, fmt_datetime
 
 # Codes and labels, never free text: there is no place where a child's name could be written.

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from scheduler.calendar import WorkCalendar
+from scheduler.hierarchy.units import Unit
 from scheduler.rules import Kind, Rules
-from scheduler.units import Unit
 from scheduler.vntime import at
 
 

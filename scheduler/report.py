@@ -8,9 +8,9 @@ import io
 from collections.abc import Sequence
 from datetime import datetime
 
+from scheduler.hierarchy.units import Unit
 from scheduler.records import Obligation
 from scheduler.rules import Rules
-from scheduler.units import Unit
 from scheduler.vntime import fmt_datetime
 
 HEADINGS = (

@@ -13,11 +13,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 
+from scheduler.hierarchy.units import addresses
 from scheduler.plan import due, occurrences
 from scheduler.records import Obligation
 from scheduler.settings import Config
 from scheduler.store.queries import Store, transaction
-from scheduler.units import addresses
 
 log = logging.getLogger(__name__)
 POISON_BACKOFF = timedelta(hours=1)

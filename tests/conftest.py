@@ -22,12 +22,12 @@ from sqlalchemy import Engine, create_engine, func, text
 from sqlmodel import select
 
 from scheduler import ledger
+from scheduler.hierarchy.units import check_units, read_rows
 from scheduler.settings import Config, load_config
 from scheduler.store import migrate
 from scheduler.store.queries import transaction
 from scheduler.store.schema import make_engine, normalise_url, with_database
 from scheduler.sweep import Emitted, sweep
-from scheduler.units import check_units, read_rows
 from scheduler.vntime import parse_datetime
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,10 +14,10 @@ from scheduler.access import create_token
 from scheduler.api import create_app
 from scheduler.clock import SimulatedClock
 from scheduler.health import Health
+from scheduler.hierarchy.units import Unit
 from scheduler.metrics import Metrics
 from scheduler.settings import Config
 from scheduler.store.queries import transaction
-from scheduler.units import Unit
 from tests.conftest import vn
 
 NOW = "10/03/2027 09:00"

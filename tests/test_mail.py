@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from scheduler.errors import ConfigError
+from scheduler.hierarchy.units import Unit, refusal
 from scheduler.mail_settings import parse_mail, parse_smtp
 from scheduler.mailer import to_mime
 from scheduler.outbox import Outgoing, backoff
 from scheduler.render import Renderer, message_key_id, template_for
 from scheduler.settings import Config
-from scheduler.units import Unit, refusal
 from tests.conftest import vn
 
 HERE = Path("hanbao.yaml")

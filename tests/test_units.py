@@ -7,9 +7,9 @@ import pytest
 from openpyxl import Workbook
 
 from scheduler.errors import ImportRejected
+from scheduler.hierarchy.units import Unit, addresses, check_units, domain_allowed, read_rows
 from scheduler.rules import Recipient
 from scheduler.settings import Config
-from scheduler.units import Unit, addresses, check_units, domain_allowed, read_rows
 from tests.conftest import SAMPLE_UNITS
 
 HEADER = ["code", "name", "kind", "parent", "email", "officer", "leader", "supervisor"]

@@ -1,6 +1,6 @@
 """Every query the engine runs, written once for SQLite and PostgreSQL.
 
-Callers get the frozen values of ``scheduler.units`` and ``scheduler.records``, not rows. Writes
+Callers get the frozen values of ``scheduler.hierarchy.units`` and ``scheduler.records``, not rows. Writes
 that must happen once rely on unique keys (``INSERT … ON CONFLICT DO NOTHING``) and on
 compare-and-set updates whose row count is checked.
 """
@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, SQLModel, col, delete, select, update
 
+from scheduler.hierarchy.units import Unit
 from scheduler.records import AuditEntry, Obligation
 from scheduler.store.schema import (
     AckRow,
@@ -31,7 +32,6 @@ from scheduler.store.schema import (
     ReminderRow,
     UnitRow,
 )
-from scheduler.units import Unit
 from scheduler.vntime import iso
 
 _ROWS_PER_STATEMENT = 1000  # 11,000 bound values: under PostgreSQL (65,535) and SQLite limits
