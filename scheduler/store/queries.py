@@ -1,8 +1,8 @@
 """Every query the engine runs, written once for SQLite and PostgreSQL.
 
-Callers get the frozen values of ``scheduler.hierarchy.units`` and ``scheduler.records``, not rows. Writes
-that must happen once rely on unique keys (``INSERT … ON CONFLICT DO NOTHING``) and on
-compare-and-set updates whose row count is checked.
+Callers get the frozen values of ``scheduler.hierarchy.units`` and ``scheduler.records``, not
+rows. Writes that must happen once rely on unique keys (``INSERT … ON CONFLICT DO NOTHING``) and
+on compare-and-set updates whose row count is checked.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The tables, and the engine for a database URL: SQLite by default, PostgreSQL in production.
 
 Rows are not domain objects: the queries in ``scheduler.store.queries`` turn them into the
-frozen values of ``scheduler.hierarchy.units`` and ``scheduler.records``. Every change to these tables is
-an Alembic revision in ``scheduler/store/migrations``.
+frozen values of ``scheduler.hierarchy.units`` and ``scheduler.records``. Every change to these
+tables is an Alembic revision in ``scheduler/store/migrations``.
 """
 
 from __future__ import annotations
