@@ -10,17 +10,19 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from scheduler.errors import Conflict, InvalidInput, NotFound
+from scheduler.errors import Conflict, ImportRejected, InvalidInput, NotFound
+from scheduler.hierarchy.closing import apply_closings
+from scheduler.hierarchy.life import answering, exists_on
 from scheduler.hierarchy.units import Unit, check_units, read_rows
 from scheduler.obligations import NewObligation, adhoc, follow_ups, for_case, periodic
 from scheduler.plan import occurrences
 from scheduler.records import Obligation
 from scheduler.settings import Config
 from scheduler.store.queries import Store
-from scheduler.vntime import days_late, fmt_datetime
+from scheduler.vntime import days_late, fmt_date, fmt_datetime
 
 # Codes and labels, never free text: there is no place where a child's name could be written.
 _CASE_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9/._-]{0,63}")
@@ -122,7 +124,7 @@ def open_case(
             "category: a short label of lowercase letters, digits and _"
         )
     _not_future(verified_at, now, "thời điểm xác thực / verification time")
-    unit = _unit(store, unit_code)
+    unit = _existing(_unit(store, unit_code), now)
     new = for_case(config.rules, config.calendar, unit, code, verified_at)
     if not new:
         raise InvalidInput(
@@ -230,7 +232,7 @@ def request_adhoc(
             "cần số/ký hiệu văn bản yêu cầu và cơ quan yêu cầu / "
             "reference and requester are required"
         )
-    unit = _unit(store, unit_code)
+    unit = _existing(_unit(store, unit_code), now)
     new = adhoc(kind, unit, reference, due_at, requested_by, now)
     if _insert(store, config, [new], now) == 0:
         raise Conflict(f"yêu cầu {reference!r} cho {unit_code} đã có / request already recorded")
@@ -251,6 +253,14 @@ def generate_periodic(
     new = periodic(config.rules, list(store.units().values()), year)
     if ahead_only:
         new = [item for item in new if item.due_at > now]
+    taken_over = store.moved_in({item.period for item in new if item.period})
+    new = [
+        item
+        for item in new
+        if not (
+            item.kind.owed_by_successor and (item.unit, item.kind.id, item.period) in taken_over
+        )
+    ]
     created = _insert(store, config, new, now)
     if created:
         store.audit(now, actor, "periodic_generated", year=year, created=created)
@@ -258,14 +268,64 @@ def generate_periodic(
 
 
 def import_units(store: Store, config: Config, path: Path, now: datetime, actor: str) -> int:
-    """Check a units file as a whole against what is stored, then save it; how many units."""
+    """Check a units file as a whole against what is stored, then save it; how many units.
+
+    Closings whose day has passed are applied at once, in the same transaction: a file that
+    merges communes moves what they owe to the unit that takes over, or nothing is written.
+    """
+    existing = store.units()
     units = check_units(
         read_rows(path),
         str(path),
-        existing=store.units(),
+        existing=existing,
         rules=config.rules,
         allowed_domains=config.allowed_domains,
+        today=now.date(),
     )
-    store.save_units(units)
+    _refuse_closing_owing(store, units, {**existing, **{u.code: u for u in units}}, str(path))
+    store.save_units(units, now.date())
     store.audit(now, actor, "units_imported", file=path.name, count=len(units))
+    apply_closings(store, config.rules, now, actor)
     return len(units)
+
+
+def _refuse_closing_owing(
+    store: Store, units: Sequence[Unit], known: dict[str, Unit], source: str
+) -> None:
+    """A unit closed without anyone to take over must owe nothing: name what it still owes."""
+    problems = []
+    for unit in units:
+        if unit.valid_to is None:
+            continue
+        if answering(unit.code, known, unit.valid_to + timedelta(days=1)) is not None:
+            continue
+        owed = store.obligations(unit=unit.code, open_only=True)
+        if owed:
+            listed = "; ".join(
+                f"{o.id} {o.kind} {o.case_code or o.period or ''} (hạn {fmt_datetime(o.due_at)})"
+                for o in owed
+            )
+            problems.append(
+                f"{unit.code}: đóng ngày {fmt_date(unit.valid_to)} mà không có đơn vị kế thừa "
+                f"nhưng còn nợ {len(owed)} báo cáo / closes without a successor but still owes: "
+                f"{listed}. Ghi đơn vị kế thừa, hoặc ghi nhận các báo cáo đã nộp trước"
+            )
+    if problems:
+        raise ImportRejected(source, problems)
+
+
+def _existing(unit: Unit, now: datetime) -> Unit:
+    """The unit, if it exists today: a closed one takes no new obligation."""
+    if exists_on(unit, now.date()):
+        return unit
+    if unit.valid_to is not None and now.date() > unit.valid_to:
+        heir = f" (nay thuộc {unit.successor})" if unit.successor else ""
+        raise InvalidInput(
+            f"đơn vị {unit.code} hết hiệu lực sau {fmt_date(unit.valid_to)}{heir} / the unit "
+            "has closed: dùng đơn vị đang có hiệu lực / use the unit that took over"
+        )
+    assert unit.valid_from is not None
+    raise InvalidInput(
+        f"đơn vị {unit.code} có hiệu lực từ {fmt_date(unit.valid_from)} / the unit does not "
+        "exist yet"
+    )

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from scheduler.calendar import WorkCalendar
+from scheduler.hierarchy.life import owes_period
 from scheduler.hierarchy.units import Unit
 from scheduler.rules import Kind, Rules
 from scheduler.vntime import at
@@ -90,8 +91,13 @@ def adhoc(
 
 
 def periodic(rules: Rules, units: list[Unit], year: int) -> list[NewObligation]:
-    """Every yearly obligation of ``year``, and every one-off whose date falls in it, per unit."""
+    """Every yearly obligation of ``year``, and every one-off whose date falls in it, per unit.
+
+    The period runs from 1 January to the deadline's day; a unit owes it if it exists for part
+    of it, unless its successor does (``scheduler.hierarchy.life.owes_period``).
+    """
     created: list[NewObligation] = []
+    by_code = {unit.code: unit for unit in units}
     start = at(date(year, 1, 1), time(0, 0))
     for kind in rules.kinds.values():
         if kind.trigger == "yearly":
@@ -113,5 +119,6 @@ def periodic(rules: Rules, units: list[Unit], year: int) -> list[NewObligation]:
             )
             for unit in units
             if applies(kind, unit)
+            and owes_period(unit, start.date(), due_at.date(), by_code, kind.owed_by_successor)
         )
     return created

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from scheduler.vntime import days_late, iso
 
-State = Literal["open", "overdue", "submitted"]
+State = Literal["open", "overdue", "submitted", "superseded"]
 
 
 @dataclass(frozen=True)
@@ -25,10 +25,19 @@ class Obligation:
     created_at: datetime
     submitted_at: datetime | None
     next_action_at: datetime | None
+    moved_from: str | None = None  # the unit that owed it before a reorganisation moved it
+    superseded_by: int | None = None  # answered by the successor's report for the period
+
+    @property
+    def owner(self) -> str:
+        """Who owes it, as leaders read it: ``X01 (nay thuộc X20)`` once moved."""
+        return f"{self.moved_from} (nay thuộc {self.unit})" if self.moved_from else self.unit
 
     def state(self, now: datetime) -> State:
         if self.submitted_at is not None:
             return "submitted"
+        if self.superseded_by is not None:
+            return "superseded"
         return "overdue" if now > self.due_at else "open"
 
     def days_late(self, now: datetime) -> int:
@@ -50,6 +59,8 @@ class Obligation:
             "submitted_at": iso(self.submitted_at) if self.submitted_at else None,
             "days_late": self.days_late(now),
             "next_action_at": iso(self.next_action_at) if self.next_action_at else None,
+            "moved_from": self.moved_from,
+            "superseded_by": self.superseded_by,
         }
 
 

@@ -119,6 +119,10 @@ class Kind:
     after: str | None = None
     how: str = ""
     period: str = "{year}"
+    owed_by_successor: bool = True  # a unit that closes mid-period: its successor reports
+
+    def step(self, name: str) -> Step | None:
+        return next((s for s in self.ladder if s.name == name), None)
 
 
 @dataclass(frozen=True)
@@ -287,6 +291,7 @@ class _Reader:
             "ladder",
             "how",
             "period",
+            "owed_by_successor",
         }
         for extra in sorted(set(value) - known):
             self.problem(where, f"khoá không có / unknown key {extra!r}")
@@ -339,6 +344,9 @@ class _Reader:
         period = str(value.get("period", "{year}"))
         if trigger == "yearly" and "{year}" not in period:
             self.problem(f"{where}.period", "cần chứa {year}, ví dụ '{year}-H1'")
+        owed_by_successor = value.get("owed_by_successor", True)
+        if not isinstance(owed_by_successor, bool):
+            self.problem(f"{where}.owed_by_successor", "cần true hoặc false / true or false")
         return Kind(
             id=kind_id,
             name=str(value.get("name", kind_id)),
@@ -352,6 +360,7 @@ class _Reader:
             after=None if after is None else str(after),
             how=str(value.get("how", "")),
             period=period,
+            owed_by_successor=owed_by_successor is not False,
         )
 
 

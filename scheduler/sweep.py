@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 
+from scheduler.hierarchy.closing import apply_closings
 from scheduler.hierarchy.units import addresses
 from scheduler.plan import due, occurrences
 from scheduler.records import Obligation
@@ -36,7 +37,10 @@ class Emitted:
 
 
 def sweep_batch(store: Store, config: Config, now: datetime, limit: int) -> list[Emitted] | None:
-    """Handle up to ``limit`` obligations due at ``now``. None when nothing was due."""
+    """Handle up to ``limit`` obligations due at ``now``. None when nothing was due.
+
+    Units closed by ``now`` hand over first, so nothing is addressed to a unit that is gone."""
+    apply_closings(store, config.rules, now, "sweep")
     batch = store.due_for_action(now, limit)
     if not batch:
         return None

@@ -12,7 +12,7 @@ import os
 import shutil
 import warnings
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +56,7 @@ def load_sample_units(engine: Engine, config: Config) -> None:
             rules=config.rules,
             allowed_domains=config.allowed_domains,
         )
-        store.save_units(units)
+        store.save_units(units, date(2027, 1, 1))
 
 
 @pytest.fixture(scope="session")

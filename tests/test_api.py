@@ -62,7 +62,7 @@ def make_api(engine: Engine, config: Config) -> Api:
     clock = SimulatedClock(vn(NOW), anchor=0, speed=0)
     tokens = {}
     with transaction(engine) as store:
-        store.save_units(other_district(store.units()))
+        store.save_units(other_district(store.units()), vn(NOW).date())
         for name, unit, role in (
             ("x01", "X01", "officer"),
             ("y01", "Y01", "officer"),

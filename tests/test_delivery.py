@@ -6,7 +6,7 @@ import asyncio
 import random
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
@@ -218,7 +218,8 @@ def test_guard_refuses_an_address_no_longer_a_contact(
                     x01,
                     contacts={**x01.contacts, "officer": ("moi@anbinh.huyenmau.tinhmau.example",)},
                 )
-            ]
+            ],
+            date(2027, 3, 3),
         )
     _, report = deliver_at(engine, cfg, vn("03/03/2027 10:06"))
     assert (report.sent, report.refused) == (1, 1)

@@ -357,7 +357,7 @@ def test_generating_more_obligations_than_one_statement_holds(
     codes = [f"X{n:05d}" for n in range(3_100)]
     with transaction(engine) as store:
         sample = store.units(["X01"])["X01"]
-        store.save_units([replace(sample, code=code) for code in codes])
+        store.save_units([replace(sample, code=code) for code in codes], date(2027, 1, 1))
     with transaction(engine) as store:
         result = ledger.generate_periodic(store, config, 2027, vn("01/01/2027 00:00"), "test")
     assert result.created == (3_100 + 16) * 2 + 4

@@ -86,7 +86,7 @@ def test_a_province_to_commune_hierarchy_needs_no_district(config: Config, tmp_p
     [
         (
             ["X02", "UBND xã B", "commune", "H99", f"u@b.{D}", f"c@b.{D}", f"l@b.{D}", ""],
-            "X02: đơn vị cấp trên 'H99' không có",
+            "dòng/row 5 (X02): đơn vị cấp trên 'H99' không có",
         ),
         (
             ["X02", "UBND xã B", "village", "H01", f"u@b.{D}", f"c@b.{D}", f"l@b.{D}", ""],
@@ -102,7 +102,7 @@ def test_a_province_to_commune_hierarchy_needs_no_district(config: Config, tmp_p
         ),
         (
             ["X02", "UBND xã B", "commune", "H01", f"u@b.{D}", "", f"l@b.{D}", ""],
-            "X02: cần địa chỉ cho vai trò officer",
+            "dòng/row 5 (X02): cần địa chỉ cho vai trò officer",
         ),
         (
             ["X01", "UBND xã B", "commune", "H01", f"u@b.{D}", f"c@b.{D}", f"l@b.{D}", ""],

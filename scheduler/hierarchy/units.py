@@ -1,9 +1,12 @@
 """Units (province, district, commune, agency) and their contacts: reading, checking, addressing.
 
 One row per unit, the same columns in YAML, CSV and XLSX (the form officials keep):
-``code, name, kind, parent, email, officer, leader, supervisor`` (Vietnamese headers ``ma, ten,
-loai, cap_tren, email, can_bo, lanh_dao, giam_sat`` work too). A role cell may hold several
-addresses separated by ``;``. A file is checked as a whole: one bad row rejects it.
+``code, name, kind, parent, email, officer, leader, supervisor, valid_from, valid_to, successor``
+(Vietnamese headers ``ma, ten, loai, cap_tren, email, can_bo, lanh_dao, giam_sat, hiệu lực từ,
+hiệu lực đến, đơn vị kế thừa`` work too). A role cell may hold several addresses separated by
+``;``. The last three give a unit its life (``scheduler.hierarchy.life``): dates dd/mm/yyyy, and
+the one unit that takes over after ``valid_to``. A file is checked as a whole: one bad row
+rejects it.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import csv
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from email.headerregistry import Address
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -19,10 +23,13 @@ from typing import Any
 
 import yaml
 
-from scheduler.errors import ImportRejected
+from scheduler.errors import ImportRejected, InvalidInput
+from scheduler.hierarchy.life import answering, closed_on, exists_on, loops
 from scheduler.rules import ROLES, UNIT_KINDS, Recipient, Rules
+from scheduler.vntime import fmt_date, parse_date
 
-COLUMNS = ("code", "name", "kind", "parent", "email", *ROLES)
+LIFE = ("valid_from", "valid_to", "successor")
+COLUMNS = ("code", "name", "kind", "parent", "email", *ROLES, *LIFE)
 _ALIASES = {
     "ma": "code",
     "mã": "code",
@@ -45,6 +52,12 @@ _ALIASES = {
     "lãnh đạo": "leader",
     "giam_sat": "supervisor",
     "giám sát": "supervisor",
+    "hieu_luc_tu": "valid_from",
+    "hiệu lực từ": "valid_from",
+    "hieu_luc_den": "valid_to",
+    "hiệu lực đến": "valid_to",
+    "don_vi_ke_thua": "successor",
+    "đơn vị kế thừa": "successor",
 }
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@([A-Za-z0-9-]+\.)+[A-Za-z0-9-]{2,}$")
@@ -58,6 +71,9 @@ class Unit:
     parent: str | None
     email: str
     contacts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    valid_from: date | None = None
+    valid_to: date | None = None
+    successor: str | None = None
 
     def addresses(self, role: str) -> tuple[str, ...]:
         return self.contacts.get(role, ())
@@ -169,52 +185,57 @@ def check_units(
     existing: Mapping[str, Unit],
     rules: Rules,
     allowed_domains: tuple[str, ...],
+    today: date | None = None,
 ) -> list[Unit]:
-    """Validate every row together with the units already stored; raise with every problem."""
+    """Validate every row together with the units already stored; raise with every problem.
+
+    ``today`` (the import's day) tells which units have closed already: those need no contacts.
+    """
     problems: list[str] = []
     units: dict[str, Unit] = {}
+    where: dict[str, str] = {}  # code -> "dòng/row N (code)", for problems found after the rows
     first_row = 2 if source.lower().endswith((".csv", ".xlsx")) else 1  # row 1 is the header
 
     for number, row in enumerate(rows, start=first_row):
-        where = f"dòng/row {number}"
+        here = f"dòng/row {number}"
         unknown = sorted(set(row) - set(COLUMNS))
         if unknown:
             problems.append(
-                f"{where}: cột không có / unknown column {', '.join(unknown)}; "
+                f"{here}: cột không có / unknown column {', '.join(unknown)}; "
                 f"dùng {', '.join(COLUMNS)}"
             )
         code = str(row.get("code") or "").strip()
         if not _CODE.match(code):
             problems.append(
-                f"{where}: mã đơn vị không hợp lệ / invalid code {code!r} (chữ, số, '-', '_', '.')"
+                f"{here}: mã đơn vị không hợp lệ / invalid code {code!r} (chữ, số, '-', '_', '.')"
             )
             continue
-        where = f"{where} ({code})"
+        here = f"{here} ({code})"
         if code in units:
-            problems.append(f"{where}: mã bị trùng trong tệp / duplicate code")
+            problems.append(f"{here}: mã bị trùng trong tệp / duplicate code")
+        where[code] = here
         name = str(row.get("name") or "").strip()
         if not name:
-            problems.append(f"{where}: thiếu tên đơn vị / name missing")
+            problems.append(f"{here}: thiếu tên đơn vị / name missing")
         kind = str(row.get("kind") or "").strip()
         if kind not in UNIT_KINDS:
-            problems.append(f"{where}: loại {kind!r} không có; dùng {', '.join(UNIT_KINDS)}")
+            problems.append(f"{here}: loại {kind!r} không có; dùng {', '.join(UNIT_KINDS)}")
         parent = str(row.get("parent") or "").strip() or None
         contacts: dict[str, tuple[str, ...]] = {}
         for role in ROLES:
             contacts[role] = tuple(_address_list(row.get(role)))
         unit_email = _address_list(row.get("email"))
         if len(unit_email) != 1:
-            problems.append(
-                f"{where}: cần đúng một thư điện tử công vụ của đơn vị / one unit email"
-            )
+            problems.append(f"{here}: cần đúng một thư điện tử công vụ của đơn vị / one unit email")
         for address in [*unit_email, *(a for values in contacts.values() for a in values)]:
             if not _valid_address(address):
-                problems.append(f"{where}: địa chỉ không hợp lệ / invalid address {address!r}")
+                problems.append(f"{here}: địa chỉ không hợp lệ / invalid address {address!r}")
             elif not domain_allowed(address, allowed_domains):
                 problems.append(
-                    f"{where}: {address} ngoài các miền được phép / outside the allowed "
+                    f"{here}: {address} ngoài các miền được phép / outside the allowed "
                     f"domains ({', '.join(allowed_domains)})"
                 )
+        valid_from, valid_to, successor = _life(row, here, problems)
         units[code] = Unit(
             code,
             name,
@@ -222,22 +243,101 @@ def check_units(
             parent,
             unit_email[0] if unit_email else "",
             {role: values for role, values in contacts.items() if values},
+            valid_from,
+            valid_to,
+            successor,
         )
 
     known = {**existing, **units}
     for code, unit in units.items():
         if unit.parent is not None and unit.parent not in known:
             problems.append(
-                f"{code}: đơn vị cấp trên {unit.parent!r} không có trong tệp hay cơ sở "
+                f"{where[code]}: đơn vị cấp trên {unit.parent!r} không có trong tệp hay cơ sở "
                 "dữ liệu / parent not found"
             )
         if _has_cycle(code, known):
-            problems.append(f"{code}: cấp trên tạo vòng lặp / the parent chain loops")
+            problems.append(f"{where[code]}: cấp trên tạo vòng lặp / the parent chain loops")
+        problems.extend(f"{where[code]}: {p}" for p in _succession(unit, known))
     if not problems:
-        problems.extend(_missing_roles(units, known, rules))
+        problems.extend(_missing_roles(units, known, rules, where, today))
     if problems:
         raise ImportRejected(source, problems)
     return list(units.values())
+
+
+def _day(value: Any) -> date | None:
+    """A date cell: dd/mm/yyyy text, a YAML date, or an Excel date."""
+    if value is None or str(value).strip() == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return parse_date(str(value).strip())
+
+
+def _life(
+    row: Mapping[str, Any], where: str, problems: list[str]
+) -> tuple[date | None, date | None, str | None]:
+    days: list[date | None] = []
+    for column in ("valid_from", "valid_to"):
+        try:
+            days.append(_day(row.get(column)))
+        except InvalidInput:
+            problems.append(f"{where}: {column} {row.get(column)!r} cần ngày dd/mm/yyyy")
+            days.append(None)
+        except ValueError as error:  # a well-formed date that does not exist: 31/02
+            problems.append(f"{where}: {column} {row.get(column)!r}: {error}")
+            days.append(None)
+    valid_from, valid_to = days
+    if valid_from and valid_to and valid_to < valid_from:
+        problems.append(
+            f"{where}: hiệu lực đến {fmt_date(valid_to)} trước hiệu lực từ "
+            f"{fmt_date(valid_from)} / valid_to is before valid_from"
+        )
+    successors = _address_list(row.get("successor"))
+    if len(successors) > 1:
+        problems.append(
+            f"{where}: mỗi đơn vị chỉ có một đơn vị kế thừa, không phải {', '.join(successors)} / "
+            "one successor per unit. Chia tách: chọn một đơn vị nhận các báo cáo còn nợ, các "
+            "đơn vị mới còn lại là đơn vị mới (hiệu lực từ) / to split a unit, name the one "
+            "that takes over what it owes and add the others as new units"
+        )
+    if successors and valid_to is None:
+        problems.append(
+            f"{where}: đơn vị kế thừa cần hiệu lực đến (ngày cuối của đơn vị) / a successor "
+            "needs valid_to"
+        )
+    return valid_from, valid_to, successors[0] if len(successors) == 1 else None
+
+
+def _succession(unit: Unit, known: Mapping[str, Unit]) -> list[str]:
+    """What is wrong with the unit's successor, or with its parent's, once they close."""
+    problems = []
+    if unit.successor is not None and unit.valid_to is not None:
+        if unit.successor not in known:
+            problems.append(
+                f"đơn vị kế thừa {unit.successor!r} không có trong tệp hay cơ sở dữ liệu / "
+                "successor not found"
+            )
+        elif loops(unit.code, known):
+            problems.append("chuỗi đơn vị kế thừa tạo vòng lặp / the successor chain loops")
+        elif answering(unit.code, known, unit.valid_to + timedelta(days=1)) is None:
+            problems.append(
+                f"đơn vị kế thừa {unit.successor} không còn hiệu lực ngày "
+                f"{fmt_date(unit.valid_to + timedelta(days=1))} / the successor does not exist "
+                "the day after valid_to"
+            )
+    parent = known.get(unit.parent) if unit.parent else None
+    if parent is not None and parent.valid_to is not None and parent.successor is None:
+        after = parent.valid_to + timedelta(days=1)
+        if exists_on(unit, after) or (unit.valid_from is not None and unit.valid_from > after):
+            problems.append(
+                f"cấp trên {parent.code} hết hiệu lực sau {fmt_date(parent.valid_to)} mà không có "
+                "đơn vị kế thừa: đặt cấp trên mới / the parent closes without a successor: give "
+                "this unit a new parent"
+            )
+    return problems
 
 
 def _has_cycle(code: str, known: Mapping[str, Unit]) -> bool:
@@ -251,18 +351,28 @@ def _has_cycle(code: str, known: Mapping[str, Unit]) -> bool:
     return False
 
 
-def _missing_roles(units: Mapping[str, Unit], known: Mapping[str, Unit], rules: Rules) -> list[str]:
-    """Every role the rules will notify must have an address, or a reminder would go nowhere."""
+def _missing_roles(
+    units: Mapping[str, Unit],
+    known: Mapping[str, Unit],
+    rules: Rules,
+    where: Mapping[str, str],
+    today: date | None,
+) -> list[str]:
+    """Every role the rules will notify must have an address, or a reminder would go nowhere.
+
+    A unit closed by ``today`` gets no more mail, so it needs none."""
     problems = []
     concerned = {c: u for c, u in known.items() if c in units or u.parent in units}
     for code, unit in concerned.items():
+        if today is not None and closed_on(unit, today):
+            continue
         for recipient in sorted(rules.roles_needed(unit.kind), key=str):
             holder = known.get(unit.parent) if recipient.of_parent and unit.parent else unit
             if recipient.of_parent and unit.parent is None:
                 continue  # the top of the hierarchy owes nothing upwards
             if holder is not None and not holder.addresses(recipient.role):
                 problems.append(
-                    f"{code}: cần địa chỉ cho vai trò {recipient.role} của {holder.code} "
-                    f"(quy tắc gửi tới {recipient}) / no address for this role"
+                    f"{where.get(code, code)}: cần địa chỉ cho vai trò {recipient.role} của "
+                    f"{holder.code} (quy tắc gửi tới {recipient}) / no address for this role"
                 )
     return problems

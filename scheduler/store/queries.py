@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, case, or_
@@ -30,6 +30,7 @@ from scheduler.store.schema import (
     MessageRow,
     ObligationRow,
     ReminderRow,
+    UnitParentRow,
     UnitRow,
 )
 from scheduler.vntime import iso
@@ -72,12 +73,19 @@ class Store:
                 row.parent,
                 row.email,
                 {role: tuple(a) for role, a in by_unit.get(row.code, {}).items()},
+                row.valid_from,
+                row.valid_to,
+                row.successor,
             )
             for row in self.session.exec(query.order_by(col(UnitRow.code)))
         }
 
-    def save_units(self, units: Sequence[Unit]) -> None:
-        """Insert or update units (parents first) and replace their contacts."""
+    def save_units(self, units: Sequence[Unit], today: date) -> None:
+        """Insert or update units (parents first) and replace their contacts.
+
+        A unit whose parent changes keeps the old one in its history until yesterday; what
+        hanbao itself recorded about a unit (when its closing was applied) is left alone.
+        """
         pending = {u.code: u for u in units}
         ordered: list[Unit] = []
         while pending:
@@ -86,16 +94,26 @@ class Store:
             for unit in ready:
                 del pending[unit.code]
         for unit in ordered:
-            self.session.merge(
-                UnitRow(
-                    code=unit.code,
-                    name=unit.name,
-                    kind=unit.kind,
-                    parent=unit.parent,
-                    email=unit.email,
+            row = self.session.get(UnitRow, unit.code)
+            if row is None:
+                row = UnitRow(code=unit.code, name=unit.name, kind=unit.kind, email=unit.email)
+            elif row.parent != unit.parent:
+                self.session.add(
+                    UnitParentRow(unit=unit.code, parent=row.parent, until=today - timedelta(1))
                 )
+            row.name, row.kind, row.parent, row.email = (
+                unit.name,
+                unit.kind,
+                unit.parent,
+                unit.email,
             )
-        self.session.flush()
+            row.valid_from, row.valid_to, row.successor = (
+                unit.valid_from,
+                unit.valid_to,
+                unit.successor,
+            )
+            self.session.add(row)
+            self.session.flush()
         codes = [u.code for u in units]
         self.session.exec(delete(ContactRow).where(col(ContactRow.unit).in_(codes)))
         self.session.add_all(
@@ -106,7 +124,35 @@ class Store:
         )
         self.session.flush()
 
-    # --- cases and obligations ---------------------------------------------------------------
+    def earlier_parents(self) -> list[tuple[str, str | None, date]]:
+        """(unit, parent, until) of every parent a unit had before its present one."""
+        rows = self.session.exec(select(UnitParentRow).order_by(col(UnitParentRow.id)))
+        return [(r.unit, r.parent, r.until) for r in rows]
+
+    def units_to_close(self, today: date) -> list[str]:
+        """Units whose last day has passed and whose closing hanbao has not applied yet."""
+        return list(
+            self.session.exec(
+                select(UnitRow.code)
+                .where(col(UnitRow.closed_at).is_(None))
+                .where(col(UnitRow.valid_to) < today)
+                .order_by(col(UnitRow.valid_to), col(UnitRow.code))
+            )
+        )
+
+    def mark_closed(self, code: str, at: datetime) -> None:
+        self.session.exec(update(UnitRow).where(col(UnitRow.code) == code).values(closed_at=at))
+
+    def reparent(self, code: str, parent: str, until: date) -> None:
+        """Give ``code`` a new parent; the old one stays in its history until ``until``."""
+        row = self.session.get(UnitRow, code)
+        assert row is not None, code
+        self.session.add(UnitParentRow(unit=code, parent=row.parent, until=until))
+        row.parent = parent
+        self.session.add(row)
+        self.session.flush()
+
+        # --- cases and obligations ---------------------------------------------------------------
 
     def add_case(
         self, code: str, unit: str, category: str, verified_at: datetime, opened_at: datetime
@@ -176,7 +222,9 @@ class Store:
         if unit is not None:
             query = query.where(ObligationRow.unit == unit)
         if open_only:
-            query = query.where(col(ObligationRow.submitted_at).is_(None))
+            query = query.where(col(ObligationRow.submitted_at).is_(None)).where(
+                col(ObligationRow.superseded_by).is_(None)
+            )
         if due_before is not None:
             query = query.where(col(ObligationRow.due_at) < due_before)
         return self._obligations(query.order_by(col(ObligationRow.due_at), col(ObligationRow.id)))
@@ -250,6 +298,8 @@ class Store:
                 created_at=row.created_at,
                 submitted_at=row.submitted_at,
                 next_action_at=row.next_action_at,
+                moved_from=row.moved_from,
+                superseded_by=row.superseded_by,
             )
             for row, code in self.session.exec(query)
         ]
@@ -273,6 +323,71 @@ class Store:
             .values(submitted_at=at, next_action_at=None)
         )
         return bool(result.rowcount == 1)
+
+    def move(self, obligation_id: int, to_unit: str) -> bool:
+        """Hand an open obligation to another unit; ``moved_from`` keeps the first one that owed
+        it. False when it was submitted or superseded meanwhile."""
+        result = self.session.exec(
+            update(ObligationRow)
+            .where(col(ObligationRow.id) == obligation_id)
+            .where(col(ObligationRow.submitted_at).is_(None))
+            .where(col(ObligationRow.superseded_by).is_(None))
+            .values(
+                unit=to_unit,
+                moved_from=sa_func.coalesce(col(ObligationRow.moved_from), col(ObligationRow.unit)),
+            )
+        )
+        return bool(result.rowcount == 1)
+
+    def supersede(self, obligation_id: int, by: int) -> bool:
+        """The obligation is answered by another (the successor's for the same period)."""
+        result = self.session.exec(
+            update(ObligationRow)
+            .where(col(ObligationRow.id) == obligation_id)
+            .where(col(ObligationRow.submitted_at).is_(None))
+            .where(col(ObligationRow.superseded_by).is_(None))
+            .values(superseded_by=by, next_action_at=None)
+        )
+        return bool(result.rowcount == 1)
+
+    def same_period(self, unit: str, kind: str, period: str) -> int | None:
+        """The id of ``unit``'s obligation of this kind and period, if it has one."""
+        return self.session.exec(
+            select(ObligationRow.id)
+            .where(ObligationRow.unit == unit)
+            .where(ObligationRow.kind == kind)
+            .where(ObligationRow.period == period)
+            .where(col(ObligationRow.superseded_by).is_(None))
+            .order_by(col(ObligationRow.id))
+        ).first()
+
+    def moved_in(self, periods: Iterable[str]) -> set[tuple[str, str, str | None]]:
+        """(unit, kind, period) of the obligations of these periods that a unit took over."""
+        rows = self.session.exec(
+            select(ObligationRow.unit, ObligationRow.kind, ObligationRow.period)
+            .where(col(ObligationRow.moved_from).is_not(None))
+            .where(col(ObligationRow.period).in_(sorted(set(periods))))
+        )
+        return {(unit, kind, period) for unit, kind, period in rows}
+
+    def unsent_steps(self, obligation_id: int) -> list[tuple[int, str]]:
+        """(reminder id, step) of the steps recorded but not yet turned into mail, late flags
+        aside: a late flag stays addressed where it was raised."""
+        rows = self.session.exec(
+            select(ReminderRow.id, ReminderRow.step)
+            .where(ReminderRow.obligation_id == obligation_id)
+            .where(ReminderRow.state == "due")
+            .where(col(ReminderRow.composed_at).is_(None))
+            .where(col(ReminderRow.late_flag).is_(False))
+        )
+        return [(int(reminder_id), step) for reminder_id, step in rows if reminder_id is not None]
+
+    def readdress(self, reminder_id: int, recipients: Sequence[str]) -> None:
+        self.session.exec(
+            update(ReminderRow)
+            .where(col(ReminderRow.id) == reminder_id)
+            .values(recipients=json.dumps(list(recipients)))
+        )
 
     # --- reminders and audit -------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ tables is an Alembic revision in ``scheduler/store/migrations``.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -60,12 +60,32 @@ class MetaRow(SQLModel, table=True):
 
 
 class UnitRow(SQLModel, table=True):
+    """A unit and its life: it exists from ``valid_from`` to ``valid_to`` (days, both included;
+    none: always), then ``successor`` takes over. ``closed_at`` is when hanbao applied the
+    closing (obligations moved, children re-parented), so it is applied once."""
+
     __tablename__ = "unit"
+    __table_args__ = (Index("ix_unit_closing", "closed_at", "valid_to"),)
     code: str = Field(primary_key=True)
     name: str
     kind: str
     parent: str | None = Field(default=None, foreign_key="unit.code", index=True)
     email: str
+    valid_from: date | None = None
+    valid_to: date | None = None
+    successor: str | None = None  # checked on import; no foreign key, so merges can be staged
+    closed_at: datetime | None = _when(nullable=True)
+
+
+class UnitParentRow(SQLModel, table=True):
+    """A parent a unit had before: ``parent`` until the end of ``until``. The unit row holds the
+    parent since then; ``hanbao units list --as-of`` reads the tree of any day from these."""
+
+    __tablename__ = "unit_parent"
+    id: int | None = Field(default=None, primary_key=True)
+    unit: str = Field(foreign_key="unit.code", index=True)
+    parent: str | None = None
+    until: date
 
 
 class ContactRow(SQLModel, table=True):
@@ -105,6 +125,8 @@ class ObligationRow(SQLModel, table=True):
     submitted_at: datetime | None = _when(nullable=True)
     next_action_at: datetime | None = _when(index=True, nullable=True)
     hold_until: datetime | None = _when(nullable=True)  # a poison item waits; its cursor stays
+    moved_from: str | None = None  # the unit that owed it first, when a reorganisation moved it
+    superseded_by: int | None = None  # the successor's obligation for the same period
 
 
 class ReminderRow(SQLModel, table=True):
