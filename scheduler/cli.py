@@ -25,6 +25,7 @@ from scheduler.capture import start_capture
 from scheduler.clock import SystemClock, clock_from
 from scheduler.deliver import run_once, send_test
 from scheduler.errors import ConfigError, DeliveryError, HanbaoError, InvalidInput
+from scheduler.hierarchy.life import tree_on
 from scheduler.logs import configure as configure_logs
 from scheduler.mail_settings import LOOPBACK
 from scheduler.output import print_json, print_table
@@ -85,7 +86,12 @@ OBLIGATION_COLUMNS = (
     ("submitted_at", "Đã nộp"),
     ("days_late", "Số ngày trễ"),
 )
-STATE_VI = {"open": "đang mở", "overdue": "quá hạn", "submitted": "đã nộp"}
+STATE_VI = {
+    "open": "đang mở",
+    "overdue": "quá hạn",
+    "submitted": "đã nộp",
+    "superseded": "đơn vị kế thừa báo cáo",
+}
 
 
 @dataclass(frozen=True)
@@ -120,7 +126,8 @@ def _show_obligations(items: list[Obligation], now: datetime, json_out: bool) ->
     if json_out:
         print_json(rows)
         return
-    for row in rows:
+    for row, item in zip(rows, items, strict=True):
+        row["unit"] = item.owner
         row["state"] = STATE_VI[row["state"]]
         row["due"] = _short(row["due"])
         row["submitted_at"] = _short(row["submitted_at"])
@@ -233,10 +240,15 @@ def check_config(json_out: JsonOpt = False, config: ConfigOpt = None, db: DbOpt 
 
 @units_app.command("import")
 def units_import(
-    file: Path, json_out: JsonOpt = False, config: ConfigOpt = None, db: DbOpt = None
+    file: Path,
+    as_of: AsOfOpt = None,
+    json_out: JsonOpt = False,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
 ) -> None:
-    """Nhập đơn vị từ YAML, CSV hoặc XLSX; một dòng sai thì không ghi gì."""
-    env = _env(config, db)
+    """Nhập đơn vị từ YAML, CSV hoặc XLSX; một dòng sai thì không ghi gì. Thêm và cập nhật,
+    không bao giờ xoá; đơn vị hết hiệu lực (hiệu lực đến) chuyển việc cho đơn vị kế thừa."""
+    env = _env(config, db, as_of)
     with _writing(env) as store:
         count = ledger.import_units(store, env.config, file, env.now, "cli")
     if json_out:
@@ -246,11 +258,21 @@ def units_import(
 
 
 @units_app.command("list")
-def units_list(json_out: JsonOpt = False, config: ConfigOpt = None, db: DbOpt = None) -> None:
-    """Danh sách đơn vị / list units with their contacts."""
-    env = _env(config, db)
+def units_list(
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="cây đơn vị như ngày dd/mm/yyyy / tree of a day")
+    ] = None,
+    json_out: JsonOpt = False,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Danh sách đơn vị / list units with their contacts; --as-of: as the tree was that day."""
+    env = _env(config, db, as_of)
     with _writing(env) as store:
-        units = list(store.units().values())
+        stored = store.units()
+        if as_of:
+            stored = tree_on(stored, store.earlier_parents(), env.now.date())
+    units = list(stored.values())
     rows: list[dict[str, Any]] = [
         {
             "code": u.code,
@@ -259,6 +281,9 @@ def units_list(json_out: JsonOpt = False, config: ConfigOpt = None, db: DbOpt = 
             "parent": u.parent,
             "email": u.email,
             "contacts": {role: list(a) for role, a in u.contacts.items()},
+            "valid_from": u.valid_from.isoformat() if u.valid_from else None,
+            "valid_to": u.valid_to.isoformat() if u.valid_to else None,
+            "successor": u.successor,
         }
         for u in units
     ]
@@ -267,6 +292,7 @@ def units_list(json_out: JsonOpt = False, config: ConfigOpt = None, db: DbOpt = 
         return
     for row, u in zip(rows, units, strict=True):
         row["contacts"] = "; ".join(f"{r}: {', '.join(a)}" for r, a in u.contacts.items())
+        row["valid_to"] = fmt_date(u.valid_to) if u.valid_to else None
     print_table(
         rows,
         (
@@ -275,6 +301,8 @@ def units_list(json_out: JsonOpt = False, config: ConfigOpt = None, db: DbOpt = 
             ("kind", "Loại"),
             ("parent", "Cấp trên"),
             ("contacts", "Liên hệ"),
+            ("valid_to", "Hiệu lực đến"),
+            ("successor", "Kế thừa"),
         ),
     )
 
@@ -445,7 +473,7 @@ def status(
     env = _env(config, db, as_of)
     with _writing(env) as store:
         items = store.obligations(
-            unit=unit, open_only=overdue, due_before=env.now if overdue else None
+            unit=unit, open_only=overdue, due_before=env.now if overdue else None, moved_out=True
         )
     _show_obligations(items, env.now, json_out)
 

@@ -43,7 +43,9 @@ def digest(store: Store, config: Config, renderer: Renderer, now: datetime) -> i
         .where(col(UnitRow.parent).is_not(None))
     )
     still_late = store.session.exec(
-        base.where(col(ObligationRow.submitted_at).is_(None)).where(col(ObligationRow.due_at) < now)
+        base.where(col(ObligationRow.submitted_at).is_(None))
+        .where(col(ObligationRow.superseded_by).is_(None))
+        .where(col(ObligationRow.due_at) < now)
     ).all()
     # flagged late since the last digest but submitted meanwhile: the district still hears of it
     flagged_then_submitted = store.session.exec(

@@ -73,6 +73,7 @@ def _insert(
                 "created_at": now,
                 "submitted_at": None,
                 "next_action_at": occs[0].at if occs else None,
+                "moved_from": item.moved_from,
             }
         )
     return store.add_obligations(rows)

@@ -101,6 +101,7 @@ def _state(engine: Engine, now: datetime) -> Iterator[GaugeMetricFamily]:
             select(ObligationRow.kind, ObligationRow.unit, UnitRow.parent, ObligationRow.due_at)
             .join(UnitRow, col(UnitRow.code) == col(ObligationRow.unit))
             .where(col(ObligationRow.submitted_at).is_(None))
+            .where(col(ObligationRow.superseded_by).is_(None))
         ).all()
         states = store.session.exec(
             select(MessageRow.state, func.count()).group_by(col(MessageRow.state))

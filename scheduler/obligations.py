@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from scheduler.calendar import WorkCalendar
-from scheduler.hierarchy.life import owes_period
+from scheduler.hierarchy.life import answering, owes_period
 from scheduler.hierarchy.units import Unit
 from scheduler.rules import Kind, Rules
 from scheduler.vntime import at
@@ -25,6 +25,7 @@ class NewObligation:
     due_at: datetime
     period: str | None = None
     requested_by: str | None = None
+    moved_from: str | None = None  # owed by a unit that has closed: its successor holds it
 
 
 def applies(kind: Kind, unit: Unit) -> bool:
@@ -108,17 +109,21 @@ def periodic(rules: Rules, units: list[Unit], year: int) -> list[NewObligation]:
             due_at, period = kind.deadline.due_in_year(year), kind.deadline.before_date.isoformat()
         else:
             continue
-        created.extend(
-            NewObligation(
-                f"periodic:{kind.id}:{period}:{unit.code}",
-                kind,
-                unit.code,
-                start,
-                due_at,
-                period=period,
+        for unit in units:
+            if not applies(kind, unit) or not owes_period(
+                unit, start.date(), due_at.date(), by_code, kind.owed_by_successor
+            ):
+                continue
+            holder = answering(unit.code, by_code, due_at.date()) or unit.code
+            created.append(
+                NewObligation(
+                    f"periodic:{kind.id}:{period}:{unit.code}",
+                    kind,
+                    holder,
+                    start,
+                    due_at,
+                    period=period,
+                    moved_from=unit.code if holder != unit.code else None,
+                )
             )
-            for unit in units
-            if applies(kind, unit)
-            and owes_period(unit, start.date(), due_at.date(), by_code, kind.owed_by_successor)
-        )
     return created

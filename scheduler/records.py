@@ -41,7 +41,10 @@ class Obligation:
         return "overdue" if now > self.due_at else "open"
 
     def days_late(self, now: datetime) -> int:
-        """How late it was submitted, or how late it is now if still open (0 when on time)."""
+        """How late it was submitted, or how late it is now if still open (0 when on time, or
+        when the successor's report answers for it)."""
+        if self.superseded_by is not None:
+            return 0
         return days_late(self.due_at, self.submitted_at or now)
 
     def as_json(self, now: datetime) -> dict[str, Any]:

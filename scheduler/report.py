@@ -35,7 +35,7 @@ def overdue_rows(
         rows.append(
             (
                 parent.name if parent else "",
-                o.unit,
+                o.owner,
                 unit.name if unit else o.unit,
                 kind.name if kind else o.kind,
                 o.case_code or o.period or "",

@@ -232,7 +232,7 @@ def router() -> APIRouter:
             units = store.units()
             if code not in reach(who, units):
                 return polite(request, "Không có đơn vị này.", 404)
-            items = store.obligations(unit=code)
+            items = store.obligations(unit=code, moved_out=True)
         return page(
             request,
             "unit.html",

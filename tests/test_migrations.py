@@ -131,6 +131,7 @@ def test_a_version_1_database_is_upgraded_in_place_with_its_data(
     old, new = migrate.upgrade(empty)
 
     assert (old.revision, new.revision) == (None, migrate.head())
+    assert migrate.head() == "0002"  # the baseline, then the units' life on top
     migrate.check(empty)
     assert snapshot(empty, like=before) == before
     with transaction(empty) as store:
@@ -153,7 +154,15 @@ def test_a_version_1_database_is_upgraded_in_place_with_its_data(
         trail = store.audit_trail()
         assert trail[0].action == "units_imported" and isinstance(trail[0].at, datetime)
         assert len(trail) == len(before["audit"][1])
-        assert len(store.units()) == len(before["unit"][1])
+        units = store.units()
+        assert len(units) == len(before["unit"][1])
+        # the later revisions' columns are empty on old rows, meaning what they meant before:
+        # every unit exists without limit, no obligation was moved
+        assert {(u.valid_from, u.valid_to, u.successor) for u in units.values()} == {
+            (None, None, None)
+        }
+        assert (urgent.moved_from, urgent.superseded_by, late.moved_from) == (None, None, None)
+        assert store.earlier_parents() == []
     # the engine goes on from where the old one stopped: no step is recorded twice
     emitted = sweep(empty, config, vn("16/06/2027 09:00"))
     assert emitted and all(e.obligation.id != urgent.id for e in emitted)

@@ -14,7 +14,7 @@ import logging
 from dataclasses import replace
 from datetime import datetime
 
-from scheduler.hierarchy.life import answering, exists_on
+from scheduler.hierarchy.life import answering, closed_on, exists_on
 from scheduler.hierarchy.units import Unit, addresses
 from scheduler.records import Obligation
 from scheduler.rules import Rules
@@ -36,12 +36,14 @@ def apply_closings(store: Store, rules: Rules, now: datetime, actor: str) -> int
         owed = store.obligations(unit=code, open_only=True)
         handed: list[str] = []
         children: list[str] = []
-        if taker is None:
+        if taker is None and owed:
             # Refused on import; reachable only if a case was opened after the import. Nothing
             # is dropped: its reminders go on to its own contacts until the operator acts.
             log.error("action=unit_closed_owing unit=%s obligations=%d", code, len(owed))
-        else:
-            handed = [_hand_over(store, rules, o, units[taker], units, now, actor) for o in owed]
+        elif taker is not None:
+            handed = [
+                _hand_over(store, rules, o, unit, units[taker], units, now, actor) for o in owed
+            ]
             children = [c.code for c in units.values() if c.parent == code and exists_on(c, today)]
             for child in children:
                 store.reparent(child, taker, unit.valid_to or today)
@@ -73,6 +75,7 @@ def _hand_over(
     store: Store,
     rules: Rules,
     obligation: Obligation,
+    closing: Unit,
     taker: Unit,
     units: dict[str, Unit],
     now: datetime,
@@ -80,7 +83,10 @@ def _hand_over(
 ) -> str:
     kind = rules.kinds.get(obligation.kind)
     periodic = kind is not None and kind.trigger in ("yearly", "once")
-    if periodic and kind is not None and kind.owed_by_successor and obligation.period:
+    # closed before the deadline's day: the period's report is the successor's (owes_period)
+    closed_before = closed_on(closing, obligation.due_at.date())
+    if periodic and closed_before and kind is not None and kind.owed_by_successor:
+        assert obligation.period is not None
         own = store.same_period(taker.code, obligation.kind, obligation.period)
         if own is not None and store.supersede(obligation.id, own):
             store.audit(

@@ -67,13 +67,14 @@ def owes_period(
 
     A unit that exists for part of the period owes it, unless it closes before the deadline and
     (``owed_by_successor``, the rules' default) the unit that takes over exists in the period:
-    then that unit reports for the whole period, and the closed one owes nothing.
+    then that unit reports for the whole period, and the closed one owes nothing. A unit
+    dissolved before the deadline with nobody to take over owes nothing: nobody could send it.
     """
     if not overlaps(unit, start, end):
         return False
-    if owed_by_successor and closed_on(unit, end):
+    if closed_on(unit, end):
         taker = answering(unit.code, units, end)
-        return taker is None or not overlaps(units[taker], start, end)
+        return taker is not None and not (owed_by_successor and overlaps(units[taker], start, end))
     return True
 
 

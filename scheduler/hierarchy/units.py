@@ -258,6 +258,9 @@ def check_units(
         if _has_cycle(code, known):
             problems.append(f"{where[code]}: cấp trên tạo vòng lặp / the parent chain loops")
         problems.extend(f"{where[code]}: {p}" for p in _succession(unit, known))
+    for code, unit in known.items():  # a unit left under a parent that the file closes
+        if code not in units and unit.parent in units:
+            problems.extend(f"{code}: {p}" for p in _orphaned(unit, known))
     if not problems:
         problems.extend(_missing_roles(units, known, rules, where, today))
     if problems:
@@ -313,7 +316,7 @@ def _life(
 
 def _succession(unit: Unit, known: Mapping[str, Unit]) -> list[str]:
     """What is wrong with the unit's successor, or with its parent's, once they close."""
-    problems = []
+    problems = _orphaned(unit, known)
     if unit.successor is not None and unit.valid_to is not None:
         if unit.successor not in known:
             problems.append(
@@ -328,16 +331,23 @@ def _succession(unit: Unit, known: Mapping[str, Unit]) -> list[str]:
                 f"{fmt_date(unit.valid_to + timedelta(days=1))} / the successor does not exist "
                 "the day after valid_to"
             )
-    parent = known.get(unit.parent) if unit.parent else None
-    if parent is not None and parent.valid_to is not None and parent.successor is None:
-        after = parent.valid_to + timedelta(days=1)
-        if exists_on(unit, after) or (unit.valid_from is not None and unit.valid_from > after):
-            problems.append(
-                f"cấp trên {parent.code} hết hiệu lực sau {fmt_date(parent.valid_to)} mà không có "
-                "đơn vị kế thừa: đặt cấp trên mới / the parent closes without a successor: give "
-                "this unit a new parent"
-            )
     return problems
+
+
+def _orphaned(unit: Unit, known: Mapping[str, Unit]) -> list[str]:
+    """A unit that outlives its parent needs someone above it: the parent's successor or a new
+    parent."""
+    parent = known.get(unit.parent) if unit.parent else None
+    if parent is None or parent.valid_to is None or parent.successor is not None:
+        return []
+    after = parent.valid_to + timedelta(days=1)
+    if not exists_on(unit, after) and not (unit.valid_from and unit.valid_from > after):
+        return []
+    return [
+        f"cấp trên {parent.code} hết hiệu lực sau {fmt_date(parent.valid_to)} mà không có đơn vị "
+        "kế thừa: đặt cấp trên mới / the parent closes without a successor: give this unit a "
+        "new parent"
+    ]
 
 
 def _has_cycle(code: str, known: Mapping[str, Unit]) -> bool:
@@ -366,9 +376,12 @@ def _missing_roles(
     for code, unit in concerned.items():
         if today is not None and closed_on(unit, today):
             continue
+        parent = unit.parent
+        if today is not None and parent is not None and parent in known:
+            parent = answering(parent, known, today) or parent  # a closed parent's successor
         for recipient in sorted(rules.roles_needed(unit.kind), key=str):
-            holder = known.get(unit.parent) if recipient.of_parent and unit.parent else unit
-            if recipient.of_parent and unit.parent is None:
+            holder = known.get(parent) if recipient.of_parent and parent else unit
+            if recipient.of_parent and parent is None:
                 continue  # the top of the hierarchy owes nothing upwards
             if holder is not None and not holder.addresses(recipient.role):
                 problems.append(

@@ -217,10 +217,17 @@ class Store:
         unit: str | None = None,
         open_only: bool = False,
         due_before: datetime | None = None,
+        moved_out: bool = False,
     ) -> list[Obligation]:
+        """Obligations, earliest due first; with ``moved_out``, a unit's list keeps those it
+        owed before a reorganisation handed them over (its history)."""
         query = select(ObligationRow, CaseRow.code)
         if unit is not None:
-            query = query.where(ObligationRow.unit == unit)
+            query = query.where(
+                or_(col(ObligationRow.unit) == unit, col(ObligationRow.moved_from) == unit)
+                if moved_out
+                else ObligationRow.unit == unit
+            )
         if open_only:
             query = query.where(col(ObligationRow.submitted_at).is_(None)).where(
                 col(ObligationRow.superseded_by).is_(None)
