@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import csv
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -156,3 +157,32 @@ def test_addresses_resolve_roles_relative_to_the_unit() -> None:
         Recipient("leader", True),
     ]
     assert addresses(recipients, unit, parent) == ("o@x", "s@x", "l@x")
+
+
+def test_a_units_life_reads_the_same_from_csv_and_xlsx_with_vietnamese_headers(
+    config: Config, tmp_path: Path
+) -> None:
+    header = [*HEADER, "hiệu lực từ", "hiệu lực đến", "đơn vị kế thừa"]
+    NEW = ["01/07/2025", "", ""]
+    rows = [
+        [*ROWS[0], "", "", ""],
+        [*ROWS[1], "", "", ""],
+        [*ROWS[2], "", "30/06/2025", "X20"],
+        ["X20", "UBND xã B", "commune", "H01", f"u@b.{D}", f"c@b.{D}", f"l@b.{D}", "", *NEW],
+    ]
+    from_csv = _check(config, _write_csv(tmp_path / "units.csv", rows, header))
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(header)
+    for values in rows:  # Excel keeps dates as dates
+        cells: list[object] = list(values)
+        for i in (8, 9):
+            if cells[i]:
+                cells[i] = datetime.strptime(str(cells[i]), "%d/%m/%Y")
+        sheet.append(cells)
+    book.save(tmp_path / "units.xlsx")
+    assert _check(config, tmp_path / "units.xlsx") == from_csv
+    life = {u.code: (u.valid_from, u.valid_to, u.successor) for u in from_csv}
+    assert life["X01"] == (None, date(2025, 6, 30), "X20")
+    assert life["X20"] == (date(2025, 7, 1), None, None)
