@@ -34,6 +34,7 @@ from scheduler.render import Renderer
 from scheduler.settings import DEFAULT_CONFIG, Config, config_path, load_config
 from scheduler.simulate import simulate
 from scheduler.store import migrate
+from scheduler.store.connection import check_writable
 from scheduler.store.queries import Store, transaction
 from scheduler.store.schema import make_engine
 from scheduler.sweep import Emitted, sweep
@@ -645,6 +646,7 @@ def send_test_command(
 
 
 def _serve(env: Env) -> None:
+    check_writable(env.engine)  # a daemon that could not record would remind for ever
     clock = clock_from(os.environ.get("HANBAO_CLOCK"))
     Renderer(env.config.mail.domain).test("x@x.invalid", env.now, "startup-check")  # templates ok
     try:

@@ -27,5 +27,5 @@ def configure(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("apscheduler", "mail.log"):
+    for noisy in ("apscheduler", "mail.log", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

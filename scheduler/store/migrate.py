@@ -17,8 +17,10 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy.exc import DBAPIError
 
 from scheduler.errors import ConfigError
+from scheduler.store.connection import unreachable
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BASELINE = "0001"  # the schema of hanbao 0.1, which stored meta.schema_version = 1
@@ -72,8 +74,11 @@ def _state(connection: Connection) -> SchemaState:
 
 
 def state(engine: Engine) -> SchemaState:
-    with engine.connect() as connection:
-        return _state(connection)
+    try:
+        with engine.connect() as connection:
+            return _state(connection)
+    except DBAPIError as error:  # every command's first contact: say why, not a traceback
+        raise unreachable(error, engine) from None
 
 
 def _where(engine: Engine) -> str:
@@ -82,6 +87,7 @@ def _where(engine: Engine) -> str:
 
 def upgrade(engine: Engine) -> tuple[SchemaState, SchemaState]:
     """Bring the database to the head revision, in one transaction; (before, after)."""
+    state(engine)  # reachable, or a clear error
     with engine.begin() as connection:
         before = _state(connection)
         if before.revision is None and not before.empty and not before.legacy:

@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel, create_engine
 
+from scheduler.store.connection import checked_url
 from scheduler.vntime import VN_TZ
 
 
@@ -230,7 +231,7 @@ def with_database(url: str, name: str) -> str:
 
 
 def make_engine(url: str) -> Engine:
-    url = normalise_url(url)
+    url = normalise_url(checked_url(url))
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
