@@ -18,10 +18,14 @@ class InvalidInput(HanbaoError):
 class ImportRejected(HanbaoError):
     """A units file has errors; nothing was written. ``problems`` lists each row and reason."""
 
+    SHOWN = 50  # a file with a problem on every row says the first ones, and how many more
+
     def __init__(self, source: str, problems: list[str]) -> None:
         self.source = source
         self.problems = problems
-        lines = "\n".join(f"  - {p}" for p in problems)
+        lines = "\n".join(f"  - {p}" for p in problems[: self.SHOWN])
+        if len(problems) > self.SHOWN:
+            lines += f"\n  … và {len(problems) - self.SHOWN} lỗi nữa / and more"
         super().__init__(
             f"{source}: tệp bị từ chối, không có dữ liệu nào được ghi / file rejected, "
             f"nothing was written ({len(problems)} lỗi/errors):\n{lines}"

@@ -15,8 +15,9 @@ from pathlib import Path
 
 from scheduler.errors import Conflict, ImportRejected, InvalidInput, NotFound
 from scheduler.hierarchy.closing import apply_closings
+from scheduler.hierarchy.files import read_rows
 from scheduler.hierarchy.life import answering, exists_on
-from scheduler.hierarchy.units import Unit, check_units, read_rows
+from scheduler.hierarchy.units import Unit, check_tree, parse_units
 from scheduler.obligations import NewObligation, adhoc, follow_ups, for_case, periodic
 from scheduler.plan import occurrences
 from scheduler.records import Obligation
@@ -274,15 +275,9 @@ def import_units(store: Store, config: Config, path: Path, now: datetime, actor:
     Closings whose day has passed are applied at once, in the same transaction: a file that
     merges communes moves what they owe to the unit that takes over, or nothing is written.
     """
-    existing = store.units()
-    units = check_units(
-        read_rows(path),
-        str(path),
-        existing=existing,
-        rules=config.rules,
-        allowed_domains=config.allowed_domains,
-        today=now.date(),
-    )
+    parsed = parse_units(read_rows(path), str(path), config.allowed_domains)
+    existing = store.units(excluding=parsed.units)
+    units = check_tree(parsed, existing, config.rules, now.date())
     _refuse_closing_owing(store, units, {**existing, **{u.code: u for u in units}}, str(path))
     store.save_units(units, now.date())
     store.audit(now, actor, "units_imported", file=path.name, count=len(units))

@@ -22,7 +22,8 @@ from sqlalchemy import Engine, create_engine, func, text
 from sqlmodel import select
 
 from scheduler import ledger
-from scheduler.hierarchy.units import check_units, read_rows
+from scheduler.hierarchy.files import read_rows
+from scheduler.hierarchy.units import check_units
 from scheduler.settings import Config, load_config
 from scheduler.store import migrate
 from scheduler.store.queries import transaction

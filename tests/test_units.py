@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import csv
+import unicodedata
 from datetime import date, datetime
 from pathlib import Path
 
@@ -8,7 +9,8 @@ import pytest
 from openpyxl import Workbook
 
 from scheduler.errors import ImportRejected
-from scheduler.hierarchy.units import Unit, addresses, check_units, domain_allowed, read_rows
+from scheduler.hierarchy.files import read_rows
+from scheduler.hierarchy.units import Unit, addresses, check_units, domain_allowed
 from scheduler.rules import Recipient
 from scheduler.settings import Config
 from tests.conftest import SAMPLE_UNITS
@@ -186,3 +188,76 @@ def test_a_units_life_reads_the_same_from_csv_and_xlsx_with_vietnamese_headers(
     life = {u.code: (u.valid_from, u.valid_to, u.successor) for u in from_csv}
     assert life["X01"] == (None, date(2025, 6, 30), "X20")
     assert life["X20"] == (date(2025, 7, 1), None, None)
+
+
+TONES = "\u0300\u0301\u0303\u0309\u0323"  # huyền, sắc, ngã, hỏi, nặng
+
+
+def _cp1258(text: str) -> bytes:
+    """Text as Windows-1258 stores it: base letters precomposed, tones as combining marks."""
+    out = bytearray()
+    for char in text:
+        marks = unicodedata.normalize("NFD", char)
+        tone = "".join(m for m in marks if m in TONES)
+        base = unicodedata.normalize("NFC", "".join(m for m in marks if m not in TONES))
+        out += (base + tone).encode("cp1258")
+    return bytes(out)
+
+
+def _sample_csv_text() -> str:
+    header = "mã,tên,loại,cấp trên,email,cán bộ,lãnh đạo,giám sát"
+    return "\r\n".join([header, *(",".join(r) for r in ROWS)]) + "\r\n"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "separator"),
+    [("utf-8", ","), ("utf-8-sig", ","), ("utf-16", "\t"), ("cp1258", ","), ("utf-8", ";")],
+)
+def test_a_csv_reads_alike_in_every_encoding_excel_saves(
+    config: Config, tmp_path: Path, encoding: str, separator: str
+) -> None:
+    expected = _check(config, _write_csv(tmp_path / "utf8.csv", ROWS))
+    text = _sample_csv_text().replace(",", separator)
+    path = tmp_path / f"units-{encoding}.csv"
+    path.write_bytes(_cp1258(text) if encoding == "cp1258" else text.encode(encoding))
+    assert _check(config, path) == expected
+    assert {u.name for u in expected} >= {"UBND xã A", "UBND tỉnh"}
+
+
+def test_a_corrupt_xlsx_is_refused_with_what_to_do(config: Config, tmp_path: Path) -> None:
+    path = tmp_path / "units.xlsx"
+    path.write_bytes(b"PK\x03\x04 this is not a workbook")
+    with pytest.raises(ImportRejected, match=r"not a readable \.xlsx file"):
+        _check(config, path)
+
+
+@pytest.mark.parametrize("content", ["units: []\n", "code,name,kind,parent,email\n"])
+def test_an_empty_units_file_is_refused(config: Config, tmp_path: Path, content: str) -> None:
+    path = tmp_path / ("units.yaml" if content.startswith("units") else "units.csv")
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ImportRejected, match="the file holds no unit"):
+        _check(config, path)
+
+
+def test_a_missing_column_is_said_once_not_per_row(config: Config, tmp_path: Path) -> None:
+    rows = [[f"X{n:05d}", "UBND xã", "commune", "H01"] for n in range(5_000)]
+    path = _write_csv(tmp_path / "units.csv", rows, header=["code", "name", "kind", "parent"])
+    with pytest.raises(ImportRejected) as refused:
+        _check(config, path)
+    assert len(refused.value.problems) == 1
+    assert "missing column email" in refused.value.problems[0]
+    assert len(str(refused.value)) < 1_000
+
+
+def test_a_file_with_a_problem_on_every_row_shows_the_first_and_counts_the_rest(
+    config: Config, tmp_path: Path
+) -> None:
+    rows = [
+        [f"X{n:04d}", "UBND xã", "village", "H01", f"u{n}@x.{D}", "", "", ""] for n in range(500)
+    ]
+    with pytest.raises(ImportRejected) as refused:
+        _check(config, _write_csv(tmp_path / "units.csv", rows))
+    message = str(refused.value)
+    assert len(refused.value.problems) >= 500  # every problem is kept for callers
+    assert message.count("\n") <= ImportRejected.SHOWN + 2
+    assert "lỗi nữa / and more" in message

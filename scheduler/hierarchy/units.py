@@ -1,69 +1,37 @@
-"""Units (province, district, commune, agency) and their contacts: reading, checking, addressing.
+"""Units (province, district, commune, agency) and their contacts: checking them, addressing.
 
 One row per unit, the same columns in YAML, CSV and XLSX (the form officials keep):
 ``code, name, kind, parent, email, officer, leader, supervisor, valid_from, valid_to, successor``
 (Vietnamese headers ``ma, ten, loai, cap_tren, email, can_bo, lanh_dao, giam_sat, hiệu lực từ,
 hiệu lực đến, đơn vị kế thừa`` work too). A role cell may hold several addresses separated by
 ``;``. The last three give a unit its life (``scheduler.hierarchy.life``): dates dd/mm/yyyy, and
-the one unit that takes over after ``valid_to``. A file is checked as a whole: one bad row
-rejects it.
+the one unit that takes over after ``valid_to``. Files are read by ``scheduler.hierarchy.files``;
+a file is checked as a whole: one bad row rejects it.
 """
 
 from __future__ import annotations
 
-import csv
 import re
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from email.headerregistry import Address
 from fnmatch import fnmatchcase
-from pathlib import Path
 from typing import Any
 
-import yaml
-
 from scheduler.errors import ImportRejected, InvalidInput
+from scheduler.hierarchy.files import COLUMNS
 from scheduler.hierarchy.life import answering, closed_on, exists_on, loops
 from scheduler.rules import ROLES, UNIT_KINDS, Recipient, Rules
 from scheduler.vntime import fmt_date, parse_date
 
-LIFE = ("valid_from", "valid_to", "successor")
-COLUMNS = ("code", "name", "kind", "parent", "email", *ROLES, *LIFE)
-_ALIASES = {
-    "ma": "code",
-    "mã": "code",
-    "ma_don_vi": "code",
-    "mã đơn vị": "code",
-    "ten": "name",
-    "tên": "name",
-    "ten_don_vi": "name",
-    "tên đơn vị": "name",
-    "loai": "kind",
-    "loại": "kind",
-    "cap_tren": "parent",
-    "cấp trên": "parent",
-    "don_vi_cap_tren": "parent",
-    "thu_dien_tu": "email",
-    "thư điện tử": "email",
-    "can_bo": "officer",
-    "cán bộ": "officer",
-    "lanh_dao": "leader",
-    "lãnh đạo": "leader",
-    "giam_sat": "supervisor",
-    "giám sát": "supervisor",
-    "hieu_luc_tu": "valid_from",
-    "hiệu lực từ": "valid_from",
-    "hieu_luc_den": "valid_to",
-    "hiệu lực đến": "valid_to",
-    "don_vi_ke_thua": "successor",
-    "đơn vị kế thừa": "successor",
-}
+_SHARED = {kind: kind for kind in UNIT_KINDS}
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@([A-Za-z0-9-]+\.)+[A-Za-z0-9-]{2,}$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Unit:
     code: str
     name: str
@@ -121,56 +89,6 @@ def addresses(recipients: Iterable[Recipient], unit: Unit, parent: Unit | None) 
     return tuple(found)
 
 
-def read_rows(path: Path) -> list[dict[str, Any]]:
-    """The rows of a units file (YAML, CSV or XLSX), keyed by canonical column name."""
-    suffix = path.suffix.lower()
-    if not path.is_file():
-        raise ImportRejected(str(path), ["không có tệp / file not found"])
-    if suffix in (".yaml", ".yml"):
-        try:
-            document = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            raise ImportRejected(str(path), [f"YAML không hợp lệ / invalid YAML: {exc}"]) from None
-        rows = document.get("units") if isinstance(document, dict) else None
-        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-            raise ImportRejected(str(path), ["cần khoá 'units' là danh sách đơn vị / 'units' list"])
-        return [_canonical(r) for r in rows]
-    if suffix == ".csv":
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            return [_canonical(r) for r in csv.DictReader(handle)]
-    if suffix == ".xlsx":
-        return _xlsx_rows(path)
-    raise ImportRejected(
-        str(path), [f"định dạng không hỗ trợ {suffix!r}; dùng .yaml, .csv hoặc .xlsx"]
-    )
-
-
-def _xlsx_rows(path: Path) -> list[dict[str, Any]]:
-    from openpyxl import load_workbook
-
-    workbook = load_workbook(path, read_only=True, data_only=True)
-    try:
-        rows = list(workbook.worksheets[0].iter_rows(values_only=True))
-    finally:
-        workbook.close()
-    if not rows:
-        return []
-    header = [str(h or "").strip() for h in rows[0]]
-    return [
-        _canonical(dict(zip(header, row, strict=False)))
-        for row in rows[1:]
-        if any(cell not in (None, "") for cell in row)
-    ]
-
-
-def _canonical(row: Mapping[Any, Any]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in row.items():
-        name = str(key or "").strip().lower()
-        result[_ALIASES.get(name, name)] = value
-    return result
-
-
 def _address_list(value: Any) -> list[str]:
     if value is None:
         return []
@@ -178,8 +96,21 @@ def _address_list(value: Any) -> list[str]:
     return [str(item).strip() for item in items if str(item).strip()]
 
 
+@dataclass
+class Parsed:
+    """The rows of a units file read into units, with what is wrong with each row by itself."""
+
+    source: str
+    units: dict[str, Unit] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)  # code -> its row, for later problems
+    problems: list[str] = field(default_factory=list)
+
+    def where(self, code: str) -> str:
+        return f"dòng/row {self.rows[code]} ({code})" if code in self.rows else code
+
+
 def check_units(
-    rows: list[dict[str, Any]],
+    rows: Iterable[dict[str, Any]],
     source: str,
     *,
     existing: Mapping[str, Unit],
@@ -191,11 +122,16 @@ def check_units(
 
     ``today`` (the import's day) tells which units have closed already: those need no contacts.
     """
-    problems: list[str] = []
-    units: dict[str, Unit] = {}
-    where: dict[str, str] = {}  # code -> "dòng/row N (code)", for problems found after the rows
-    first_row = 2 if source.lower().endswith((".csv", ".xlsx")) else 1  # row 1 is the header
+    return check_tree(parse_units(rows, source, allowed_domains), existing, rules, today)
 
+
+def parse_units(
+    rows: Iterable[dict[str, Any]], source: str, allowed_domains: tuple[str, ...]
+) -> Parsed:
+    """Each row on its own: columns, code, name, kind, addresses, life."""
+    parsed = Parsed(source)
+    problems = parsed.problems
+    first_row = 2 if source.lower().endswith((".csv", ".xlsx")) else 1  # row 1 is the header
     for number, row in enumerate(rows, start=first_row):
         here = f"dòng/row {number}"
         unknown = sorted(set(row) - set(COLUMNS))
@@ -211,9 +147,9 @@ def check_units(
             )
             continue
         here = f"{here} ({code})"
-        if code in units:
+        if code in parsed.units:
             problems.append(f"{here}: mã bị trùng trong tệp / duplicate code")
-        where[code] = here
+        parsed.rows[code] = number
         name = str(row.get("name") or "").strip()
         if not name:
             problems.append(f"{here}: thiếu tên đơn vị / name missing")
@@ -236,35 +172,44 @@ def check_units(
                     f"domains ({', '.join(allowed_domains)})"
                 )
         valid_from, valid_to, successor = _life(row, here, problems)
-        units[code] = Unit(
+        parsed.units[code] = Unit(
             code,
             name,
-            kind,
-            parent,
+            _SHARED.get(kind, kind),  # 200,000 rows share a handful of kinds and parents
+            sys.intern(parent) if parent else None,
             unit_email[0] if unit_email else "",
             {role: values for role, values in contacts.items() if values},
             valid_from,
             valid_to,
             successor,
         )
+    if not parsed.units and not problems:
+        problems.append("tệp không có đơn vị nào / the file holds no unit")
+    return parsed
 
+
+def check_tree(
+    parsed: Parsed, existing: Mapping[str, Unit], rules: Rules, today: date | None
+) -> list[Unit]:
+    """The file's units together with the stored ones: parents, loops, successors, roles."""
+    units, problems = parsed.units, list(parsed.problems)
     known = {**existing, **units}
     for code, unit in units.items():
         if unit.parent is not None and unit.parent not in known:
             problems.append(
-                f"{where[code]}: đơn vị cấp trên {unit.parent!r} không có trong tệp hay cơ sở "
-                "dữ liệu / parent not found"
+                f"{parsed.where(code)}: đơn vị cấp trên {unit.parent!r} không có trong tệp hay "
+                "cơ sở dữ liệu / parent not found"
             )
         if _has_cycle(code, known):
-            problems.append(f"{where[code]}: cấp trên tạo vòng lặp / the parent chain loops")
-        problems.extend(f"{where[code]}: {p}" for p in _succession(unit, known))
-    for code, unit in known.items():  # a unit left under a parent that the file closes
+            problems.append(f"{parsed.where(code)}: cấp trên tạo vòng lặp / the parent chain loops")
+        problems.extend(f"{parsed.where(code)}: {p}" for p in _succession(unit, known))
+    for code, unit in existing.items():  # a unit left under a parent that the file closes
         if code not in units and unit.parent in units:
             problems.extend(f"{code}: {p}" for p in _orphaned(unit, known))
     if not problems:
-        problems.extend(_missing_roles(units, known, rules, where, today))
+        problems.extend(_missing_roles(units, known, rules, parsed, today))
     if problems:
-        raise ImportRejected(source, problems)
+        raise ImportRejected(parsed.source, problems)
     return list(units.values())
 
 
@@ -365,7 +310,7 @@ def _missing_roles(
     units: Mapping[str, Unit],
     known: Mapping[str, Unit],
     rules: Rules,
-    where: Mapping[str, str],
+    parsed: Parsed,
     today: date | None,
 ) -> list[str]:
     """Every role the rules will notify must have an address, or a reminder would go nowhere.
@@ -385,7 +330,7 @@ def _missing_roles(
                 continue  # the top of the hierarchy owes nothing upwards
             if holder is not None and not holder.addresses(recipient.role):
                 problems.append(
-                    f"{where.get(code, code)}: cần địa chỉ cho vai trò {recipient.role} của "
+                    f"{parsed.where(code)}: cần địa chỉ cho vai trò {recipient.role} của "
                     f"{holder.code} (quy tắc gửi tới {recipient}) / no address for this role"
                 )
     return problems

@@ -8,10 +8,10 @@ on compare-and-set updates whose row count is checked.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, case, or_
 from sqlalchemy import func as sa_func
@@ -25,7 +25,6 @@ from scheduler.store.schema import (
     AckRow,
     AuditRow,
     CaseRow,
-    ContactRow,
     MessageItemRow,
     MessageRow,
     ObligationRow,
@@ -39,6 +38,16 @@ _ROWS_PER_STATEMENT = 1000  # 11,000 bound values: under PostgreSQL (65,535) and
 _OBLIGATION = SQLModel.metadata.tables["obligation"]
 _REMINDER = SQLModel.metadata.tables["reminder"]
 _ACK = SQLModel.metadata.tables["ack_link"]
+_UNIT = SQLModel.metadata.tables["unit"]
+_CONTACT = SQLModel.metadata.tables["contact"]
+_UNIT_PARENT = SQLModel.metadata.tables["unit_parent"]
+_UNIT_COLUMNS = ("code", "name", "kind", "parent", "email", "valid_from", "valid_to", "successor")
+T = TypeVar("T")
+
+
+def _slices(items: Sequence[T]) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), _ROWS_PER_STATEMENT):
+        yield items[start : start + _ROWS_PER_STATEMENT]
 
 
 def _insert(session: Session) -> Any:
@@ -53,35 +62,43 @@ class Store:
 
     # --- units -----------------------------------------------------------------------------
 
-    def units(self, codes: Iterable[str] | None = None) -> dict[str, Unit]:
-        query = select(UnitRow)
-        contacts = select(ContactRow)
+    def units(
+        self, codes: Iterable[str] | None = None, *, excluding: Collection[str] = ()
+    ) -> dict[str, Unit]:
+        """Units with their contacts: those of ``codes``, or all but ``excluding`` (an import
+        of a national file needs only the stored units that the file does not restate)."""
+        query = select(*(_UNIT.c[c] for c in _UNIT_COLUMNS))
+        contacts = select(_CONTACT.c.unit, _CONTACT.c.role, _CONTACT.c.address)
         if codes is not None:
             wanted = sorted(set(codes))
-            query = query.where(col(UnitRow.code).in_(wanted))
-            contacts = contacts.where(col(ContactRow.unit).in_(wanted))
+            query = query.where(_UNIT.c.code.in_(wanted))
+            contacts = contacts.where(_CONTACT.c.unit.in_(wanted))
+        connection = self.session.connection()
         by_unit: dict[str, dict[str, list[str]]] = {}
-        for contact in self.session.exec(contacts.order_by(col(ContactRow.id))):
-            by_unit.setdefault(contact.unit, {}).setdefault(contact.role, []).append(
-                contact.address
-            )
-        return {
-            row.code: Unit(
-                row.code,
-                row.name,
-                row.kind,
-                row.parent,
-                row.email,
-                {role: tuple(a) for role, a in by_unit.get(row.code, {}).items()},
-                row.valid_from,
-                row.valid_to,
-                row.successor,
-            )
-            for row in self.session.exec(query.order_by(col(UnitRow.code)))
-        }
+        for unit, role, address in connection.execute(contacts.order_by(_CONTACT.c.id)):
+            if unit not in excluding:
+                by_unit.setdefault(unit, {}).setdefault(role, []).append(address)
+        found = {}
+        for code, name, kind, parent, email, valid_from, valid_to, successor in connection.execute(
+            query.order_by(_UNIT.c.code)
+        ):
+            if code not in excluding:
+                found[code] = Unit(
+                    code,
+                    name,
+                    kind,
+                    parent,
+                    email,
+                    {role: tuple(a) for role, a in by_unit.get(code, {}).items()},
+                    valid_from,
+                    valid_to,
+                    successor,
+                )
+        return found
 
     def save_units(self, units: Sequence[Unit], today: date) -> None:
-        """Insert or update units (parents first) and replace their contacts.
+        """Insert or update units (parents first) and replace their contacts, in set-based
+        statements (a national file is 200,000 rows).
 
         A unit whose parent changes keeps the old one in its history until yesterday; what
         hanbao itself recorded about a unit (when its closing was applied) is left alone.
@@ -93,36 +110,34 @@ class Store:
             ordered.extend(ready)
             for unit in ready:
                 del pending[unit.code]
-        for unit in ordered:
-            row = self.session.get(UnitRow, unit.code)
-            if row is None:
-                row = UnitRow(code=unit.code, name=unit.name, kind=unit.kind, email=unit.email)
-            elif row.parent != unit.parent:
-                self.session.add(
-                    UnitParentRow(unit=unit.code, parent=row.parent, until=today - timedelta(1))
-                )
-            row.name, row.kind, row.parent, row.email = (
-                unit.name,
-                unit.kind,
-                unit.parent,
-                unit.email,
-            )
-            row.valid_from, row.valid_to, row.successor = (
-                unit.valid_from,
-                unit.valid_to,
-                unit.successor,
-            )
-            self.session.add(row)
-            self.session.flush()
-        codes = [u.code for u in units]
-        self.session.exec(delete(ContactRow).where(col(ContactRow.unit).in_(codes)))
-        self.session.add_all(
-            ContactRow(unit=u.code, role=role, address=address)
-            for u in units
-            for role, addresses in u.contacts.items()
-            for address in addresses
+        connection = self.session.connection()
+        before: dict[str, str | None] = {}
+        for some in _slices([u.code for u in ordered]):
+            query = select(_UNIT.c.code, _UNIT.c.parent).where(_UNIT.c.code.in_(some))
+            before.update({code: parent for code, parent in connection.execute(query)})
+        insert = _insert(self.session)(_UNIT)
+        upsert = insert.on_conflict_do_update(
+            index_elements=["code"], set_={c: insert.excluded[c] for c in _UNIT_COLUMNS[1:]}
         )
-        self.session.flush()
+        for chunk in _slices(ordered):
+            connection.execute(upsert, [{c: getattr(u, c) for c in _UNIT_COLUMNS} for u in chunk])
+            codes = [u.code for u in chunk]
+            connection.execute(delete(_CONTACT).where(_CONTACT.c.unit.in_(codes)))
+            contacts = [
+                {"unit": u.code, "role": role, "address": address}
+                for u in chunk
+                for role, addresses in u.contacts.items()
+                for address in addresses
+            ]
+            if contacts:
+                connection.execute(_CONTACT.insert(), contacts)
+        moved = [
+            {"unit": u.code, "parent": before[u.code], "until": today - timedelta(days=1)}
+            for u in ordered
+            if u.code in before and before[u.code] != u.parent
+        ]
+        if moved:
+            connection.execute(_UNIT_PARENT.insert(), moved)
 
     def earlier_parents(self) -> list[tuple[str, str | None, date]]:
         """(unit, parent, until) of every parent a unit had before its present one."""
@@ -181,10 +196,10 @@ class Store:
         Rows go in slices: a national year would exceed the limit on bound parameters.
         """
         created = 0
-        for start in range(0, len(rows), _ROWS_PER_STATEMENT):
+        for some in _slices(rows):
             result = self.session.exec(
                 _insert(self.session)(ObligationRow)
-                .values(list(rows[start : start + _ROWS_PER_STATEMENT]))
+                .values(list(some))
                 .on_conflict_do_nothing(index_elements=["key"])
                 .returning(col(ObligationRow.id))
             )
