@@ -12,6 +12,7 @@ import os
 import shutil
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -109,15 +110,24 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite:///{path}"
         return
-    admin_url: str = request.getfixturevalue("postgres_admin_url")
+    with postgres_database(request.getfixturevalue("postgres_admin_url"), TEMPLATE) as url:
+        yield url
+
+
+@contextmanager
+def postgres_database(admin_url: str, template: str | None = None) -> Iterator[str]:
+    """A database of its own on the test server (a copy of ``template``, or empty), dropped
+    afterwards."""
     name = f"hanbao_test_{os.getpid()}_{next(_counter)}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}"))
-    yield with_database(admin_url, name)
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    admin.dispose()
+        connection.execute(text(f"CREATE DATABASE {name} TEMPLATE {template or 'template0'}"))
+    try:
+        yield with_database(admin_url, name)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ acknowledgement link, tokens (one revoked) and the audit trail.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing
@@ -19,7 +18,7 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, MetaData, create_engine, select, text
+from sqlalchemy import Engine, MetaData, select, text
 from sqlmodel import SQLModel
 
 from scheduler.access import principal
@@ -27,9 +26,9 @@ from scheduler.errors import ConfigError
 from scheduler.settings import Config
 from scheduler.store import migrate
 from scheduler.store.queries import transaction
-from scheduler.store.schema import make_engine, with_database
+from scheduler.store.schema import make_engine
 from scheduler.sweep import sweep
-from tests.conftest import vn
+from tests.conftest import postgres_database, vn
 from tests.test_cli import hanbao, hanbao_json
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -54,16 +53,8 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
         return
-    admin_url: str = request.getfixturevalue("postgres_admin_url")
-    name = f"hanbao_migrate_{os.getpid()}_{abs(hash(request.node.name))}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        connection.execute(text(f"CREATE DATABASE {name}"))
-    yield with_database(admin_url, name)
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    admin.dispose()
+    with postgres_database(request.getfixturevalue("postgres_admin_url")) as url:
+        yield url
 
 
 @pytest.fixture

@@ -48,15 +48,16 @@ def answering(code: str, units: Mapping[str, Unit], day: date) -> str | None:
     return None
 
 
-def loops(code: str, units: Mapping[str, Unit]) -> bool:
-    """Whether following successors from ``code`` comes back to a unit already seen."""
+def loops(code: str, units: Mapping[str, Unit], via: str = "successor") -> bool:
+    """Whether following ``via`` (``successor`` or ``parent``) from ``code`` comes back to a
+    unit already seen."""
     seen: set[str] = set()
     current: str | None = code
     while current is not None and current in units:
         if current in seen:
             return True
         seen.add(current)
-        current = units[current].successor
+        current = getattr(units[current], via)
     return False
 
 

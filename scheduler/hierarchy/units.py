@@ -200,7 +200,7 @@ def check_tree(
                 f"{parsed.where(code)}: đơn vị cấp trên {unit.parent!r} không có trong tệp hay "
                 "cơ sở dữ liệu / parent not found"
             )
-        if _has_cycle(code, known):
+        if loops(code, known, via="parent"):
             problems.append(f"{parsed.where(code)}: cấp trên tạo vòng lặp / the parent chain loops")
         problems.extend(f"{parsed.where(code)}: {p}" for p in _succession(unit, known))
     for code, unit in existing.items():  # a unit left under a parent that the file closes
@@ -293,17 +293,6 @@ def _orphaned(unit: Unit, known: Mapping[str, Unit]) -> list[str]:
         "kế thừa: đặt cấp trên mới / the parent closes without a successor: give this unit a "
         "new parent"
     ]
-
-
-def _has_cycle(code: str, known: Mapping[str, Unit]) -> bool:
-    seen = {code}
-    current = known[code].parent
-    while current is not None and current in known:
-        if current in seen:
-            return True
-        seen.add(current)
-        current = known[current].parent
-    return False
 
 
 def _missing_roles(
