@@ -8,19 +8,19 @@ on compare-and-set updates whose row count is checked.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta
-from typing import Any, TypeVar
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Engine, case, or_
 from sqlalchemy import func as sa_func
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
-from sqlmodel import Session, SQLModel, col, delete, select, update
+from sqlmodel import Session, SQLModel, col, select, update
 
-from scheduler.hierarchy.units import Unit
 from scheduler.records import AuditEntry, Obligation
+from scheduler.store.base import slices
+from scheduler.store.handover import HandoverQueries
 from scheduler.store.schema import (
     AckRow,
     AuditRow,
@@ -29,152 +29,28 @@ from scheduler.store.schema import (
     MessageRow,
     ObligationRow,
     ReminderRow,
-    UnitParentRow,
-    UnitRow,
 )
+from scheduler.store.units import UnitQueries
 from scheduler.vntime import iso
 
-_ROWS_PER_STATEMENT = 1000  # 11,000 bound values: under PostgreSQL (65,535) and SQLite limits
 _OBLIGATION = SQLModel.metadata.tables["obligation"]
 _REMINDER = SQLModel.metadata.tables["reminder"]
 _ACK = SQLModel.metadata.tables["ack_link"]
-_UNIT = SQLModel.metadata.tables["unit"]
-_CONTACT = SQLModel.metadata.tables["contact"]
-_UNIT_PARENT = SQLModel.metadata.tables["unit_parent"]
-_UNIT_COLUMNS = ("code", "name", "kind", "parent", "email", "valid_from", "valid_to", "successor")
-T = TypeVar("T")
 
 
-def _slices(items: Sequence[T]) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), _ROWS_PER_STATEMENT):
-        yield items[start : start + _ROWS_PER_STATEMENT]
+class Store(UnitQueries, HandoverQueries):
+    """Every named query, over one session (units and hand-overs in their own modules).
 
+    The caller owns the transaction (commit or roll back)."""
 
-def _insert(session: Session) -> Any:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
-class Store:
-    """Named queries over one session. The caller owns the transaction (commit or roll back)."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    # --- units -----------------------------------------------------------------------------
-
-    def units(
-        self, codes: Iterable[str] | None = None, *, excluding: Collection[str] = ()
-    ) -> dict[str, Unit]:
-        """Units with their contacts: those of ``codes``, or all but ``excluding`` (an import
-        of a national file needs only the stored units that the file does not restate)."""
-        query = select(*(_UNIT.c[c] for c in _UNIT_COLUMNS))
-        contacts = select(_CONTACT.c.unit, _CONTACT.c.role, _CONTACT.c.address)
-        if codes is not None:
-            wanted = sorted(set(codes))
-            query = query.where(_UNIT.c.code.in_(wanted))
-            contacts = contacts.where(_CONTACT.c.unit.in_(wanted))
-        connection = self.session.connection()
-        by_unit: dict[str, dict[str, list[str]]] = {}
-        for unit, role, address in connection.execute(contacts.order_by(_CONTACT.c.id)):
-            if unit not in excluding:
-                by_unit.setdefault(unit, {}).setdefault(role, []).append(address)
-        found = {}
-        for code, name, kind, parent, email, valid_from, valid_to, successor in connection.execute(
-            query.order_by(_UNIT.c.code)
-        ):
-            if code not in excluding:
-                found[code] = Unit(
-                    code,
-                    name,
-                    kind,
-                    parent,
-                    email,
-                    {role: tuple(a) for role, a in by_unit.get(code, {}).items()},
-                    valid_from,
-                    valid_to,
-                    successor,
-                )
-        return found
-
-    def save_units(self, units: Sequence[Unit], today: date) -> None:
-        """Insert or update units (parents first) and replace their contacts, in set-based
-        statements (a national file is 200,000 rows).
-
-        A unit whose parent changes keeps the old one in its history until yesterday; what
-        hanbao itself recorded about a unit (when its closing was applied) is left alone.
-        """
-        pending = {u.code: u for u in units}
-        ordered: list[Unit] = []
-        while pending:
-            ready = [u for u in pending.values() if u.parent not in pending]
-            ordered.extend(ready)
-            for unit in ready:
-                del pending[unit.code]
-        connection = self.session.connection()
-        before: dict[str, str | None] = {}
-        for some in _slices([u.code for u in ordered]):
-            query = select(_UNIT.c.code, _UNIT.c.parent).where(_UNIT.c.code.in_(some))
-            before.update({code: parent for code, parent in connection.execute(query)})
-        insert = _insert(self.session)(_UNIT)
-        upsert = insert.on_conflict_do_update(
-            index_elements=["code"], set_={c: insert.excluded[c] for c in _UNIT_COLUMNS[1:]}
-        )
-        for chunk in _slices(ordered):
-            connection.execute(upsert, [{c: getattr(u, c) for c in _UNIT_COLUMNS} for u in chunk])
-            codes = [u.code for u in chunk]
-            connection.execute(delete(_CONTACT).where(_CONTACT.c.unit.in_(codes)))
-            contacts = [
-                {"unit": u.code, "role": role, "address": address}
-                for u in chunk
-                for role, addresses in u.contacts.items()
-                for address in addresses
-            ]
-            if contacts:
-                connection.execute(_CONTACT.insert(), contacts)
-        moved = [
-            {"unit": u.code, "parent": before[u.code], "until": today - timedelta(days=1)}
-            for u in ordered
-            if u.code in before and before[u.code] != u.parent
-        ]
-        if moved:
-            connection.execute(_UNIT_PARENT.insert(), moved)
-
-    def earlier_parents(self) -> list[tuple[str, str | None, date]]:
-        """(unit, parent, until) of every parent a unit had before its present one."""
-        rows = self.session.exec(select(UnitParentRow).order_by(col(UnitParentRow.id)))
-        return [(r.unit, r.parent, r.until) for r in rows]
-
-    def units_to_close(self, today: date) -> list[str]:
-        """Units whose last day has passed and whose closing hanbao has not applied yet."""
-        return list(
-            self.session.exec(
-                select(UnitRow.code)
-                .where(col(UnitRow.closed_at).is_(None))
-                .where(col(UnitRow.valid_to) < today)
-                .order_by(col(UnitRow.valid_to), col(UnitRow.code))
-            )
-        )
-
-    def mark_closed(self, code: str, at: datetime) -> None:
-        self.session.exec(update(UnitRow).where(col(UnitRow.code) == code).values(closed_at=at))
-
-    def reparent(self, code: str, parent: str, until: date) -> None:
-        """Give ``code`` a new parent; the old one stays in its history until ``until``."""
-        row = self.session.get(UnitRow, code)
-        assert row is not None, code
-        self.session.add(UnitParentRow(unit=code, parent=row.parent, until=until))
-        row.parent = parent
-        self.session.add(row)
-        self.session.flush()
-
-        # --- cases and obligations ---------------------------------------------------------------
+    # --- cases and obligations ---------------------------------------------------------------
 
     def add_case(
         self, code: str, unit: str, category: str, verified_at: datetime, opened_at: datetime
     ) -> int | None:
         """The new case's id, or None when the code is taken."""
         result = self.session.exec(
-            _insert(self.session)(CaseRow)
+            self.insert(CaseRow)
             .values(
                 code=code,
                 unit=unit,
@@ -196,9 +72,9 @@ class Store:
         Rows go in slices: a national year would exceed the limit on bound parameters.
         """
         created = 0
-        for some in _slices(rows):
+        for some in slices(rows):
             result = self.session.exec(
-                _insert(self.session)(ObligationRow)
+                self.insert(ObligationRow)
                 .values(list(some))
                 .on_conflict_do_nothing(index_elements=["key"])
                 .returning(col(ObligationRow.id))
@@ -285,7 +161,7 @@ class Store:
     def use_link(self, link_hash: str, obligation_id: int, recipient: str, at: datetime) -> bool:
         """Record that a link was used; False when it had been used already."""
         result = self.session.connection().execute(  # RETURNING: an INSERT's rowcount is -1
-            _insert(self.session)(_ACK)  # on psycopg
+            self.insert(_ACK)  # on psycopg
             .values(
                 link_hash=link_hash, obligation_id=obligation_id, recipient=recipient, used_at=at
             )
@@ -346,78 +222,13 @@ class Store:
         )
         return bool(result.rowcount == 1)
 
-    def move(self, obligation_id: int, to_unit: str) -> bool:
-        """Hand an open obligation to another unit; ``moved_from`` keeps the first one that owed
-        it. False when it was submitted or superseded meanwhile."""
-        result = self.session.exec(
-            update(ObligationRow)
-            .where(col(ObligationRow.id) == obligation_id)
-            .where(col(ObligationRow.submitted_at).is_(None))
-            .where(col(ObligationRow.superseded_by).is_(None))
-            .values(
-                unit=to_unit,
-                moved_from=sa_func.coalesce(col(ObligationRow.moved_from), col(ObligationRow.unit)),
-            )
-        )
-        return bool(result.rowcount == 1)
-
-    def supersede(self, obligation_id: int, by: int) -> bool:
-        """The obligation is answered by another (the successor's for the same period)."""
-        result = self.session.exec(
-            update(ObligationRow)
-            .where(col(ObligationRow.id) == obligation_id)
-            .where(col(ObligationRow.submitted_at).is_(None))
-            .where(col(ObligationRow.superseded_by).is_(None))
-            .values(superseded_by=by, next_action_at=None)
-        )
-        return bool(result.rowcount == 1)
-
-    def same_period(self, unit: str, kind: str, period: str) -> int | None:
-        """The id of ``unit``'s obligation of this kind and period, if it has one."""
-        return self.session.exec(
-            select(ObligationRow.id)
-            .where(ObligationRow.unit == unit)
-            .where(ObligationRow.kind == kind)
-            .where(ObligationRow.period == period)
-            .where(col(ObligationRow.superseded_by).is_(None))
-            .order_by(col(ObligationRow.id))
-        ).first()
-
-    def moved_in(self, periods: Iterable[str]) -> set[tuple[str, str, str | None]]:
-        """(unit, kind, period) of the obligations of these periods that a unit took over."""
-        rows = self.session.exec(
-            select(ObligationRow.unit, ObligationRow.kind, ObligationRow.period)
-            .where(col(ObligationRow.moved_from).is_not(None))
-            .where(col(ObligationRow.period).in_(sorted(set(periods))))
-        )
-        return {(unit, kind, period) for unit, kind, period in rows}
-
-    def unsent_steps(self, obligation_id: int) -> list[tuple[int, str]]:
-        """(reminder id, step) of the steps recorded but not yet turned into mail, late flags
-        aside: a late flag stays addressed where it was raised."""
-        rows = self.session.exec(
-            select(ReminderRow.id, ReminderRow.step)
-            .where(ReminderRow.obligation_id == obligation_id)
-            .where(ReminderRow.state == "due")
-            .where(col(ReminderRow.composed_at).is_(None))
-            .where(col(ReminderRow.late_flag).is_(False))
-        )
-        return [(int(reminder_id), step) for reminder_id, step in rows if reminder_id is not None]
-
-    def readdress(self, reminder_id: int, recipients: Sequence[str]) -> None:
-        self.session.exec(
-            update(ReminderRow)
-            .where(col(ReminderRow.id) == reminder_id)
-            .values(recipients=json.dumps(list(recipients)))
-        )
-
     # --- reminders and audit -------------------------------------------------------------------
 
     def add_reminders(self, rows: Sequence[dict[str, Any]]) -> None:
         """Record occurrences in one statement; one already recorded is left alone."""
         if rows:
             self.session.connection().execute(
-                _insert(self.session)(_REMINDER).on_conflict_do_nothing(
+                self.insert(_REMINDER).on_conflict_do_nothing(
                     index_elements=["obligation_id", "step", "repeat"]
                 ),
                 list(rows),

@@ -1,0 +1,128 @@
+"""Units and their contacts: reading them as values, saving a units file, and their history.
+
+A national file is 200,000 rows: units are read as plain rows (no ORM objects) and written
+with set-based upserts, in slices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from datetime import date, datetime, timedelta
+
+from sqlmodel import SQLModel, col, delete, select, update
+
+from scheduler.hierarchy.units import Unit
+from scheduler.store.base import Queries, slices
+from scheduler.store.schema import UnitParentRow, UnitRow
+
+_UNIT = SQLModel.metadata.tables["unit"]
+_CONTACT = SQLModel.metadata.tables["contact"]
+_UNIT_PARENT = SQLModel.metadata.tables["unit_parent"]
+_UNIT_COLUMNS = ("code", "name", "kind", "parent", "email", "valid_from", "valid_to", "successor")
+
+
+class UnitQueries(Queries):
+    def units(
+        self, codes: Iterable[str] | None = None, *, excluding: Collection[str] = ()
+    ) -> dict[str, Unit]:
+        """Units with their contacts: those of ``codes``, or all but ``excluding`` (an import
+        of a national file needs only the stored units that the file does not restate)."""
+        query = select(*(_UNIT.c[c] for c in _UNIT_COLUMNS))
+        contacts = select(_CONTACT.c.unit, _CONTACT.c.role, _CONTACT.c.address)
+        if codes is not None:
+            wanted = sorted(set(codes))
+            query = query.where(_UNIT.c.code.in_(wanted))
+            contacts = contacts.where(_CONTACT.c.unit.in_(wanted))
+        connection = self.session.connection()
+        by_unit: dict[str, dict[str, list[str]]] = {}
+        for unit, role, address in connection.execute(contacts.order_by(_CONTACT.c.id)):
+            if unit not in excluding:
+                by_unit.setdefault(unit, {}).setdefault(role, []).append(address)
+        found = {}
+        for code, name, kind, parent, email, valid_from, valid_to, successor in connection.execute(
+            query.order_by(_UNIT.c.code)
+        ):
+            if code not in excluding:
+                found[code] = Unit(
+                    code,
+                    name,
+                    kind,
+                    parent,
+                    email,
+                    {role: tuple(a) for role, a in by_unit.get(code, {}).items()},
+                    valid_from,
+                    valid_to,
+                    successor,
+                )
+        return found
+
+    def save_units(self, units: Sequence[Unit], today: date) -> None:
+        """Insert or update units (parents first) and replace their contacts, in set-based
+        statements (a national file is 200,000 rows).
+
+        A unit whose parent changes keeps the old one in its history until yesterday; what
+        hanbao itself recorded about a unit (when its closing was applied) is left alone.
+        """
+        pending = {u.code: u for u in units}
+        ordered: list[Unit] = []
+        while pending:
+            ready = [u for u in pending.values() if u.parent not in pending]
+            ordered.extend(ready)
+            for unit in ready:
+                del pending[unit.code]
+        connection = self.session.connection()
+        before: dict[str, str | None] = {}
+        for some in slices([u.code for u in ordered]):
+            query = select(_UNIT.c.code, _UNIT.c.parent).where(_UNIT.c.code.in_(some))
+            before.update({code: parent for code, parent in connection.execute(query)})
+        insert = self.insert(_UNIT)
+        upsert = insert.on_conflict_do_update(
+            index_elements=["code"], set_={c: insert.excluded[c] for c in _UNIT_COLUMNS[1:]}
+        )
+        for chunk in slices(ordered):
+            connection.execute(upsert, [{c: getattr(u, c) for c in _UNIT_COLUMNS} for u in chunk])
+            codes = [u.code for u in chunk]
+            connection.execute(delete(_CONTACT).where(_CONTACT.c.unit.in_(codes)))
+            contacts = [
+                {"unit": u.code, "role": role, "address": address}
+                for u in chunk
+                for role, addresses in u.contacts.items()
+                for address in addresses
+            ]
+            if contacts:
+                connection.execute(_CONTACT.insert(), contacts)
+        moved = [
+            {"unit": u.code, "parent": before[u.code], "until": today - timedelta(days=1)}
+            for u in ordered
+            if u.code in before and before[u.code] != u.parent
+        ]
+        if moved:
+            connection.execute(_UNIT_PARENT.insert(), moved)
+
+    def earlier_parents(self) -> list[tuple[str, str | None, date]]:
+        """(unit, parent, until) of every parent a unit had before its present one."""
+        rows = self.session.exec(select(UnitParentRow).order_by(col(UnitParentRow.id)))
+        return [(r.unit, r.parent, r.until) for r in rows]
+
+    def units_to_close(self, today: date) -> list[str]:
+        """Units whose last day has passed and whose closing hanbao has not applied yet."""
+        return list(
+            self.session.exec(
+                select(UnitRow.code)
+                .where(col(UnitRow.closed_at).is_(None))
+                .where(col(UnitRow.valid_to) < today)
+                .order_by(col(UnitRow.valid_to), col(UnitRow.code))
+            )
+        )
+
+    def mark_closed(self, code: str, at: datetime) -> None:
+        self.session.exec(update(UnitRow).where(col(UnitRow.code) == code).values(closed_at=at))
+
+    def reparent(self, code: str, parent: str, until: date) -> None:
+        """Give ``code`` a new parent; the old one stays in its history until ``until``."""
+        row = self.session.get(UnitRow, code)
+        assert row is not None, code
+        self.session.add(UnitParentRow(unit=code, parent=row.parent, until=until))
+        row.parent = parent
+        self.session.add(row)
+        self.session.flush()
