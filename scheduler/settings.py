@@ -1,6 +1,7 @@
 """The settings file (``config/hanbao.yaml``), read once and validated into a typed ``Config``.
 
-Paths inside it are relative to the file. ``HANBAO_DATABASE_URL`` overrides ``database_url``;
+Paths inside it are relative to the file, a relative SQLite ``database_url`` too.
+``HANBAO_DATABASE_URL`` (or ``--db``, both relative to the current directory) overrides it;
 the ``smtp`` and ``mail`` sections and their environment variables are in ``mail_settings``.
 """
 
@@ -136,7 +137,7 @@ def load_config(
         path=path,
         database_url=database_url
         or env.get("HANBAO_DATABASE_URL")
-        or str(document.get("database_url") or "sqlite:///hanbao.sqlite3"),
+        or _sqlite_beside(base, str(document.get("database_url") or "sqlite:///hanbao.sqlite3")),
         rules=load_rules(base / str(document.get("rules", "rules.yaml"))),
         calendar=WorkCalendar(load_changes(base / str(overrides)) if overrides else ()),
         allowed_domains=tuple(domains),
@@ -147,6 +148,17 @@ def load_config(
         daemon=(daemon := _daemon(document, path, env)),
         web=_web(document, path, env, f"http://{daemon.http_host}:{daemon.http_port}"),
     )
+
+
+def _sqlite_beside(folder: Path, url: str) -> str:
+    """A relative SQLite file named in the settings file lies beside that file, like every other
+    path in it; ``--db`` and ``HANBAO_DATABASE_URL`` stay relative to the current directory."""
+    scheme, separator, file = url.partition(":///")
+    if not scheme.startswith("sqlite") or not separator or not file:
+        return url
+    if file.startswith(("/", ":memory:", "file:")):
+        return url
+    return f"{scheme}:///{os.path.normpath(folder.resolve() / file)}"
 
 
 def _web(document: dict[str, Any], path: Path, env: Mapping[str, str], own_url: str) -> WebSettings:

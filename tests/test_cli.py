@@ -12,19 +12,22 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import CONFIG_PATH, SAMPLE_UNITS
+from tests.conftest import CONFIG_PATH, SAMPLE_UNITS, write_settings
 from tests.mailsink import Sink, free_port, start
 
 
 def hanbao(
-    *args: str, db: str, ok: bool = True, env: dict[str, str] | None = None
+    *args: str,
+    db: str | None,
+    ok: bool = True,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "HANBAO_CONFIG": str(CONFIG_PATH),
-        "HANBAO_DATABASE_URL": db,
-        **(env or {}),
-    }
+    """``db=None`` leaves the database to the settings file."""
+    env = {**os.environ, "HANBAO_CONFIG": str(CONFIG_PATH), **(env or {})}
+    env.pop("HANBAO_DATABASE_URL", None)
+    if db is not None:
+        env["HANBAO_DATABASE_URL"] = db
     result = subprocess.run(
         [sys.executable, "-m", "scheduler", *args],
         capture_output=True,
@@ -32,14 +35,17 @@ def hanbao(
         env=env,
         timeout=120,
         check=False,
+        cwd=cwd,
     )
     if ok:
         assert result.returncode == 0, result.stderr
     return result
 
 
-def hanbao_json(*args: str, db: str, env: dict[str, str] | None = None) -> Any:
-    return json.loads(hanbao(*args, "--json", db=db, env=env).stdout)
+def hanbao_json(
+    *args: str, db: str | None, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> Any:
+    return json.loads(hanbao(*args, "--json", db=db, env=env, cwd=cwd).stdout)
 
 
 @pytest.fixture
@@ -185,6 +191,22 @@ def test_errors_say_what_to_fix(fresh_db: str, args: tuple[str, ...], message: s
     result = hanbao(*args, db=fresh_db, ok=False)
     assert result.returncode == 2
     assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_relative_sqlite_file_in_the_settings_lies_beside_the_settings(tmp_path: Path) -> None:
+    folder, elsewhere = tmp_path / "etc", tmp_path / "elsewhere"
+    folder.mkdir()
+    elsewhere.mkdir()
+    settings = write_settings(folder, "sqlite:///state.sqlite3", 8025)
+    env = {"HANBAO_CONFIG": str(settings)}
+    ready = hanbao_json("init", db=None, env=env, cwd=elsewhere)
+    assert ready["database"] == f"sqlite:///{folder / 'state.sqlite3'}"
+    assert (folder / "state.sqlite3").is_file() and list(elsewhere.iterdir()) == []
+    # from yet another folder the same database is found, initialised
+    assert hanbao_json("status", db=None, env=env, cwd=tmp_path) == []
+    # a URL typed by the user stays relative to where it was typed
+    hanbao("init", "--db", "sqlite:///typed.sqlite3", db=None, env=env, cwd=elsewhere)
+    assert (elsewhere / "typed.sqlite3").is_file()
 
 
 def test_an_uninitialised_database_is_refused_with_the_fix(fresh_db: str) -> None:
