@@ -89,6 +89,19 @@ def _number(path: Path, key: str, value: Any, minimum: float = 1) -> Any:
     return value
 
 
+def flag(where: str, value: object) -> bool:
+    """A yes/no setting, strictly: a YAML boolean, or ``true``/``false``/``1``/``0`` as text
+    (environment variables); anything else is an error rather than a guess."""
+    if isinstance(value, bool):
+        return value
+    text = value.strip().lower() if isinstance(value, str) else None
+    if text not in ("true", "1", "false", "0"):
+        raise ConfigError(
+            f"{where}: viết true hoặc false / write true or false, không phải / not {value!r}"
+        )
+    return text in ("true", "1")
+
+
 def parse_smtp(document: Mapping[str, Any], path: Path, env: Mapping[str, str]) -> SmtpSettings:
     section = _section(document, "smtp", _SMTP_KEYS, path)
     host = env.get("HANBAO_SMTP_HOST") or str(section.get("host", "127.0.0.1"))
@@ -166,8 +179,12 @@ def parse_mail(document: Mapping[str, Any], path: Path, env: Mapping[str, str]) 
     }
     return MailSettings(
         sender=str(sender),
-        group_by_recipient=bool(section.get("group_by_recipient", True)),
-        digest_late_flags=bool(section.get("digest_late_flags", True)),
+        group_by_recipient=flag(
+            f"{path}: mail.group_by_recipient", section.get("group_by_recipient", True)
+        ),
+        digest_late_flags=flag(
+            f"{path}: mail.digest_late_flags", section.get("digest_late_flags", True)
+        ),
         digest_time=digest_at,
         **{key: int(value) for key, value in numbers.items()},
     )

@@ -3,6 +3,9 @@
 Paths inside it are relative to the file, a relative SQLite ``database_url`` too.
 ``HANBAO_DATABASE_URL`` (or ``--db``, both relative to the current directory) overrides it;
 the ``smtp`` and ``mail`` sections and their environment variables are in ``mail_settings``.
+A container sets the rest from the environment too: ``HANBAO_ALLOWED_DOMAINS``
+(comma-separated), ``HANBAO_HTTP_HOST``, ``HANBAO_HTTP_PORT``, ``HANBAO_BASE_URL`` and
+``HANBAO_BEHIND_TLS_PROXY`` (``true`` or ``false``).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import yaml
 
 from scheduler.calendar import WorkCalendar, load_changes
 from scheduler.errors import ConfigError
-from scheduler.mail_settings import MailSettings, SmtpSettings, parse_mail, parse_smtp
+from scheduler.mail_settings import MailSettings, SmtpSettings, flag, parse_mail, parse_smtp
 from scheduler.plan import CatchUp
 from scheduler.rules import Rules, load_rules
 
@@ -123,15 +126,15 @@ def load_config(
             f"dùng {', '.join(sorted(_KEYS))}"
         )
     base = path.parent
-    domains = document.get("allowed_domains")
-    if not isinstance(domains, list) or not domains or not all(isinstance(d, str) for d in domains):
-        raise ConfigError(f"{path}: allowed_domains cần danh sách miền, ví dụ ['*.gov.vn']")
+    domains = _allowed_domains(document, path, env)
     batch = document.get("sweep_batch", 500)
     if not isinstance(batch, int) or batch < 1:
         raise ConfigError(f"{path}: sweep_batch cần số nguyên dương, không phải {batch!r}")
     catch_up = document.get("catch_up", {}) or {}
     if not isinstance(catch_up, dict) or set(catch_up) - {"coalesce"}:
-        raise ConfigError(f"{path}: catch_up chỉ có khoá coalesce (true/false)")
+        raise ConfigError(
+            f"{path}: catch_up chỉ có khoá coalesce (true/false) / catch_up has only coalesce"
+        )
     overrides = document.get("calendar_overrides")
     return Config(
         path=path,
@@ -141,13 +144,38 @@ def load_config(
         rules=load_rules(base / str(document.get("rules", "rules.yaml"))),
         calendar=WorkCalendar(load_changes(base / str(overrides)) if overrides else ()),
         allowed_domains=tuple(domains),
-        catch_up=CatchUp(coalesce=bool(catch_up.get("coalesce", True))),
+        catch_up=CatchUp(
+            coalesce=flag(f"{path}: catch_up.coalesce", catch_up.get("coalesce", True))
+        ),
         sweep_batch=batch,
         smtp=parse_smtp(document, path, env),
         mail=parse_mail(document, path, env),
         daemon=(daemon := _daemon(document, path, env)),
         web=_web(document, path, env, f"http://{daemon.http_host}:{daemon.http_port}"),
     )
+
+
+def _allowed_domains(
+    document: dict[str, Any], path: Path, env: Mapping[str, str]
+) -> tuple[str, ...]:
+    """``HANBAO_ALLOWED_DOMAINS`` (comma-separated) wins over ``allowed_domains`` in the file."""
+    text = env.get("HANBAO_ALLOWED_DOMAINS")
+    if text:
+        domains: Any = [d.strip() for d in text.split(",")]
+        where = "HANBAO_ALLOWED_DOMAINS"
+    else:
+        domains = document.get("allowed_domains")
+        where = f"{path}: allowed_domains"
+    if (
+        not isinstance(domains, list)
+        or not domains
+        or not all(isinstance(d, str) and d for d in domains)
+    ):
+        raise ConfigError(
+            f"{where}: cần danh sách miền / a list of mail domains is required, ví dụ / e.g. "
+            "['*.gov.vn'] (HANBAO_ALLOWED_DOMAINS='*.gov.vn,huyen.vn')"
+        )
+    return tuple(domains)
 
 
 def _sqlite_beside(folder: Path, url: str) -> str:
@@ -193,11 +221,23 @@ def _web(document: dict[str, Any], path: Path, env: Mapping[str, str], own_url: 
     }
     if len(tls) == 1:
         raise ConfigError(f"{path}: web cần cả tls_certfile và tls_keyfile")
+    base_url = env.get("HANBAO_BASE_URL") or str(section.get("base_url", own_url))
+    if not base_url.startswith(("http://", "https://")):
+        raise ConfigError(
+            f"{path}: web.base_url / HANBAO_BASE_URL: cần địa chỉ http:// hoặc https:// / an "
+            f"http:// or https:// address, e.g. https://hanbao.huyen.gov.vn, not {base_url!r}"
+        )
+    proxy_env = env.get("HANBAO_BEHIND_TLS_PROXY")
+    behind_tls_proxy = (
+        flag("HANBAO_BEHIND_TLS_PROXY", proxy_env)
+        if proxy_env
+        else flag(f"{path}: web.behind_tls_proxy", section.get("behind_tls_proxy", False))
+    )
     return WebSettings(
-        base_url=str(section.get("base_url", own_url)).rstrip("/"),
+        base_url=base_url.rstrip("/"),
         link_days=days,
         signing_key=key.encode() if key else None,
-        behind_tls_proxy=bool(section.get("behind_tls_proxy", False)),
+        behind_tls_proxy=behind_tls_proxy,
         **tls,
     )
 

@@ -1,0 +1,63 @@
+"""The settings file and the environment variables that override it (a container has no
+other way in), each checked strictly with a message that names what to fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from scheduler.errors import ConfigError
+from scheduler.settings import Config, load_config
+from tests.conftest import CONFIG_PATH
+
+
+def settings(**env: str) -> Config:
+    return load_config(CONFIG_PATH, "sqlite://", env)
+
+
+def test_behind_tls_proxy_comes_from_the_environment() -> None:
+    assert settings().web.behind_tls_proxy is False
+    assert settings(HANBAO_BEHIND_TLS_PROXY="true").web.behind_tls_proxy is True
+    assert settings(HANBAO_BEHIND_TLS_PROXY="TRUE").web.behind_tls_proxy is True
+    assert settings(HANBAO_BEHIND_TLS_PROXY="0").web.behind_tls_proxy is False
+
+
+@pytest.mark.parametrize("value", ["yes", "on", "ture", "2"])
+def test_a_flag_that_is_not_true_or_false_is_refused_naming_the_variable(value: str) -> None:
+    with pytest.raises(ConfigError, match=r"HANBAO_BEHIND_TLS_PROXY: .*write true or false"):
+        settings(HANBAO_BEHIND_TLS_PROXY=value)
+
+
+def test_a_flag_in_the_file_written_as_text_is_not_taken_for_true(tmp_path: Path) -> None:
+    document = yaml.safe_load(CONFIG_PATH.read_text(encoding="utf-8"))
+    document["rules"] = str(CONFIG_PATH.parent / "rules.yaml")
+    document["calendar_overrides"] = str(CONFIG_PATH.parent / "calendar-overrides.yaml")
+    document["web"] = {"behind_tls_proxy": "no"}
+    path = tmp_path / "hanbao.yaml"
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ConfigError, match=rf"{path}: web\.behind_tls_proxy: .*'no'"):
+        load_config(path, "sqlite://", {})
+
+
+def test_allowed_domains_come_from_the_environment_comma_separated() -> None:
+    assert settings().allowed_domains == ("tinhmau.example", "*.tinhmau.example")
+    domains = settings(HANBAO_ALLOWED_DOMAINS="huyen.gov.vn, *.huyen.gov.vn").allowed_domains
+    assert domains == ("huyen.gov.vn", "*.huyen.gov.vn")
+
+
+def test_an_empty_entry_in_allowed_domains_is_refused() -> None:
+    with pytest.raises(ConfigError, match=r"HANBAO_ALLOWED_DOMAINS: .*list of mail domains"):
+        settings(HANBAO_ALLOWED_DOMAINS="huyen.gov.vn,,")
+
+
+def test_base_url_comes_from_the_environment() -> None:
+    assert settings().web.base_url == "http://127.0.0.1:9464"
+    proxied = settings(HANBAO_BASE_URL="https://hanbao.huyen.gov.vn/")
+    assert proxied.web.base_url == "https://hanbao.huyen.gov.vn"
+
+
+def test_a_base_url_without_its_scheme_is_refused() -> None:
+    with pytest.raises(ConfigError, match=r"HANBAO_BASE_URL: .*http:// or https://"):
+        settings(HANBAO_BASE_URL="hanbao.huyen.gov.vn")
