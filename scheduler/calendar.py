@@ -25,6 +25,7 @@ from scheduler.vntime import ONE_DAY, end_of_day, parse_date, vn_date
 _WEEKEND = (5, 6)  # Saturday, Sunday
 _KINDS = ("day_off", "working_day")
 _SEARCH_LIMIT = 366  # no run of days off is longer than a year; past that the data is wrong
+MAX_DAYS = 3660  # no period in law is longer than ten years; more is a typing mistake
 
 
 @dataclass(frozen=True)
@@ -106,16 +107,16 @@ class WorkCalendar:
 
     def working_days_deadline(self, start: datetime, n: int) -> datetime:
         """End of the ``n``-th working day after the day of ``start`` (Civil Code art. 147-148)."""
-        if n < 1:
+        if not 1 <= n <= MAX_DAYS:
             raise InvalidInput(
-                f"số ngày làm việc phải từ 1 trở lên / working days must be >= 1: {n}"
+                f"số ngày làm việc từ 1 đến {MAX_DAYS} / working days must be 1 to {MAX_DAYS}: {n}"
             )
         return end_of_day(self.shift(vn_date(start), n))
 
     def calendar_days_deadline(self, start: datetime, n: int) -> datetime:
         """End of the ``n``-th day after ``start``'s day, moved to a working day if it is off."""
-        if n < 1:
-            raise InvalidInput(f"số ngày phải từ 1 trở lên / days must be >= 1: {n}")
+        if not 1 <= n <= MAX_DAYS:
+            raise InvalidInput(f"số ngày từ 1 đến {MAX_DAYS} / days must be 1 to {MAX_DAYS}: {n}")
         return end_of_day(self.roll_forward(vn_date(start) + timedelta(days=n)))
 
     def days_off(self, year: int) -> list[DayOff]:

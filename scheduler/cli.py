@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import socket
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,6 +38,7 @@ from scheduler.store.schema import check_schema, create_schema, make_engine
 from scheduler.sweep import Emitted, sweep
 from scheduler.vntime import (
     VN_TZ,
+    check_year,
     end_of_day,
     fmt_date,
     iso,
@@ -271,6 +273,7 @@ def calendar_days(
     year: int, json_out: JsonOpt = False, config: ConfigOpt = None, db: DbOpt = None
 ) -> None:
     """Các ngày nghỉ và ngày làm bù trong năm / days off and swapped working days."""
+    check_year(year)
     env = _env(config, db, need_schema=False)
     cal = env.config.calendar
     rows = [
@@ -609,6 +612,20 @@ def run_command(
     _serve(_env(config, db))
 
 
+def _port_free(host: str, port: int, setting: str) -> None:
+    """Refuse a port that another program listens on, naming the setting that moves it."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers bind
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise ConfigError(
+                f"cổng {host}:{port} đang bận / port in use ({error.strerror}): dừng chương "
+                f"trình đang dùng cổng, hoặc đổi {setting} / stop the program using it, or "
+                f"change {setting}"
+            ) from None
+
+
 @app.command("demo")
 def demo_command(
     folder: Annotated[Path, typer.Option("--folder", help="nơi chứa CSDL và thư")] = Path(
@@ -618,11 +635,17 @@ def demo_command(
 ) -> None:
     """Chạy thử trọn bộ: SQLite, đơn vị mẫu, máy chủ thư cục bộ ghi thư vào thư mục."""
     configure_logs("INFO")
-    folder.mkdir(parents=True, exist_ok=True)
     env = _env(config, f"sqlite:///{folder.resolve() / 'hanbao.sqlite3'}", need_schema=False)
     smtp = env.config.smtp
     if smtp.security != "none" or smtp.host not in LOOPBACK:
-        raise ConfigError("demo cần smtp.security: none trên 127.0.0.1 (máy chủ thư cục bộ)")
+        raise ConfigError(
+            f"{env.config.path}: smtp: demo cần smtp.security: none trên 127.0.0.1 (máy chủ thư "
+            "cục bộ) / the demo needs smtp.security: none on 127.0.0.1 (its local mail capture)"
+        )
+    # before anything is written: a busy port used to fail after the units, a case and a token
+    _port_free(smtp.host, smtp.port, "smtp.port / HANBAO_SMTP_PORT")
+    _port_free(env.config.daemon.http_host, env.config.daemon.http_port, "HANBAO_HTTP_PORT")
+    folder.mkdir(parents=True, exist_ok=True)
     if env.config.web.signing_key is None:  # a key for this demo only, so links and login work
         web = replace(env.config.web, signing_key=secrets.token_urlsafe(48).encode())
         env = replace(env, config=replace(env.config, web=web))
@@ -672,7 +695,13 @@ def report_overdue(
     rows = report.overdue_rows(items, units, env.config.rules, env.now)
     data = report.to_csv(rows) if format == "csv" else report.to_xlsx(rows, env.now)
     target = output or Path(f"qua-han-{env.now:%Y%m%d}.{format}")
-    target.write_bytes(data)
+    try:
+        target.write_bytes(data)
+    except OSError as error:
+        raise InvalidInput(
+            f"-o {target}: không ghi được / cannot write: {error.strerror}; -o cần một tệp trong "
+            "thư mục đã có / -o needs a file in an existing folder"
+        ) from None
     print(f"Đã ghi {len(rows)} báo cáo quá hạn vào {target}", file=sys.stderr)
 
 

@@ -20,7 +20,7 @@ from scheduler.records import Obligation
 from scheduler.settings import Config
 from scheduler.store.queries import Store
 from scheduler.units import Unit, check_units, read_rows
-from scheduler.vntime import days_late, fmt_datetime
+from scheduler.vntime import check_year, days_late, fmt_datetime
 
 # Codes and labels, never free text: there is no place where a child's name could be written.
 _CASE_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9/._-]{0,63}")
@@ -246,8 +246,7 @@ def generate_periodic(
     passed is left out: installing hanbao in November must not flag every commune late for a
     June report it may well have sent on paper. Backfilling is the operator's explicit choice.
     """
-    if not 2000 <= year <= 2100:
-        raise InvalidInput(f"năm {year} ngoài khoảng 2000-2100 / year out of range")
+    check_year(year)
     new = periodic(config.rules, list(store.units().values()), year)
     if ahead_only:
         new = [item for item in new if item.due_at > now]

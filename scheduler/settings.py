@@ -115,6 +115,15 @@ def load_config(
             f"{path}: không có tệp cấu hình / settings file not found "
             "(dùng --config hoặc HANBAO_CONFIG)"
         ) from None
+    except IsADirectoryError:
+        raise ConfigError(
+            f"{path}: là thư mục, không phải tệp cấu hình / is a folder, not a settings file: "
+            f"--config (HANBAO_CONFIG) {path / 'hanbao.yaml'}"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"{path}: không đọc được tệp cấu hình / cannot read the settings file: {exc}"
+        ) from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: YAML không hợp lệ / invalid YAML: {exc}") from None
     if not isinstance(document, dict):

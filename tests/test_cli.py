@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -286,3 +287,48 @@ def test_a_token_is_shown_once_and_stored_only_hashed(fresh_db: str, tmp_path: P
     assert created["token"].encode() not in stored
     wrong = hanbao("token", "create", "--unit", "H01", "--role", "king", db=fresh_db, ok=False)
     assert wrong.returncode == 2 and "officer, supervisor, leader, admin" in wrong.stderr
+
+
+def refused(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
+    """Exit status 2 and a message naming what to fix, never a traceback."""
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in result.stderr
+
+
+def test_a_folder_given_as_settings_is_refused_naming_the_file_to_give(
+    fresh_db: str, tmp_path: Path
+) -> None:
+    result = hanbao("status", "--config", str(tmp_path), db=fresh_db, ok=False)
+    refused(result, "is a folder", str(tmp_path / "hanbao.yaml"))
+
+
+def test_the_overdue_report_into_a_missing_folder_is_refused(fresh_db: str, tmp_path: Path) -> None:
+    hanbao("init", db=fresh_db)
+    target = tmp_path / "missing" / "qua-han.xlsx"
+    result = hanbao("report", "overdue", "-o", str(target), db=fresh_db, ok=False)
+    refused(result, str(target), "existing folder")
+
+
+def test_calendar_days_of_year_zero_is_refused(fresh_db: str) -> None:
+    refused(hanbao("calendar", "days", "0", db=fresh_db, ok=False), "year out of range", "2027")
+
+
+def test_an_absurd_number_of_working_days_is_refused_at_once(fresh_db: str) -> None:
+    result = hanbao(
+        "calendar", "deadline", "04/02/2027", "--working-days", "100000000", db=fresh_db, ok=False
+    )
+    refused(result, "working days must be 1 to 3660")
+
+
+def test_demo_with_its_mail_port_busy_writes_nothing(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        env = {"HANBAO_SMTP_PORT": str(port), "HANBAO_HTTP_PORT": str(free_port())}
+        folder = tmp_path / "demo"
+        result = hanbao("demo", "--folder", str(folder), db=None, env=env, ok=False)
+    refused(result, f"127.0.0.1:{port}", "HANBAO_SMTP_PORT")
+    assert not folder.exists()
