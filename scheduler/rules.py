@@ -380,9 +380,30 @@ def parse_rules(document: Any, path: Path) -> Rules:
     for kind in kinds.values():
         if kind.after is not None and kind.after not in kinds:
             reader.problem(f"{path}: kinds.{kind.id}.after", f"không có loại {kind.after!r}")
+    for loop in _after_loops(kinds):
+        reader.problem(
+            f"{path}: kinds.{loop[0]}.after",
+            f"vòng lặp / a loop of after: {' -> '.join([*loop, loop[0]])}; mỗi chuỗi after phải "
+            "bắt đầu từ một loại có trigger khác / every chain must start at a kind with "
+            "another trigger (case_verified, request, yearly, once)",
+        )
     if reader.problems:
         raise ConfigError(
             "quy tắc không hợp lệ / invalid rules:\n"
             + "\n".join(f"  - {p}" for p in reader.problems)
         )
     return Rules(kinds=kinds, reminder_time=reminder_time or time(8, 0))
+
+
+def _after_loops(kinds: dict[str, Kind]) -> list[list[str]]:
+    """Each loop of ``after:`` links once: kinds that could only ever start one another."""
+    loops: dict[frozenset[str], list[str]] = {}
+    for start in kinds:
+        chain: list[str] = []
+        current: str | None = start
+        while current is not None and current in kinds and current not in chain:
+            chain.append(current)
+            current = kinds[current].after
+        if current == start:
+            loops.setdefault(frozenset(chain), chain)
+    return list(loops.values())

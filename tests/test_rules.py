@@ -93,6 +93,25 @@ def test_invalid_rules_are_rejected_with_where_and_fix(
         parse_rules(_rules({**GOOD, **change}), HERE)
 
 
+def test_a_loop_of_after_kinds_is_refused_naming_its_kinds() -> None:
+    after = {**GOOD, "trigger": "after"}
+    kinds = {
+        "urgent": GOOD,
+        "plan": {**after, "after": "approval"},
+        "approval": {**after, "after": "review"},
+        "review": {**after, "after": "plan"},
+        "itself": {**after, "after": "itself"},
+    }
+    with pytest.raises(ConfigError) as error:
+        parse_rules({"kinds": kinds}, HERE)
+    text = str(error.value)
+    assert (
+        "kinds.plan.after: vòng lặp / a loop of after: plan -> approval -> review -> plan" in text
+    )
+    assert "a loop of after: itself -> itself" in text
+    assert text.count("a loop of after") == 2  # each loop once, from wherever it was entered
+
+
 def test_every_problem_is_reported_at_once() -> None:
     bad = {**GOOD, "trigger": "yearly", "owed_by": [], "ladder": [{"step": "x", "at": "y"}]}
     with pytest.raises(ConfigError) as error:
