@@ -92,6 +92,10 @@ class CaseIn(BaseModel):
     unit: Annotated[str, Field(max_length=64, examples=["X01"])]
     category: Annotated[str, Field(max_length=40)] = "xam_hai"
     verified_at: Moment
+    backfill: Annotated[
+        bool,
+        Field(description="record a case verified longer ago than backfill_horizon_days"),
+    ] = False
 
 
 class ReportIn(BaseModel):
@@ -231,6 +235,7 @@ def create_app(
                 _moment(body.verified_at),
                 now,
                 who.actor,
+                backfill=body.backfill,
             )
         return out(created, now)
 

@@ -302,6 +302,14 @@ def case_open(
     unit: Annotated[str, typer.Option("--unit", help="mã xã / commune code")],
     verified: Annotated[str, typer.Option("--verified", help="dd/mm/yyyy HH:MM xác thực")],
     category: Annotated[str, typer.Option("--category", help="loại vụ việc")] = "xam_hai",
+    backfill: Annotated[
+        bool,
+        typer.Option(
+            "--backfill",
+            help="nhập bù vụ việc xác thực trước backfill_horizon_days / "
+            "record a case verified longer ago than backfill_horizon_days",
+        ),
+    ] = False,
     as_of: AsOfOpt = None,
     json_out: JsonOpt = False,
     config: ConfigOpt = None,
@@ -311,7 +319,15 @@ def case_open(
     env = _env(config, db, as_of)
     with _writing(env) as store:
         created = ledger.open_case(
-            store, env.config, code, unit, category, parse_datetime(verified), env.now, "cli"
+            store,
+            env.config,
+            code,
+            unit,
+            category,
+            parse_datetime(verified),
+            env.now,
+            "cli",
+            backfill=backfill,
         )
     _show_obligations(created, env.now, json_out)
 

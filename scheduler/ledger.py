@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from scheduler.errors import Conflict, InvalidInput, NotFound
@@ -109,8 +109,14 @@ def open_case(
     verified_at: datetime,
     now: datetime,
     actor: str,
+    *,
+    backfill: bool = False,
 ) -> list[Obligation]:
-    """Record a verified case; returns the obligations it creates (the urgent report first)."""
+    """Record a verified case; returns the obligations it creates (the urgent report first).
+
+    A verification older than ``backfill_horizon_days`` is refused unless ``backfill`` says
+    the case is recorded late on purpose: a mistyped year would flag the commune years late.
+    """
     if not _CASE_CODE.fullmatch(code):
         raise InvalidInput(
             f"mã vụ việc {code!r} không hợp lệ: chỉ chữ không dấu, số và / - _ . (tối đa 64) / "
@@ -122,6 +128,8 @@ def open_case(
             "category: a short label of lowercase letters, digits and _"
         )
     _not_future(verified_at, now, "thời điểm xác thực / verification time")
+    if not backfill:
+        _within_horizon(verified_at, now, config.backfill_horizon_days)
     unit = _unit(store, unit_code)
     new = for_case(config.rules, config.calendar, unit, code, verified_at)
     if not new:
@@ -268,3 +276,13 @@ def import_units(store: Store, config: Config, path: Path, now: datetime, actor:
     store.save_units(units)
     store.audit(now, actor, "units_imported", file=path.name, count=len(units))
     return len(units)
+
+
+def _within_horizon(verified_at: datetime, now: datetime, days: int) -> None:
+    if verified_at < now - timedelta(days=days):
+        raise InvalidInput(
+            f"thời điểm xác thực {fmt_datetime(verified_at)} cũ hơn {days} ngày / the "
+            f"verification time is more than {days} days ago (backfill_horizon_days): kiểm tra "
+            "lại ngày; nếu thật sự nhập bù vụ việc cũ, thêm --backfill / check the date; to "
+            'record an old case on purpose, add --backfill (API: "backfill": true)'
+        )

@@ -32,6 +32,7 @@ _KEYS = {
     "allowed_domains",
     "catch_up",
     "sweep_batch",
+    "backfill_horizon_days",
     "smtp",
     "mail",
     "daemon",
@@ -87,6 +88,7 @@ class Config:
     allowed_domains: tuple[str, ...]
     catch_up: CatchUp
     sweep_batch: int
+    backfill_horizon_days: int
     smtp: SmtpSettings
     mail: MailSettings
     daemon: DaemonSettings
@@ -139,6 +141,12 @@ def load_config(
     batch = document.get("sweep_batch", 500)
     if not isinstance(batch, int) or batch < 1:
         raise ConfigError(f"{path}: sweep_batch cần số nguyên dương, không phải {batch!r}")
+    horizon = document.get("backfill_horizon_days", 365)
+    if isinstance(horizon, bool) or not isinstance(horizon, int) or horizon < 1:
+        raise ConfigError(
+            f"{path}: backfill_horizon_days cần số ngày > 0 / a number of days > 0, "
+            f"không phải / not {horizon!r}"
+        )
     catch_up = document.get("catch_up", {}) or {}
     if not isinstance(catch_up, dict) or set(catch_up) - {"coalesce"}:
         raise ConfigError(
@@ -157,6 +165,7 @@ def load_config(
             coalesce=flag(f"{path}: catch_up.coalesce", catch_up.get("coalesce", True))
         ),
         sweep_batch=batch,
+        backfill_horizon_days=horizon,
         smtp=parse_smtp(document, path, env),
         mail=parse_mail(document, path, env),
         daemon=(daemon := _daemon(document, path, env)),

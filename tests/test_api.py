@@ -253,6 +253,15 @@ def test_bad_input_is_422_with_what_to_fix_and_writes_nothing(api: Api) -> None:
     assert api.call("GET", "/api/obligations", "admin").json() == []
 
 
+def test_a_case_verified_decades_ago_needs_backfill(api: Api) -> None:
+    old = {"code": "VV-1990", "unit": "X01", "verified_at": "01/01/1990 10:00"}
+    refused = api.call("POST", "/api/cases", "x01", json=old)
+    assert refused.status_code == 422 and '"backfill": true' in refused.json()["detail"]
+    assert api.call("GET", "/api/obligations", "admin").json() == []
+    backfilled = api.call("POST", "/api/cases", "x01", json={**old, "backfill": True})
+    assert backfilled.status_code == 201
+
+
 def test_authentication_failures_are_limited(api: Api) -> None:
     assert api.call("GET", "/api/obligations", None).status_code == 401
     codes = [

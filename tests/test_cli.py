@@ -332,3 +332,14 @@ def test_demo_with_its_mail_port_busy_writes_nothing(tmp_path: Path) -> None:
         result = hanbao("demo", "--folder", str(folder), db=None, env=env, ok=False)
     refused(result, f"127.0.0.1:{port}", "HANBAO_SMTP_PORT")
     assert not folder.exists()
+
+
+def test_a_verification_decades_old_is_refused_unless_backfilled(fresh_db: str) -> None:
+    hanbao("init", db=fresh_db)
+    hanbao("units", "import", str(SAMPLE_UNITS), db=fresh_db)
+    old = ("case", "open", "VV-1990", "--unit", "X01", "--verified", "01/01/1990")
+    now = ("--as-of", "01/03/2027 10:00")
+    refused(hanbao(*old, *now, db=fresh_db, ok=False), "more than 365 days ago", "--backfill")
+    assert hanbao_json("status", db=fresh_db) == []
+    opened = hanbao_json(*old, "--backfill", *now, db=fresh_db)
+    assert opened[0]["kind"] == "urgent_report" and opened[0]["days_late"] > 13_000

@@ -4,6 +4,7 @@ other way in), each checked strictly with a message that names what to fix."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -30,15 +31,28 @@ def test_a_flag_that_is_not_true_or_false_is_refused_naming_the_variable(value: 
         settings(HANBAO_BEHIND_TLS_PROXY=value)
 
 
-def test_a_flag_in_the_file_written_as_text_is_not_taken_for_true(tmp_path: Path) -> None:
+def shipped_with(folder: Path, **changes: Any) -> Path:
+    """The shipped settings with ``changes``, written in ``folder``."""
     document = yaml.safe_load(CONFIG_PATH.read_text(encoding="utf-8"))
     document["rules"] = str(CONFIG_PATH.parent / "rules.yaml")
     document["calendar_overrides"] = str(CONFIG_PATH.parent / "calendar-overrides.yaml")
-    document["web"] = {"behind_tls_proxy": "no"}
-    path = tmp_path / "hanbao.yaml"
-    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    path = folder / "hanbao.yaml"
+    path.write_text(yaml.safe_dump({**document, **changes}, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_a_flag_in_the_file_written_as_text_is_not_taken_for_true(tmp_path: Path) -> None:
+    path = shipped_with(tmp_path, web={"behind_tls_proxy": "no"})
     with pytest.raises(ConfigError, match=rf"{path}: web\.behind_tls_proxy: .*'no'"):
         load_config(path, "sqlite://", {})
+
+
+def test_the_backfill_horizon_is_a_year_unless_set(tmp_path: Path) -> None:
+    assert settings().backfill_horizon_days == 365
+    path = shipped_with(tmp_path, backfill_horizon_days=30)
+    assert load_config(path, "sqlite://", {}).backfill_horizon_days == 30
+    with pytest.raises(ConfigError, match=r"backfill_horizon_days .*a number of days > 0"):
+        load_config(shipped_with(tmp_path, backfill_horizon_days=0), "sqlite://", {})
 
 
 def test_allowed_domains_come_from_the_environment_comma_separated() -> None:
