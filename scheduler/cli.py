@@ -72,6 +72,9 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="JSON output for machines"
 ConfigOpt = Annotated[str | None, typer.Option("--config", help="settings file (HANBAO_CONFIG)")]
 DbOpt = Annotated[str | None, typer.Option("--db", help="database URL (HANBAO_DATABASE_URL)")]
 AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="act as if now were dd/mm/yyyy HH:MM")]
+CaseCodeArg = Annotated[
+    str, typer.Argument(help="mã vụ việc, không ghi tên / case code, never a name")
+]
 SAMPLE_UNITS = DEFAULT_CONFIG.parent / "units.sample.yaml"
 OBLIGATION_COLUMNS = (
     ("id", "Mã"),
@@ -205,10 +208,17 @@ def check_config(json_out: JsonOpt = False, config: ConfigOpt = None, db: DbOpt 
 
 @units_app.command("import")
 def units_import(
-    file: Path, json_out: JsonOpt = False, config: ConfigOpt = None, db: DbOpt = None
+    file: Annotated[
+        Path, typer.Argument(help="tệp YAML, CSV hoặc XLSX / a YAML, CSV or XLSX file")
+    ],
+    as_of: AsOfOpt = None,
+    json_out: JsonOpt = False,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
 ) -> None:
-    """Nhập đơn vị từ YAML, CSV hoặc XLSX; một dòng sai thì không ghi gì."""
-    env = _env(config, db)
+    """Nhập đơn vị từ YAML, CSV hoặc XLSX: thêm và cập nhật, không xoá đơn vị; một dòng sai thì
+    không ghi gì / adds and updates units, never deletes one; a bad row and nothing is written."""
+    env = _env(config, db, as_of)
     with _writing(env) as store:
         count = ledger.import_units(store, env.config, file, env.now, "cli")
     if json_out:
@@ -270,7 +280,10 @@ def calendar_deadline(
 
 @calendar_app.command("days")
 def calendar_days(
-    year: int, json_out: JsonOpt = False, config: ConfigOpt = None, db: DbOpt = None
+    year: Annotated[int, typer.Argument(help="năm, ví dụ 2027 / the year, e.g. 2027")],
+    json_out: JsonOpt = False,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
 ) -> None:
     """Các ngày nghỉ và ngày làm bù trong năm / days off and swapped working days."""
     check_year(year)
@@ -298,7 +311,7 @@ def calendar_days(
 
 @case_app.command("open")
 def case_open(
-    code: str,
+    code: CaseCodeArg,
     unit: Annotated[str, typer.Option("--unit", help="mã xã / commune code")],
     verified: Annotated[str, typer.Option("--verified", help="dd/mm/yyyy HH:MM xác thực")],
     category: Annotated[str, typer.Option("--category", help="loại vụ việc")] = "xam_hai",
@@ -334,7 +347,7 @@ def case_open(
 
 @case_app.command("report")
 def case_report(
-    code: str,
+    code: CaseCodeArg,
     stage: Annotated[str, typer.Option("--stage", help="urgent | written (or a kind id)")],
     at: Annotated[str, typer.Option("--at", help="dd/mm/yyyy HH:MM gửi")],
     as_of: AsOfOpt = None,
@@ -357,7 +370,9 @@ def adhoc_request(
     reference: Annotated[str, typer.Option("--reference", help="số/ký hiệu văn bản yêu cầu")],
     due: Annotated[str, typer.Option("--due", help="hạn dd/mm/yyyy [HH:MM]")],
     requested_by: Annotated[str, typer.Option("--requested-by", help="cơ quan yêu cầu")],
-    kind: Annotated[str, typer.Option("--kind")] = "adhoc_report",
+    kind: Annotated[
+        str, typer.Option("--kind", help="loại báo cáo theo yêu cầu / a request kind in the rules")
+    ] = "adhoc_report",
     as_of: AsOfOpt = None,
     json_out: JsonOpt = False,
     config: ConfigOpt = None,
@@ -375,7 +390,9 @@ def adhoc_request(
 
 @app.command()
 def submit(
-    obligation_id: int,
+    obligation_id: Annotated[
+        int, typer.Argument(help="mã nghĩa vụ (cột Mã của status) / the obligation's id")
+    ],
     at: Annotated[str, typer.Option("--at", help="dd/mm/yyyy HH:MM nộp")],
     as_of: AsOfOpt = None,
     json_out: JsonOpt = False,
@@ -393,7 +410,7 @@ def submit(
 
 @periodic_app.command("generate")
 def periodic_generate(
-    year: Annotated[int, typer.Option("--year")],
+    year: Annotated[int, typer.Option("--year", help="năm, ví dụ 2027 / the year, e.g. 2027")],
     as_of: AsOfOpt = None,
     json_out: JsonOpt = False,
     config: ConfigOpt = None,
@@ -425,7 +442,9 @@ def sweep_command(
 def status(
     as_of: AsOfOpt = None,
     overdue: Annotated[bool, typer.Option("--overdue", help="chỉ nghĩa vụ quá hạn")] = False,
-    unit: Annotated[str | None, typer.Option("--unit")] = None,
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="chỉ một đơn vị / only this unit's obligations")
+    ] = None,
     json_out: JsonOpt = False,
     config: ConfigOpt = None,
     db: DbOpt = None,
@@ -433,6 +452,8 @@ def status(
     """Tình trạng các nghĩa vụ / each obligation with its deadline and state."""
     env = _env(config, db, as_of)
     with _writing(env) as store:
+        if unit is not None:
+            ledger.require_unit(store, unit)
         items = store.obligations(
             unit=unit, open_only=overdue, due_before=env.now if overdue else None
         )
@@ -553,7 +574,7 @@ def outbox_list(
 
 @outbox_app.command("retry")
 def outbox_retry(
-    message_id: int,
+    message_id: Annotated[int, typer.Argument(help="mã thư (outbox list) / the message's id")],
     as_of: AsOfOpt = None,
     json_out: JsonOpt = False,
     config: ConfigOpt = None,
@@ -571,13 +592,16 @@ def outbox_retry(
 
 @app.command("send-test")
 def send_test_command(
-    address: str,
+    address: Annotated[
+        str, typer.Argument(help="địa chỉ liên hệ của một đơn vị / a unit's contact address")
+    ],
+    as_of: AsOfOpt = None,
     json_out: JsonOpt = False,
     config: ConfigOpt = None,
     db: DbOpt = None,
 ) -> None:
     """Gửi một thư kiểm tra tới địa chỉ liên hệ đã cấu hình, qua máy chủ thư thật."""
-    env = _env(config, db)
+    env = _env(config, db, as_of)
     with _writing(env) as store:
         concerned = [
             u
@@ -621,7 +645,9 @@ def _serve(env: Env) -> None:
 def run_command(
     config: ConfigOpt = None,
     db: DbOpt = None,
-    log_level: Annotated[str, typer.Option("--log-level")] = "INFO",
+    log_level: Annotated[
+        str, typer.Option("--log-level", help="DEBUG, INFO, WARNING hoặc/or ERROR")
+    ] = "INFO",
 ) -> None:
     """Chạy dịch vụ: quét hạn, gửi thư, tổng hợp hằng ngày, /metrics và /healthz."""
     configure_logs(log_level)
@@ -644,9 +670,10 @@ def _port_free(host: str, port: int, setting: str) -> None:
 
 @app.command("demo")
 def demo_command(
-    folder: Annotated[Path, typer.Option("--folder", help="nơi chứa CSDL và thư")] = Path(
-        "hanbao-demo"
-    ),
+    folder: Annotated[
+        Path, typer.Option("--folder", help="nơi chứa CSDL và thư / where the database and mail go")
+    ] = Path("hanbao-demo"),
+    json_out: JsonOpt = False,
     config: ConfigOpt = None,
 ) -> None:
     """Chạy thử trọn bộ: SQLite, đơn vị mẫu, máy chủ thư cục bộ ghi thư vào thư mục."""
@@ -676,13 +703,24 @@ def demo_command(
     mail = folder.resolve() / "mail"
     capture = start_capture(mail, smtp.port)
     site = f"http://{env.config.daemon.http_host}:{env.config.daemon.http_port}"
-    print(
-        f"hanbao demo\n  thư / mail:            {mail}/\n"
-        f"  trang tổng quan:       {site}/login  token: {token}\n"
-        f"  API:                   {site}/openapi.json\n  số liệu / metrics:     {site}/metrics\n"
-        "  dừng / stop:           Ctrl-C",
-        file=sys.stderr,
-    )
+    if json_out:
+        print_json(
+            {
+                "mail": str(mail),
+                "login": f"{site}/login",
+                "token": token,
+                "api": f"{site}/openapi.json",
+                "metrics": f"{site}/metrics",
+            }
+        )
+    else:
+        print(
+            f"hanbao demo\n  thư / mail:            {mail}/\n"
+            f"  trang tổng quan:       {site}/login  token: {token}\n"
+            f"  API:                   {site}/openapi.json\n"
+            f"  số liệu / metrics:     {site}/metrics\n  dừng / stop:           Ctrl-C",
+            file=sys.stderr,
+        )
     try:
         _serve(env)
     finally:
@@ -696,8 +734,12 @@ app.add_typer(report_app, name="report")
 @report_app.command("overdue")
 def report_overdue(
     format: Annotated[str, typer.Option("--format", help="xlsx | csv")] = "xlsx",
-    output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="tệp ghi ra / the file to write (qua-han-YYYYMMDD)"),
+    ] = None,
     as_of: AsOfOpt = None,
+    json_out: JsonOpt = False,
     config: ConfigOpt = None,
     db: DbOpt = None,
 ) -> None:
@@ -718,7 +760,10 @@ def report_overdue(
             f"-o {target}: không ghi được / cannot write: {error.strerror}; -o cần một tệp trong "
             "thư mục đã có / -o needs a file in an existing folder"
         ) from None
-    print(f"Đã ghi {len(rows)} báo cáo quá hạn vào {target}", file=sys.stderr)
+    if json_out:
+        print_json({"file": str(target), "format": format, "rows": len(rows)})
+    else:
+        print(f"Đã ghi {len(rows)} báo cáo quá hạn vào {target}", file=sys.stderr)
 
 
 token_app = typer.Typer(no_args_is_help=True, help="Token API / API tokens")
@@ -730,12 +775,13 @@ def token_create(
     unit: Annotated[str, typer.Option("--unit", help="đơn vị của token")],
     role: Annotated[str, typer.Option("--role", help="officer | supervisor | leader | admin")],
     label: Annotated[str, typer.Option("--label", help="ghi chú: của ai, dùng ở đâu")] = "",
+    as_of: AsOfOpt = None,
     json_out: JsonOpt = False,
     config: ConfigOpt = None,
     db: DbOpt = None,
 ) -> None:
     """Tạo token cho API và trang tổng quan; token chỉ hiện một lần, CSDL chỉ giữ mã băm."""
-    env = _env(config, db)
+    env = _env(config, db, as_of)
     with _writing(env) as store:
         token_id, token = create_token(store, unit, role, label, env.now)
     if json_out:
@@ -746,10 +792,14 @@ def token_create(
 
 @token_app.command("revoke")
 def token_revoke(
-    token_id: int, json_out: JsonOpt = False, config: ConfigOpt = None, db: DbOpt = None
+    token_id: Annotated[int, typer.Argument(help="mã token (token create) / the token's id")],
+    as_of: AsOfOpt = None,
+    json_out: JsonOpt = False,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
 ) -> None:
     """Thu hồi token (bị lộ, người dùng chuyển công tác): hết hiệu lực ngay."""
-    env = _env(config, db)
+    env = _env(config, db, as_of)
     with _writing(env) as store:
         revoke_token(store, token_id, env.now)
     print_json({"id": token_id, "revoked": True}) if json_out else print(

@@ -286,3 +286,8 @@ def _within_horizon(verified_at: datetime, now: datetime, days: int) -> None:
             "lại ngày; nếu thật sự nhập bù vụ việc cũ, thêm --backfill / check the date; to "
             'record an old case on purpose, add --backfill (API: "backfill": true)'
         )
+
+
+def require_unit(store: Store, code: str) -> None:
+    """Refuse an unknown unit code, e.g. a filter that would otherwise just match nothing."""
+    _unit(store, code)

@@ -12,7 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import typer
+from typer.core import TyperCommand, TyperGroup
 
+from scheduler.cli import app
 from tests.conftest import CONFIG_PATH, SAMPLE_UNITS, write_settings
 from tests.mailsink import Sink, free_port, start
 
@@ -343,3 +346,90 @@ def test_a_verification_decades_old_is_refused_unless_backfilled(fresh_db: str) 
     assert hanbao_json("status", db=fresh_db) == []
     opened = hanbao_json(*old, "--backfill", *now, db=fresh_db)
     assert opened[0]["kind"] == "urgent_report" and opened[0]["days_late"] > 13_000
+
+
+def commands() -> dict[str, TyperCommand]:
+    """Every command of the Typer app, by its full name (``units import``)."""
+    found: dict[str, TyperCommand] = {}
+
+    def walk(group: TyperGroup, prefix: str) -> None:
+        for name, command in group.commands.items():
+            if isinstance(command, TyperGroup):
+                walk(command, f"{prefix}{name} ")
+            else:
+                assert isinstance(command, TyperCommand)
+                found[prefix + name] = command
+
+    root = typer.main.get_command(app)
+    assert isinstance(root, TyperGroup)
+    walk(root, "")
+    return found
+
+
+def test_every_argument_and_option_has_help() -> None:
+    missing = [
+        f"{name} {param.name}"
+        for name, command in commands().items()
+        for param in command.params
+        if not getattr(param, "help", None)
+    ]
+    assert missing == []
+
+
+def test_every_command_that_prints_takes_json() -> None:
+    quiet = {"run"}  # the daemon only logs
+    assert [
+        n for n, c in commands().items() if n not in quiet and not options(c) >= {"--json"}
+    ] == []
+
+
+# every command that records or shows a moment read from the clock (README: --as-of)
+READS_THE_CLOCK = {
+    "units import",
+    "case open",
+    "case report",
+    "adhoc request",
+    "submit",
+    "periodic generate",
+    "sweep",
+    "status",
+    "deliver",
+    "outbox retry",
+    "send-test",
+    "report overdue",
+    "token create",
+    "token revoke",
+}
+
+
+def test_every_command_that_reads_the_clock_takes_as_of() -> None:
+    found = commands()
+    assert set(found) >= READS_THE_CLOCK
+    assert [n for n in sorted(READS_THE_CLOCK) if "--as-of" not in options(found[n])] == []
+
+
+def options(command: TyperCommand) -> set[str]:
+    return {opt for param in command.params for opt in param.opts}
+
+
+def test_status_of_an_unknown_unit_is_an_error(fresh_db: str) -> None:
+    hanbao("init", db=fresh_db)
+    refused(hanbao("status", "--unit", "NOPE", db=fresh_db, ok=False), "unknown unit 'NOPE'")
+
+
+def test_the_overdue_report_says_what_it_wrote_in_json(database_url: str, tmp_path: Path) -> None:
+    hanbao("periodic", "generate", "--year", "2027", "--as-of", "01/01/2027 00:00", db=database_url)
+    target = tmp_path / "qua-han.csv"
+    written = hanbao_json(
+        "report",
+        "overdue",
+        "--format",
+        "csv",
+        "-o",
+        str(target),
+        "--as-of",
+        "02/07/2027 09:00",
+        db=database_url,
+    )
+    assert written == {"file": str(target), "format": "csv", "rows": 16}
+    assert len(target.read_text(encoding="utf-8-sig").splitlines()) == 1 + 16
