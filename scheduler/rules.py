@@ -120,6 +120,10 @@ class Kind:
     how: str = ""
     period: str = "{year}"
 
+    def over(self, now: datetime) -> bool:
+        """A one-off kind whose date has passed: it can create nothing any more."""
+        return self.deadline.before_date is not None and self.deadline.due_in_year(now.year) < now
+
 
 @dataclass(frozen=True)
 class Rules:

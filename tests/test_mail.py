@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -13,12 +14,13 @@ from scheduler.errors import ConfigError
 from scheduler.mail_settings import parse_mail, parse_smtp
 from scheduler.mailer import to_mime
 from scheduler.outbox import Outgoing, backoff
-from scheduler.render import Renderer, message_key_id, template_for
+from scheduler.render import Item, Renderer, message_key_id, template_for
 from scheduler.settings import Config
 from scheduler.units import Unit, refusal
 from tests.conftest import vn
 
 HERE = Path("hanbao.yaml")
+NOW = "05/03/2027 08:00"
 
 
 @pytest.mark.parametrize(
@@ -94,8 +96,6 @@ def test_backoff_grows_with_jitter_and_stays_under_the_cap() -> None:
 
 
 def test_html_escapes_what_it_shows(config: Config) -> None:
-    from scheduler.render import Item
-
     item = Item(
         reminder_id=1,
         obligation_id=1,
@@ -115,6 +115,32 @@ def test_html_escapes_what_it_shows(config: Config) -> None:
     draft = Renderer("huyen.example").items("a@x.example", [item], vn("05/03/2027 08:00"))
     assert "<script>" not in draft.html and "&lt;script&gt;" in draft.html
     assert "Báo cáo <script>" in draft.text
+
+
+def test_a_bundle_subject_names_each_case_once() -> None:
+    urgent = Item(
+        reminder_id=1,
+        obligation_id=1,
+        obligation_key="case:VV-1:urgent_report",
+        template="overdue",
+        kind_name="Báo cáo nhanh (khẩn)",
+        how="",
+        case_code="VV-1",
+        period=None,
+        requested_by=None,
+        unit_code="X01",
+        unit_name="UBND xã A",
+        due_at=vn("04/03/2027 23:59"),
+        days_late=1,
+        submit_to=(),
+    )
+    plan = replace(urgent, reminder_id=2, obligation_id=2, template="due_today")
+    periodic = replace(
+        urgent, reminder_id=3, obligation_id=3, kind_name="Báo cáo 06 tháng", case_code=None
+    )
+    periodic = replace(periodic, period="2027-H1", template="periodic")
+    draft = Renderer("huyen.example").items("a@x.example", [urgent, plan, periodic], vn(NOW))
+    assert draft.subject == "[QUÁ HẠN] 3 báo cáo cần xử lý: VV-1; Báo cáo 06 tháng 2027-H1"
 
 
 def test_smtp_settings_from_environment_and_password_file(tmp_path: Path) -> None:

@@ -47,6 +47,18 @@ def test_fixed_dates_end_the_day_before_whatever_the_weekday(config: Config) -> 
     assert rules.kind("plan_138_2024").deadline.due_in_year(2024) == end_of_day(date(2024, 11, 14))
 
 
+def test_kind_names_people_read_carry_no_source_labels_or_ids(config: Config) -> None:
+    names = [k.name for k in config.rules.kinds.values()]
+    assert [n for n in names if "seed" in n.lower() or "_" in n] == []
+
+
+def test_a_one_off_kind_is_over_once_its_date_has_passed(config: Config) -> None:
+    plan = config.rules.kind("plan_138_2024")  # before 15/11/2024
+    assert not plan.over(vn("14/11/2024 23:59"))
+    assert plan.over(vn("15/11/2024 00:00"))
+    assert not config.rules.kind("six_monthly").over(vn("15/11/2030 00:00"))
+
+
 def test_period_kinds_count_from_the_event() -> None:
     rules = parse_rules(
         {
