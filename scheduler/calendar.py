@@ -20,7 +20,7 @@ import holidays
 import yaml
 
 from scheduler.errors import ConfigError, InvalidInput
-from scheduler.vntime import ONE_DAY, end_of_day, parse_date, vn_date
+from scheduler.vntime import ONE_DAY, end_of_day, fmt_date, parse_date, vn_date
 
 _WEEKEND = (5, 6)  # Saturday, Sunday
 _KINDS = ("day_off", "working_day")
@@ -86,7 +86,10 @@ class WorkCalendar:
                 remaining -= 1
                 if remaining == 0:
                     return current
-        raise InvalidInput(f"không tìm thấy ngày làm việc quanh {day.isoformat()}")
+        raise InvalidInput(
+            f"không tìm thấy ngày làm việc quanh {fmt_date(day)} / no working day near it: "
+            "kiểm tra tệp lịch điều chỉnh / check the calendar overrides"
+        )
 
     def roll_forward(self, day: date) -> date:
         """``day`` if it is a working day, else the next working day (art. 148.5)."""
@@ -158,13 +161,14 @@ def load_changes(path: Path) -> list[DayChange]:
     for index, entry in enumerate(entries, start=1):
         where = f"{path}: changes[{index}]"
         if not isinstance(entry, dict):
-            raise ConfigError(f"{where}: cần date, kind, name, source")
+            raise ConfigError(f"{where}: cần / needs date, kind, name, source")
         missing = [k for k in ("date", "kind", "name", "source") if entry.get(k) in (None, "")]
         if missing:
             raise ConfigError(f"{where}: thiếu / missing {', '.join(missing)}")
         if entry["kind"] not in _KINDS:
             raise ConfigError(
-                f"{where}: kind phải là 'day_off' hoặc 'working_day', không phải {entry['kind']!r}"
+                f"{where}: kind phải là / must be 'day_off' hoặc / or 'working_day', "
+                f"không phải / not {entry['kind']!r}"
             )
         try:
             day = parse_date(str(entry["date"]))

@@ -505,7 +505,10 @@ def deliver_command(
 ) -> None:
     """Soạn thư cho các bậc nhắc đã ghi nhận, bản tổng hợp hằng ngày, rồi gửi thư đến hạn."""
     if not once:
-        raise InvalidInput("hanbao deliver chạy một lượt: thêm --once (chạy liên tục: hanbao run)")
+        raise InvalidInput(
+            "hanbao deliver chạy một lượt: thêm --once (chạy liên tục: hanbao run) / "
+            "deliver makes one pass: add --once (to keep running: hanbao run)"
+        )
     env = _env(config, db, as_of)
     clock = (lambda: env.now) if as_of else SystemClock().now
     queued, report = asyncio.run(run_once(env.engine, env.config, clock))
@@ -637,7 +640,8 @@ def _serve(env: Env) -> None:
     except OSError as error:
         raise ConfigError(
             f"không mở được cổng HTTP {env.config.daemon.http_host}:{env.config.daemon.http_port}"
-            f" / cannot listen: {error.strerror} (đổi HANBAO_HTTP_PORT)"
+            f" / cannot listen: {error.strerror} (đổi / change daemon.http_port, "
+            "HANBAO_HTTP_PORT)"
         ) from None
 
 
@@ -745,7 +749,7 @@ def report_overdue(
 ) -> None:
     """Bảng báo cáo quá hạn (mở bằng Excel), theo đơn vị cấp trên và đơn vị."""
     if format not in ("xlsx", "csv"):
-        raise InvalidInput(f"--format xlsx hoặc csv, không phải {format!r}")
+        raise InvalidInput(f"--format xlsx hoặc / or csv, không phải / not {format!r}")
     env = _env(config, db, as_of)
     with _writing(env) as store:
         items = store.obligations(open_only=True, due_before=env.now)

@@ -134,13 +134,16 @@ def load_config(
     if unknown:
         raise ConfigError(
             f"{path}: khoá không có / unknown keys {', '.join(unknown)}; "
-            f"dùng {', '.join(sorted(_KEYS))}"
+            f"dùng / use {', '.join(sorted(_KEYS))}"
         )
     base = path.parent
     domains = _allowed_domains(document, path, env)
     batch = document.get("sweep_batch", 500)
     if not isinstance(batch, int) or batch < 1:
-        raise ConfigError(f"{path}: sweep_batch cần số nguyên dương, không phải {batch!r}")
+        raise ConfigError(
+            f"{path}: sweep_batch cần số nguyên dương / a positive whole number, "
+            f"không phải / not {batch!r}"
+        )
     horizon = document.get("backfill_horizon_days", 365)
     if isinstance(horizon, bool) or not isinstance(horizon, int) or horizon < 1:
         raise ConfigError(
@@ -213,8 +216,9 @@ def _web(document: dict[str, Any], path: Path, env: Mapping[str, str], own_url: 
     known = {"base_url", "link_days", "behind_tls_proxy", "tls_certfile", "tls_keyfile"}
     if not isinstance(section, dict) or set(section) - known:
         raise ConfigError(
-            f"{path}: web: chỉ có các khoá {', '.join(sorted(known))} "
-            "(khoá ký đặt trong HANBAO_SIGNING_KEY hoặc HANBAO_SIGNING_KEY_FILE)"
+            f"{path}: web: chỉ có các khoá / has only the keys {', '.join(sorted(known))} "
+            "(khoá ký đặt trong / the signing key goes in HANBAO_SIGNING_KEY hoặc / or "
+            "HANBAO_SIGNING_KEY_FILE)"
         )
     key = env.get("HANBAO_SIGNING_KEY")
     key_file = env.get("HANBAO_SIGNING_KEY_FILE")
@@ -223,7 +227,7 @@ def _web(document: dict[str, Any], path: Path, env: Mapping[str, str], own_url: 
             key = Path(key_file).read_text(encoding="utf-8").strip()
         except OSError as exc:
             raise ConfigError(
-                f"không đọc được HANBAO_SIGNING_KEY_FILE {key_file}: {exc.strerror}"
+                f"HANBAO_SIGNING_KEY_FILE: không đọc được / cannot read {key_file}: {exc.strerror}"
             ) from None
     if key is not None and len(key) < 32:
         raise ConfigError(
@@ -233,12 +237,18 @@ def _web(document: dict[str, Any], path: Path, env: Mapping[str, str], own_url: 
         )
     days = section.get("link_days", 30)
     if isinstance(days, bool) or not isinstance(days, int) or days < 1:
-        raise ConfigError(f"{path}: web.link_days cần số ngày > 0, không phải {days!r}")
+        raise ConfigError(
+            f"{path}: web.link_days cần số ngày > 0 / a number of days > 0, "
+            f"không phải / not {days!r}"
+        )
     tls = {
         k: path.parent / str(section[k]) for k in ("tls_certfile", "tls_keyfile") if section.get(k)
     }
     if len(tls) == 1:
-        raise ConfigError(f"{path}: web cần cả tls_certfile và tls_keyfile")
+        raise ConfigError(
+            f"{path}: web cần cả tls_certfile và tls_keyfile / needs both tls_certfile and "
+            "tls_keyfile"
+        )
     base_url = env.get("HANBAO_BASE_URL") or str(section.get("base_url", own_url))
     if not base_url.startswith(("http://", "https://")):
         raise ConfigError(
@@ -264,20 +274,26 @@ def _daemon(document: dict[str, Any], path: Path, env: Mapping[str, str]) -> Dae
     section = document.get("daemon") or {}
     known = {*_DAEMON_INTERVALS, "stall_seconds", "http_host", "http_port"}
     if not isinstance(section, dict) or set(section) - known:
-        raise ConfigError(f"{path}: daemon: chỉ có các khoá {', '.join(sorted(known))}")
+        raise ConfigError(
+            f"{path}: daemon: chỉ có các khoá / has only the keys {', '.join(sorted(known))}"
+        )
     values: dict[str, Any] = {}
     for key in (*_DAEMON_INTERVALS, "stall_seconds"):
         if key in section:
             value = section[key]
             if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-                raise ConfigError(f"{path}: daemon.{key} cần số giây > 0, không phải {value!r}")
+                raise ConfigError(
+                    f"{path}: daemon.{key} cần số giây > 0 / seconds > 0, "
+                    f"không phải / not {value!r}"
+                )
             values[key] = float(value)
     port = env.get("HANBAO_HTTP_PORT") or section.get("http_port", 9464)
     try:
         values["http_port"] = int(port)
     except (TypeError, ValueError):
         raise ConfigError(
-            f"HANBAO_HTTP_PORT / daemon.http_port: cần số cổng, không phải {port!r}"
+            f"{path}: daemon.http_port / HANBAO_HTTP_PORT: cần số cổng / a port number, "
+            f"không phải / not {port!r}"
         ) from None
     values["http_host"] = env.get("HANBAO_HTTP_HOST") or str(section.get("http_host", "127.0.0.1"))
     return DaemonSettings(**values)

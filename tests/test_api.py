@@ -262,6 +262,14 @@ def test_a_case_verified_decades_ago_needs_backfill(api: Api) -> None:
     assert backfilled.status_code == 201
 
 
+def test_refusals_say_why_in_vietnamese_and_english(api: Api) -> None:
+    anonymous = api.call("GET", "/api/obligations", None).json()["detail"]
+    assert "cần token hợp lệ / a valid token is needed" in anonymous
+    adhoc = {"unit": "X01", "reference": "1/UBND", "due": "20/03/2027", "requested_by": "UBND"}
+    officer = api.call("POST", "/api/adhoc", "x01", json=adhoc).json()["detail"]
+    assert "/ only a supervising unit" in officer
+
+
 def test_authentication_failures_are_limited(api: Api) -> None:
     assert api.call("GET", "/api/obligations", None).status_code == 401
     codes = [

@@ -433,3 +433,19 @@ def test_the_overdue_report_says_what_it_wrote_in_json(database_url: str, tmp_pa
     )
     assert written == {"file": str(target), "format": "csv", "rows": 16}
     assert len(target.read_text(encoding="utf-8-sig").splitlines()) == 1 + 16
+
+
+@pytest.mark.parametrize(
+    ("args", "english"),
+    [
+        (("deliver",), "deliver makes one pass: add --once"),
+        (("outbox", "list", "--state", "lost"), "--state: trạng thái không có / unknown state"),
+        (("report", "overdue", "--format", "pdf"), "xlsx hoặc / or csv, không phải / not 'pdf'"),
+        (("token", "create", "--unit", "H01", "--role", "king"), "unknown role 'king'"),
+    ],
+)
+def test_command_line_refusals_are_in_vietnamese_and_english(
+    fresh_db: str, args: tuple[str, ...], english: str
+) -> None:
+    hanbao("init", db=fresh_db)
+    refused(hanbao(*args, db=fresh_db, ok=False), english)

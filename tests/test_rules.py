@@ -76,33 +76,52 @@ def test_period_kinds_count_from_the_event() -> None:
     assert rules.kind("days").deadline.due_after(start, calendar) == end_of_day(date(2026, 9, 14))
 
 
-@pytest.mark.parametrize(
-    ("change", "message"),
-    [
-        ({"trigger": "weekly"}, r"kinds\.k\.trigger: dùng một trong"),
-        ({"deadline": {"working_days": 0}}, r"kinds\.k\.deadline\.working_days: .*positive"),
-        ({"deadline": {"before": "01/07"}}, r"kinds\.k\.deadline: cần working_days"),
-        ({"trigger": "yearly", "deadline": {"working_days": 1}}, r"trigger yearly cần before"),
-        ({"trigger": "yearly", "deadline": {"before": "31/02"}}, r"deadline\.before: viết dd/mm"),
-        ({"trigger": "yearly", "deadline": {"before": "29/02"}}, r"deadline\.before: viết dd/mm"),
-        ({"trigger": "request"}, r"trigger request cần deadline: \{requested: true\}"),
-        ({"ladder": []}, r"ladder: cần ít nhất một bậc"),
-        ({"ladder": [{"step": "x", "at": "soon", "notify": ["officer"]}]}, r"ladder\[1\]\.at"),
-        ({"ladder": [{"step": "x", "at": 0, "notify": ["mayor"]}]}, r"unknown role 'mayor'"),
-        (
-            {"ladder": [{"step": "x", "at": 0, "notify": ["officer"]}] * 2},
-            r"tên bậc 'x' bị trùng",
-        ),
-        ({"trigger": "after"}, r"after chỉ dùng và bắt buộc"),
-        ({"owed_by": ["village"]}, r"loại đơn vị không có 'village'"),
-        ({"colour": "red"}, r"unknown key 'colour'"),
-    ],
-)
+BAD_KINDS = [
+    ({"trigger": "weekly"}, r"kinds\.k\.trigger: dùng một trong"),
+    ({"deadline": {"working_days": 0}}, r"kinds\.k\.deadline\.working_days: .*positive"),
+    ({"deadline": {"before": "01/07"}}, r"kinds\.k\.deadline: cần working_days"),
+    ({"trigger": "yearly", "deadline": {"working_days": 1}}, r"trigger yearly cần before"),
+    ({"trigger": "yearly", "deadline": {"before": "31/02"}}, r"deadline\.before: viết dd/mm"),
+    ({"trigger": "yearly", "deadline": {"before": "29/02"}}, r"deadline\.before: viết dd/mm"),
+    ({"trigger": "request"}, r"trigger request cần deadline: \{requested: true\}"),
+    ({"ladder": []}, r"ladder: cần ít nhất một bậc"),
+    ({"ladder": [{"step": "x", "at": "soon", "notify": ["officer"]}]}, r"ladder\[1\]\.at"),
+    ({"ladder": [{"step": "x", "at": 0, "notify": ["mayor"]}]}, r"unknown role 'mayor'"),
+    (
+        {"ladder": [{"step": "x", "at": 0, "notify": ["officer"]}] * 2},
+        r"tên bậc 'x' bị trùng",
+    ),
+    ({"trigger": "after"}, r"after chỉ dùng và bắt buộc"),
+    ({"owed_by": ["village"]}, r"loại đơn vị không có 'village'"),
+    ({"colour": "red"}, r"unknown key 'colour'"),
+]
+
+
+@pytest.mark.parametrize(("change", "message"), BAD_KINDS)
 def test_invalid_rules_are_rejected_with_where_and_fix(
     change: dict[str, Any], message: str
 ) -> None:
     with pytest.raises(ConfigError, match=message):
         parse_rules(_rules({**GOOD, **change}), HERE)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        *(change for change, _ in BAD_KINDS),
+        {"trigger": "after", "after": "nothing"},
+        {"trigger": "yearly", "deadline": {"before": "01/07"}, "period": "H1"},
+        {"ladder": [{"step": "x", "at": "immediate", "notify": ["officer"], "repeat": 3}]},
+        {"ladder": [{"step": "x", "at": 0, "notify": ["officer"], "time": "8h"}]},
+        {"ladder": [{"at": 0}]},
+        {"ladder": [{"step": "x", "at_hours": "soon", "notify": []}]},
+    ],
+)
+def test_every_rules_problem_is_said_in_vietnamese_and_english(change: dict[str, Any]) -> None:
+    with pytest.raises(ConfigError) as error:
+        parse_rules(_rules({**GOOD, **change}), HERE)
+    problems = [line for line in str(error.value).splitlines() if line.startswith("  - ")]
+    assert problems and [p for p in problems if " / " not in p] == []
 
 
 def test_a_loop_of_after_kinds_is_refused_naming_its_kinds() -> None:

@@ -32,12 +32,15 @@ def test_a_flag_that_is_not_true_or_false_is_refused_naming_the_variable(value: 
 
 
 def shipped_with(folder: Path, **changes: Any) -> Path:
-    """The shipped settings with ``changes``, written in ``folder``."""
+    """The shipped settings with ``changes`` (a section's keys merged into it), in ``folder``."""
     document = yaml.safe_load(CONFIG_PATH.read_text(encoding="utf-8"))
     document["rules"] = str(CONFIG_PATH.parent / "rules.yaml")
     document["calendar_overrides"] = str(CONFIG_PATH.parent / "calendar-overrides.yaml")
+    for key, value in changes.items():
+        merged = isinstance(value, dict) and isinstance(document.get(key), dict)
+        document[key] = {**document[key], **value} if merged else value
     path = folder / "hanbao.yaml"
-    path.write_text(yaml.safe_dump({**document, **changes}, allow_unicode=True), encoding="utf-8")
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
     return path
 
 
@@ -75,3 +78,32 @@ def test_base_url_comes_from_the_environment() -> None:
 def test_a_base_url_without_its_scheme_is_refused() -> None:
     with pytest.raises(ConfigError, match=r"HANBAO_BASE_URL: .*http:// or https://"):
         settings(HANBAO_BASE_URL="hanbao.huyen.gov.vn")
+
+
+@pytest.mark.parametrize(
+    ("changes", "key", "english"),
+    [
+        ({"sweep_batch": 0}, "sweep_batch", "a positive whole number"),
+        ({"catch_up": {"coalesce": "no"}}, "catch_up.coalesce", "write true or false"),
+        ({"web": {"link_days": 0}}, "web.link_days", "a number of days > 0"),
+        ({"web": {"tls_certfile": "cert.pem"}}, "web", "needs both tls_certfile and tls_keyfile"),
+        ({"web": {"signing_key": "x"}}, "web", "the signing key goes in HANBAO_SIGNING_KEY"),
+        ({"daemon": {"sweep_seconds": 0}}, "daemon.sweep_seconds", "seconds > 0"),
+        ({"daemon": {"colour": "red"}}, "daemon", "has only the keys"),
+        ({"daemon": {"http_port": "web"}}, "daemon.http_port", "a port number"),
+        ({"smtp": {"security": "ssl"}}, "smtp.security", "use starttls, tls or none"),
+        ({"smtp": {"host": "relay.example", "security": "none"}}, "smtp.security", "loopback"),
+        ({"mail": {"digest_time": "8h"}}, "mail.digest_time", "needs HH:MM"),
+        ({"mail": {"batch_size": 0}}, "mail.batch_size", "a number >= 1"),
+        ({"mail": {"group_by_recipient": "yes"}}, "mail.group_by_recipient", "true or false"),
+    ],
+)
+def test_a_settings_error_names_the_file_and_key_in_vietnamese_and_english(
+    tmp_path: Path, changes: dict[str, Any], key: str, english: str
+) -> None:
+    path = shipped_with(tmp_path, **changes)
+    with pytest.raises(ConfigError) as error:
+        load_config(path, "sqlite://", {})
+    message = str(error.value)
+    assert message.startswith(f"{path}: {key}")
+    assert english in message and " / " in message
