@@ -691,7 +691,11 @@ def demo_command(
         )
     # before anything is written: a busy port used to fail after the units, a case and a token
     _port_free(smtp.host, smtp.port, "smtp.port / HANBAO_SMTP_PORT")
-    _port_free(env.config.daemon.http_host, env.config.daemon.http_port, "HANBAO_HTTP_PORT")
+    _port_free(
+        env.config.daemon.http_host,
+        env.config.daemon.http_port,
+        "daemon.http_port / HANBAO_HTTP_PORT",
+    )
     folder.mkdir(parents=True, exist_ok=True)
     if env.config.web.signing_key is None:  # a key for this demo only, so links and login work
         web = replace(env.config.web, signing_key=secrets.token_urlsafe(48).encode())

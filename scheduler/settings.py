@@ -163,7 +163,7 @@ def load_config(
         or _sqlite_beside(base, str(document.get("database_url") or "sqlite:///hanbao.sqlite3")),
         rules=load_rules(base / str(document.get("rules", "rules.yaml"))),
         calendar=WorkCalendar(load_changes(base / str(overrides)) if overrides else ()),
-        allowed_domains=tuple(domains),
+        allowed_domains=domains,
         catch_up=CatchUp(
             coalesce=flag(f"{path}: catch_up.coalesce", catch_up.get("coalesce", True))
         ),
@@ -202,10 +202,8 @@ def _allowed_domains(
 def _sqlite_beside(folder: Path, url: str) -> str:
     """A relative SQLite file named in the settings file lies beside that file, like every other
     path in it; ``--db`` and ``HANBAO_DATABASE_URL`` stay relative to the current directory."""
-    scheme, separator, file = url.partition(":///")
-    if not scheme.startswith("sqlite") or not separator or not file:
-        return url
-    if file.startswith(("/", ":memory:", "file:")):
+    scheme, _, file = url.partition(":///")
+    if not scheme.startswith("sqlite") or not file or file.startswith(("/", ":memory:", "file:")):
         return url
     return f"{scheme}:///{os.path.normpath(folder.resolve() / file)}"
 

@@ -95,22 +95,30 @@ def test_backoff_grows_with_jitter_and_stays_under_the_cap() -> None:
     assert delays[-1] >= timedelta(seconds=450)
 
 
+URGENT = Item(
+    reminder_id=1,
+    obligation_id=1,
+    obligation_key="case:VV-1:urgent_report",
+    template="overdue",
+    kind_name="Báo cáo nhanh (khẩn)",
+    how="",
+    case_code="VV-1",
+    period=None,
+    requested_by=None,
+    unit_code="X01",
+    unit_name="UBND xã A",
+    due_at=vn("04/03/2027 23:59"),
+    days_late=1,
+    submit_to=(),
+)
+
+
 def test_html_escapes_what_it_shows(config: Config) -> None:
-    item = Item(
-        reminder_id=1,
-        obligation_id=1,
+    item = replace(
+        URGENT,
         obligation_key="case:X<1>:urgent_report",
-        template="overdue",
         kind_name="Báo cáo <script>",
-        how="",
         case_code="X<1>",
-        period=None,
-        requested_by=None,
-        unit_code="X01",
-        unit_name="UBND xã A",
-        due_at=vn("04/03/2027 23:59"),
-        days_late=1,
-        submit_to=(),
     )
     draft = Renderer("huyen.example").items("a@x.example", [item], vn("05/03/2027 08:00"))
     assert "<script>" not in draft.html and "&lt;script&gt;" in draft.html
@@ -118,28 +126,17 @@ def test_html_escapes_what_it_shows(config: Config) -> None:
 
 
 def test_a_bundle_subject_names_each_case_once() -> None:
-    urgent = Item(
-        reminder_id=1,
-        obligation_id=1,
-        obligation_key="case:VV-1:urgent_report",
-        template="overdue",
-        kind_name="Báo cáo nhanh (khẩn)",
-        how="",
-        case_code="VV-1",
-        period=None,
-        requested_by=None,
-        unit_code="X01",
-        unit_name="UBND xã A",
-        due_at=vn("04/03/2027 23:59"),
-        days_late=1,
-        submit_to=(),
-    )
-    plan = replace(urgent, reminder_id=2, obligation_id=2, template="due_today")
+    plan = replace(URGENT, reminder_id=2, obligation_id=2, template="due_today")
     periodic = replace(
-        urgent, reminder_id=3, obligation_id=3, kind_name="Báo cáo 06 tháng", case_code=None
+        URGENT,
+        reminder_id=3,
+        obligation_id=3,
+        template="periodic",
+        kind_name="Báo cáo 06 tháng",
+        case_code=None,
+        period="2027-H1",
     )
-    periodic = replace(periodic, period="2027-H1", template="periodic")
-    draft = Renderer("huyen.example").items("a@x.example", [urgent, plan, periodic], vn(NOW))
+    draft = Renderer("huyen.example").items("a@x.example", [URGENT, plan, periodic], vn(NOW))
     assert draft.subject == "[QUÁ HẠN] 3 báo cáo cần xử lý: VV-1; Báo cáo 06 tháng 2027-H1"
 
 
