@@ -233,10 +233,11 @@ def request_adhoc(
         raise InvalidInput(f"loại {kind_id} không phải báo cáo theo yêu cầu / not a request kind")
     if due_at <= now:
         raise InvalidInput(f"hạn {fmt_datetime(due_at)} đã qua / the deadline is already past")
-    if not reference.strip() or not requested_by.strip():
+    # printable: a control character (NUL) cannot be stored on PostgreSQL, nor shown in a mail
+    if not all(text.strip() and text.isprintable() for text in (reference, requested_by)):
         raise InvalidInput(
-            "cần số/ký hiệu văn bản yêu cầu và cơ quan yêu cầu / "
-            "reference and requester are required"
+            "cần số/ký hiệu văn bản yêu cầu và cơ quan yêu cầu, là chữ in được / "
+            "reference and requester are required, as printable text"
         )
     unit = _unit(store, unit_code)
     new = adhoc(kind, unit, reference, due_at, requested_by, now)

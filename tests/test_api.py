@@ -262,6 +262,12 @@ def test_a_case_verified_decades_ago_needs_backfill(api: Api) -> None:
     assert backfilled.status_code == 201
 
 
+def test_an_adhoc_reference_with_a_control_character_is_422_not_a_server_error(api: Api) -> None:
+    adhoc = {"unit": "X01", "reference": "1\x00/UBND", "due": "20/03/2027", "requested_by": "UBND"}
+    refused = api.call("POST", "/api/adhoc", "h01", json=adhoc)
+    assert refused.status_code == 422 and "printable" in refused.json()["detail"]
+
+
 def test_refusals_say_why_in_vietnamese_and_english(api: Api) -> None:
     anonymous = api.call("GET", "/api/obligations", None).json()["detail"]
     assert "cần token hợp lệ / a valid token is needed" in anonymous
