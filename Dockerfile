@@ -1,9 +1,9 @@
 # hanbao daemon. Data (SQLite) in the /data volume; or set HANBAO_DATABASE_URL to PostgreSQL.
+# Settings, rules and calendar overrides are mounted read-only (README, "Docker"):
 #   docker build -t hanbao .
-#   docker run -v hanbao-data:/data -e HANBAO_SMTP_HOST=relay.example.gov.vn \
-#     -e HANBAO_SMTP_SECURITY=starttls -e HANBAO_SMTP_USERNAME=... \
-#     -e HANBAO_SMTP_PASSWORD_FILE=/run/secrets/smtp -e HANBAO_MAIL_FROM=... \
-#     -p 127.0.0.1:9464:9464 hanbao
+#   docker run -d --name hanbao -v hanbao-data:/data \
+#     -v /etc/hanbao:/etc/hanbao:ro -e HANBAO_CONFIG=/etc/hanbao/hanbao.yaml \
+#     --env-file /etc/hanbao/env -p 127.0.0.1:9464:9464 hanbao
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -12,7 +12,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     HANBAO_CONFIG=/app/config/hanbao.yaml \
     HANBAO_DATABASE_URL=sqlite:////data/hanbao.sqlite3 \
-    HANBAO_HTTP_HOST=0.0.0.0
+    HANBAO_HTTP_HOST=0.0.0.0 \
+    HANBAO_HTTP_PORT=9464 \
+    HANBAO_BEHIND_TLS_PROXY=true
+# 0.0.0.0 is how a published port reaches the container. The host publishes it on 127.0.0.1,
+# for the TLS reverse proxy in front (HANBAO_BEHIND_TLS_PROXY=true says so) and for Prometheus.
 
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin hanbao \
     && mkdir /data && chown hanbao:hanbao /data
@@ -32,6 +36,7 @@ RUN pip install --no-deps -e . && rm -rf build
 USER hanbao
 VOLUME ["/data"]
 EXPOSE 9464
+# the shell form, so that the check follows HANBAO_HTTP_PORT given at `docker run`
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:9464/healthz', timeout=4).status != 200)"
+    CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:${HANBAO_HTTP_PORT}/healthz', timeout=4).status != 200)"
 CMD ["sh", "-c", "hanbao init && exec hanbao run"]

@@ -42,7 +42,9 @@ def _hash(token: str) -> str:
 def create_token(store: Store, unit: str, role: str, label: str, now: datetime) -> tuple[int, str]:
     """A new token for ``unit`` and ``role``: (its id, the token, to show once)."""
     if role not in TOKEN_ROLES:
-        raise InvalidInput(f"vai trò {role!r} không có; dùng {', '.join(TOKEN_ROLES)}")
+        raise InvalidInput(
+            f"--role: vai trò không có / unknown role {role!r}; dùng / use {', '.join(TOKEN_ROLES)}"
+        )
     if unit not in store.units([unit]):
         raise NotFound(f"không có đơn vị / unknown unit {unit!r}")
     token = PREFIX + secrets.token_urlsafe(32)

@@ -92,6 +92,10 @@ class CaseIn(BaseModel):
     unit: Annotated[str, Field(max_length=64, examples=["X01"])]
     category: Annotated[str, Field(max_length=40)] = "xam_hai"
     verified_at: Moment
+    backfill: Annotated[
+        bool,
+        Field(description="record a case verified longer ago than backfill_horizon_days"),
+    ] = False
 
 
 class ReportIn(BaseModel):
@@ -143,7 +147,11 @@ def caller(request: Request, authorization: Annotated[str | None, Header()] = No
     services: Services = request.app.state.services
     client = request.client.host if request.client else "?"
     if services.failed_logins.blocked(client):
-        raise HTTPException(429, "quá nhiều lần xác thực sai; thử lại sau 5 phút")
+        raise HTTPException(
+            429,
+            "quá nhiều lần xác thực sai; thử lại sau 5 phút / too many failed "
+            "authentications; try again in 5 minutes",
+        )
     token = (authorization or "").removeprefix("Bearer ").strip()
     with transaction(services.engine) as store:
         who = authenticate(store, token) if token else None
@@ -151,7 +159,7 @@ def caller(request: Request, authorization: Annotated[str | None, Header()] = No
         services.failed_logins.failed(client)
         raise HTTPException(
             401,
-            "cần token hợp lệ: Authorization: Bearer <token>",
+            "cần token hợp lệ / a valid token is needed: Authorization: Bearer <token>",
             headers={"WWW-Authenticate": "Bearer"},
         )
     return who
@@ -231,6 +239,7 @@ def create_app(
                 _moment(body.verified_at),
                 now,
                 who.actor,
+                backfill=body.backfill,
             )
         return out(created, now)
 
@@ -265,7 +274,11 @@ def create_app(
     )
     def request_adhoc(body: AdhocIn, who: Caller) -> ObligationOut:
         if who.role == "officer":
-            raise HTTPException(403, "chỉ cơ quan cấp trên (supervisor, leader) yêu cầu báo cáo")
+            raise HTTPException(
+                403,
+                "chỉ cơ quan cấp trên (supervisor, leader) yêu cầu báo cáo / only a supervising "
+                "unit (supervisor, leader, admin) requests a report",
+            )
         now = clock.now()
         with transaction(engine) as store:
             within(store, who, body.unit)

@@ -20,11 +20,12 @@ import holidays
 import yaml
 
 from scheduler.errors import ConfigError, InvalidInput
-from scheduler.vntime import ONE_DAY, end_of_day, parse_date, vn_date
+from scheduler.vntime import ONE_DAY, end_of_day, fmt_date, parse_date, vn_date
 
 _WEEKEND = (5, 6)  # Saturday, Sunday
 _KINDS = ("day_off", "working_day")
 _SEARCH_LIMIT = 366  # no run of days off is longer than a year; past that the data is wrong
+MAX_DAYS = 3660  # no period in law is longer than ten years; more is a typing mistake
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,10 @@ class WorkCalendar:
                 remaining -= 1
                 if remaining == 0:
                     return current
-        raise InvalidInput(f"không tìm thấy ngày làm việc quanh {day.isoformat()}")
+        raise InvalidInput(
+            f"không tìm thấy ngày làm việc quanh {fmt_date(day)} / no working day near it: "
+            "kiểm tra tệp lịch điều chỉnh / check the calendar overrides"
+        )
 
     def roll_forward(self, day: date) -> date:
         """``day`` if it is a working day, else the next working day (art. 148.5)."""
@@ -106,16 +110,16 @@ class WorkCalendar:
 
     def working_days_deadline(self, start: datetime, n: int) -> datetime:
         """End of the ``n``-th working day after the day of ``start`` (Civil Code art. 147-148)."""
-        if n < 1:
+        if not 1 <= n <= MAX_DAYS:
             raise InvalidInput(
-                f"số ngày làm việc phải từ 1 trở lên / working days must be >= 1: {n}"
+                f"số ngày làm việc từ 1 đến {MAX_DAYS} / working days must be 1 to {MAX_DAYS}: {n}"
             )
         return end_of_day(self.shift(vn_date(start), n))
 
     def calendar_days_deadline(self, start: datetime, n: int) -> datetime:
         """End of the ``n``-th day after ``start``'s day, moved to a working day if it is off."""
-        if n < 1:
-            raise InvalidInput(f"số ngày phải từ 1 trở lên / days must be >= 1: {n}")
+        if not 1 <= n <= MAX_DAYS:
+            raise InvalidInput(f"số ngày từ 1 đến {MAX_DAYS} / days must be 1 to {MAX_DAYS}: {n}")
         return end_of_day(self.roll_forward(vn_date(start) + timedelta(days=n)))
 
     def days_off(self, year: int) -> list[DayOff]:
@@ -157,13 +161,14 @@ def load_changes(path: Path) -> list[DayChange]:
     for index, entry in enumerate(entries, start=1):
         where = f"{path}: changes[{index}]"
         if not isinstance(entry, dict):
-            raise ConfigError(f"{where}: cần date, kind, name, source")
+            raise ConfigError(f"{where}: cần / needs date, kind, name, source")
         missing = [k for k in ("date", "kind", "name", "source") if entry.get(k) in (None, "")]
         if missing:
             raise ConfigError(f"{where}: thiếu / missing {', '.join(missing)}")
         if entry["kind"] not in _KINDS:
             raise ConfigError(
-                f"{where}: kind phải là 'day_off' hoặc 'working_day', không phải {entry['kind']!r}"
+                f"{where}: kind phải là / must be 'day_off' hoặc / or 'working_day', "
+                f"không phải / not {entry['kind']!r}"
             )
         try:
             day = parse_date(str(entry["date"]))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import socket
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,6 +41,7 @@ from scheduler.store.schema import make_engine
 from scheduler.sweep import Emitted, sweep
 from scheduler.vntime import (
     VN_TZ,
+    check_year,
     end_of_day,
     fmt_date,
     iso,
@@ -75,6 +77,9 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="JSON output for machines"
 ConfigOpt = Annotated[str | None, typer.Option("--config", help="settings file (HANBAO_CONFIG)")]
 DbOpt = Annotated[str | None, typer.Option("--db", help="database URL (HANBAO_DATABASE_URL)")]
 AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="act as if now were dd/mm/yyyy HH:MM")]
+CaseCodeArg = Annotated[
+    str, typer.Argument(help="mã vụ việc, không ghi tên / case code, never a name")
+]
 SAMPLE_UNITS = DEFAULT_CONFIG.parent / "units.sample.yaml"
 OBLIGATION_COLUMNS = (
     ("id", "Mã"),
@@ -241,14 +246,18 @@ def check_config(json_out: JsonOpt = False, config: ConfigOpt = None, db: DbOpt 
 
 @units_app.command("import")
 def units_import(
-    file: Path,
+    file: Annotated[
+        Path, typer.Argument(help="tệp YAML, CSV hoặc XLSX / a YAML, CSV or XLSX file")
+    ],
     as_of: AsOfOpt = None,
     json_out: JsonOpt = False,
     config: ConfigOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """Nhập đơn vị từ YAML, CSV hoặc XLSX; một dòng sai thì không ghi gì. Thêm và cập nhật,
-    không bao giờ xoá; đơn vị hết hiệu lực (hiệu lực đến) chuyển việc cho đơn vị kế thừa."""
+    """Nhập đơn vị từ YAML, CSV hoặc XLSX: thêm và cập nhật, không xoá đơn vị; một dòng sai thì
+    không ghi gì; đơn vị hết hiệu lực chuyển việc cho đơn vị kế thừa / adds and updates units,
+    never deletes one; a bad row and nothing is written; a closed unit hands over to its
+    successor."""
     env = _env(config, db, as_of)
     with _writing(env) as store:
         count = ledger.import_units(store, env.config, file, env.now, "cli")
@@ -327,9 +336,13 @@ def calendar_deadline(
 
 @calendar_app.command("days")
 def calendar_days(
-    year: int, json_out: JsonOpt = False, config: ConfigOpt = None, db: DbOpt = None
+    year: Annotated[int, typer.Argument(help="năm, ví dụ 2027 / the year, e.g. 2027")],
+    json_out: JsonOpt = False,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
 ) -> None:
     """Các ngày nghỉ và ngày làm bù trong năm / days off and swapped working days."""
+    check_year(year)
     env = _env(config, db, need_schema=False)
     cal = env.config.calendar
     rows = [
@@ -354,10 +367,18 @@ def calendar_days(
 
 @case_app.command("open")
 def case_open(
-    code: str,
+    code: CaseCodeArg,
     unit: Annotated[str, typer.Option("--unit", help="mã xã / commune code")],
     verified: Annotated[str, typer.Option("--verified", help="dd/mm/yyyy HH:MM xác thực")],
     category: Annotated[str, typer.Option("--category", help="loại vụ việc")] = "xam_hai",
+    backfill: Annotated[
+        bool,
+        typer.Option(
+            "--backfill",
+            help="nhập bù vụ việc xác thực trước backfill_horizon_days / "
+            "record a case verified longer ago than backfill_horizon_days",
+        ),
+    ] = False,
     as_of: AsOfOpt = None,
     json_out: JsonOpt = False,
     config: ConfigOpt = None,
@@ -367,14 +388,22 @@ def case_open(
     env = _env(config, db, as_of)
     with _writing(env) as store:
         created = ledger.open_case(
-            store, env.config, code, unit, category, parse_datetime(verified), env.now, "cli"
+            store,
+            env.config,
+            code,
+            unit,
+            category,
+            parse_datetime(verified),
+            env.now,
+            "cli",
+            backfill=backfill,
         )
     _show_obligations(created, env.now, json_out)
 
 
 @case_app.command("report")
 def case_report(
-    code: str,
+    code: CaseCodeArg,
     stage: Annotated[str, typer.Option("--stage", help="urgent | written (or a kind id)")],
     at: Annotated[str, typer.Option("--at", help="dd/mm/yyyy HH:MM gửi")],
     as_of: AsOfOpt = None,
@@ -397,7 +426,9 @@ def adhoc_request(
     reference: Annotated[str, typer.Option("--reference", help="số/ký hiệu văn bản yêu cầu")],
     due: Annotated[str, typer.Option("--due", help="hạn dd/mm/yyyy [HH:MM]")],
     requested_by: Annotated[str, typer.Option("--requested-by", help="cơ quan yêu cầu")],
-    kind: Annotated[str, typer.Option("--kind")] = "adhoc_report",
+    kind: Annotated[
+        str, typer.Option("--kind", help="loại báo cáo theo yêu cầu / a request kind in the rules")
+    ] = "adhoc_report",
     as_of: AsOfOpt = None,
     json_out: JsonOpt = False,
     config: ConfigOpt = None,
@@ -415,7 +446,9 @@ def adhoc_request(
 
 @app.command()
 def submit(
-    obligation_id: int,
+    obligation_id: Annotated[
+        int, typer.Argument(help="mã nghĩa vụ (cột Mã của status) / the obligation's id")
+    ],
     at: Annotated[str, typer.Option("--at", help="dd/mm/yyyy HH:MM nộp")],
     as_of: AsOfOpt = None,
     json_out: JsonOpt = False,
@@ -433,7 +466,7 @@ def submit(
 
 @periodic_app.command("generate")
 def periodic_generate(
-    year: Annotated[int, typer.Option("--year")],
+    year: Annotated[int, typer.Option("--year", help="năm, ví dụ 2027 / the year, e.g. 2027")],
     as_of: AsOfOpt = None,
     json_out: JsonOpt = False,
     config: ConfigOpt = None,
@@ -465,7 +498,9 @@ def sweep_command(
 def status(
     as_of: AsOfOpt = None,
     overdue: Annotated[bool, typer.Option("--overdue", help="chỉ nghĩa vụ quá hạn")] = False,
-    unit: Annotated[str | None, typer.Option("--unit")] = None,
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="chỉ một đơn vị / only this unit's obligations")
+    ] = None,
     json_out: JsonOpt = False,
     config: ConfigOpt = None,
     db: DbOpt = None,
@@ -473,6 +508,8 @@ def status(
     """Tình trạng các nghĩa vụ / each obligation with its deadline and state."""
     env = _env(config, db, as_of)
     with _writing(env) as store:
+        if unit is not None:
+            ledger.require_unit(store, unit)
         items = store.obligations(
             unit=unit, open_only=overdue, due_before=env.now if overdue else None, moved_out=True
         )
@@ -524,7 +561,10 @@ def deliver_command(
 ) -> None:
     """Soạn thư cho các bậc nhắc đã ghi nhận, bản tổng hợp hằng ngày, rồi gửi thư đến hạn."""
     if not once:
-        raise InvalidInput("hanbao deliver chạy một lượt: thêm --once (chạy liên tục: hanbao run)")
+        raise InvalidInput(
+            "hanbao deliver chạy một lượt: thêm --once (chạy liên tục: hanbao run) / "
+            "deliver makes one pass: add --once (to keep running: hanbao run)"
+        )
     env = _env(config, db, as_of)
     clock = (lambda: env.now) if as_of else SystemClock().now
     queued, report = asyncio.run(run_once(env.engine, env.config, clock))
@@ -593,7 +633,7 @@ def outbox_list(
 
 @outbox_app.command("retry")
 def outbox_retry(
-    message_id: int,
+    message_id: Annotated[int, typer.Argument(help="mã thư (outbox list) / the message's id")],
     as_of: AsOfOpt = None,
     json_out: JsonOpt = False,
     config: ConfigOpt = None,
@@ -611,13 +651,16 @@ def outbox_retry(
 
 @app.command("send-test")
 def send_test_command(
-    address: str,
+    address: Annotated[
+        str, typer.Argument(help="địa chỉ liên hệ của một đơn vị / a unit's contact address")
+    ],
+    as_of: AsOfOpt = None,
     json_out: JsonOpt = False,
     config: ConfigOpt = None,
     db: DbOpt = None,
 ) -> None:
     """Gửi một thư kiểm tra tới địa chỉ liên hệ đã cấu hình, qua máy chủ thư thật."""
-    env = _env(config, db)
+    env = _env(config, db, as_of)
     with _writing(env) as store:
         concerned = [
             u
@@ -654,7 +697,8 @@ def _serve(env: Env) -> None:
     except OSError as error:
         raise ConfigError(
             f"không mở được cổng HTTP {env.config.daemon.http_host}:{env.config.daemon.http_port}"
-            f" / cannot listen: {error.strerror} (đổi HANBAO_HTTP_PORT)"
+            f" / cannot listen: {error.strerror} (đổi / change daemon.http_port, "
+            "HANBAO_HTTP_PORT)"
         ) from None
 
 
@@ -662,27 +706,54 @@ def _serve(env: Env) -> None:
 def run_command(
     config: ConfigOpt = None,
     db: DbOpt = None,
-    log_level: Annotated[str, typer.Option("--log-level")] = "INFO",
+    log_level: Annotated[
+        str, typer.Option("--log-level", help="DEBUG, INFO, WARNING hoặc/or ERROR")
+    ] = "INFO",
 ) -> None:
     """Chạy dịch vụ: quét hạn, gửi thư, tổng hợp hằng ngày, /metrics và /healthz."""
     configure_logs(log_level)
     _serve(_env(config, db))
 
 
+def _port_free(host: str, port: int, setting: str) -> None:
+    """Refuse a port that another program listens on, naming the setting that moves it."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers bind
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise ConfigError(
+                f"cổng {host}:{port} đang bận / port in use ({error.strerror}): dừng chương "
+                f"trình đang dùng cổng, hoặc đổi {setting} / stop the program using it, or "
+                f"change {setting}"
+            ) from None
+
+
 @app.command("demo")
 def demo_command(
-    folder: Annotated[Path, typer.Option("--folder", help="nơi chứa CSDL và thư")] = Path(
-        "hanbao-demo"
-    ),
+    folder: Annotated[
+        Path, typer.Option("--folder", help="nơi chứa CSDL và thư / where the database and mail go")
+    ] = Path("hanbao-demo"),
+    json_out: JsonOpt = False,
     config: ConfigOpt = None,
 ) -> None:
     """Chạy thử trọn bộ: SQLite, đơn vị mẫu, máy chủ thư cục bộ ghi thư vào thư mục."""
     configure_logs("INFO")
-    folder.mkdir(parents=True, exist_ok=True)
     env = _env(config, f"sqlite:///{folder.resolve() / 'hanbao.sqlite3'}", need_schema=False)
     smtp = env.config.smtp
     if smtp.security != "none" or smtp.host not in LOOPBACK:
-        raise ConfigError("demo cần smtp.security: none trên 127.0.0.1 (máy chủ thư cục bộ)")
+        raise ConfigError(
+            f"{env.config.path}: smtp: demo cần smtp.security: none trên 127.0.0.1 (máy chủ thư "
+            "cục bộ) / the demo needs smtp.security: none on 127.0.0.1 (its local mail capture)"
+        )
+    # before anything is written: a busy port used to fail after the units, a case and a token
+    _port_free(smtp.host, smtp.port, "smtp.port / HANBAO_SMTP_PORT")
+    _port_free(
+        env.config.daemon.http_host,
+        env.config.daemon.http_port,
+        "daemon.http_port / HANBAO_HTTP_PORT",
+    )
+    folder.mkdir(parents=True, exist_ok=True)
     if env.config.web.signing_key is None:  # a key for this demo only, so links and login work
         web = replace(env.config.web, signing_key=secrets.token_urlsafe(48).encode())
         env = replace(env, config=replace(env.config, web=web))
@@ -697,13 +768,24 @@ def demo_command(
     mail = folder.resolve() / "mail"
     capture = start_capture(mail, smtp.port)
     site = f"http://{env.config.daemon.http_host}:{env.config.daemon.http_port}"
-    print(
-        f"hanbao demo\n  thư / mail:            {mail}/\n"
-        f"  trang tổng quan:       {site}/login  token: {token}\n"
-        f"  API:                   {site}/openapi.json\n  số liệu / metrics:     {site}/metrics\n"
-        "  dừng / stop:           Ctrl-C",
-        file=sys.stderr,
-    )
+    if json_out:
+        print_json(
+            {
+                "mail": str(mail),
+                "login": f"{site}/login",
+                "token": token,
+                "api": f"{site}/openapi.json",
+                "metrics": f"{site}/metrics",
+            }
+        )
+    else:
+        print(
+            f"hanbao demo\n  thư / mail:            {mail}/\n"
+            f"  trang tổng quan:       {site}/login  token: {token}\n"
+            f"  API:                   {site}/openapi.json\n"
+            f"  số liệu / metrics:     {site}/metrics\n  dừng / stop:           Ctrl-C",
+            file=sys.stderr,
+        )
     try:
         _serve(env)
     finally:
@@ -717,14 +799,18 @@ app.add_typer(report_app, name="report")
 @report_app.command("overdue")
 def report_overdue(
     format: Annotated[str, typer.Option("--format", help="xlsx | csv")] = "xlsx",
-    output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="tệp ghi ra / the file to write (qua-han-YYYYMMDD)"),
+    ] = None,
     as_of: AsOfOpt = None,
+    json_out: JsonOpt = False,
     config: ConfigOpt = None,
     db: DbOpt = None,
 ) -> None:
     """Bảng báo cáo quá hạn (mở bằng Excel), theo đơn vị cấp trên và đơn vị."""
     if format not in ("xlsx", "csv"):
-        raise InvalidInput(f"--format xlsx hoặc csv, không phải {format!r}")
+        raise InvalidInput(f"--format xlsx hoặc / or csv, không phải / not {format!r}")
     env = _env(config, db, as_of)
     with _writing(env) as store:
         items = store.obligations(open_only=True, due_before=env.now)
@@ -732,8 +818,17 @@ def report_overdue(
     rows = report.overdue_rows(items, units, env.config.rules, env.now)
     data = report.to_csv(rows) if format == "csv" else report.to_xlsx(rows, env.now)
     target = output or Path(f"qua-han-{env.now:%Y%m%d}.{format}")
-    target.write_bytes(data)
-    print(f"Đã ghi {len(rows)} báo cáo quá hạn vào {target}", file=sys.stderr)
+    try:
+        target.write_bytes(data)
+    except OSError as error:
+        raise InvalidInput(
+            f"-o {target}: không ghi được / cannot write: {error.strerror}; -o cần một tệp trong "
+            "thư mục đã có / -o needs a file in an existing folder"
+        ) from None
+    if json_out:
+        print_json({"file": str(target), "format": format, "rows": len(rows)})
+    else:
+        print(f"Đã ghi {len(rows)} báo cáo quá hạn vào {target}", file=sys.stderr)
 
 
 token_app = typer.Typer(no_args_is_help=True, help="Token API / API tokens")
@@ -745,12 +840,13 @@ def token_create(
     unit: Annotated[str, typer.Option("--unit", help="đơn vị của token")],
     role: Annotated[str, typer.Option("--role", help="officer | supervisor | leader | admin")],
     label: Annotated[str, typer.Option("--label", help="ghi chú: của ai, dùng ở đâu")] = "",
+    as_of: AsOfOpt = None,
     json_out: JsonOpt = False,
     config: ConfigOpt = None,
     db: DbOpt = None,
 ) -> None:
     """Tạo token cho API và trang tổng quan; token chỉ hiện một lần, CSDL chỉ giữ mã băm."""
-    env = _env(config, db)
+    env = _env(config, db, as_of)
     with _writing(env) as store:
         token_id, token = create_token(store, unit, role, label, env.now)
     if json_out:
@@ -761,10 +857,14 @@ def token_create(
 
 @token_app.command("revoke")
 def token_revoke(
-    token_id: int, json_out: JsonOpt = False, config: ConfigOpt = None, db: DbOpt = None
+    token_id: Annotated[int, typer.Argument(help="mã token (token create) / the token's id")],
+    as_of: AsOfOpt = None,
+    json_out: JsonOpt = False,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
 ) -> None:
     """Thu hồi token (bị lộ, người dùng chuyển công tác): hết hiệu lực ngay."""
-    env = _env(config, db)
+    env = _env(config, db, as_of)
     with _writing(env) as store:
         revoke_token(store, token_id, env.now)
     print_json({"id": token_id, "revoked": True}) if json_out else print(

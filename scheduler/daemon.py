@@ -151,9 +151,12 @@ async def run(config: Config, engine: Engine, clock: Clock) -> None:
     await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
     log.info("action=stopping running_jobs=%s", ",".join(runner.running) or "none")
     ctx.stopping.set()
-    scheduler.shutdown(wait=False)
+    # pause, not shut down, while the runs in progress finish: APScheduler's shutdown cancels
+    # them, and a mail cancelled between its DATA and the server's 250 went out twice
+    scheduler.pause()
     if runner.running:
         await asyncio.wait(set(runner.running.values()), timeout=SHUTDOWN_GRACE)
+    scheduler.shutdown(wait=False)
     server.should_exit = True
     await serving
     await stopping
@@ -169,9 +172,11 @@ def _listen(config: Config) -> socket.socket:
     host, port, web = config.daemon.http_host, config.daemon.http_port, config.web
     if host not in LOOPBACK and not (web.tls_certfile or web.behind_tls_proxy):
         raise ConfigError(
-            f"không mở cổng {host}:{port} ra ngoài khi không có TLS / refusing a public address "
-            "without TLS: đặt web.tls_certfile và web.tls_keyfile, hoặc web.behind_tls_proxy: "
-            "true khi reverse proxy đã mã hoá"
+            f"{config.path}: daemon.http_host / HANBAO_HTTP_HOST: không mở cổng {host}:{port} "
+            "ra ngoài khi không có TLS / refusing a public address without TLS: đặt / set "
+            "web.tls_certfile và web.tls_keyfile, hoặc / or web.behind_tls_proxy: true "
+            "(HANBAO_BEHIND_TLS_PROXY=true) khi reverse proxy đã mã hoá / when a reverse proxy "
+            "terminates TLS"
         )
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     listener = socket.socket(family, socket.SOCK_STREAM)

@@ -23,7 +23,7 @@ from scheduler.plan import occurrences
 from scheduler.records import Obligation
 from scheduler.settings import Config
 from scheduler.store.queries import Store
-from scheduler.vntime import days_late, fmt_date, fmt_datetime
+from scheduler.vntime import check_year, days_late, fmt_date, fmt_datetime
 
 # Codes and labels, never free text: there is no place where a child's name could be written.
 _CASE_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9/._-]{0,63}")
@@ -113,8 +113,14 @@ def open_case(
     verified_at: datetime,
     now: datetime,
     actor: str,
+    *,
+    backfill: bool = False,
 ) -> list[Obligation]:
-    """Record a verified case; returns the obligations it creates (the urgent report first)."""
+    """Record a verified case; returns the obligations it creates (the urgent report first).
+
+    A verification older than ``backfill_horizon_days`` is refused unless ``backfill`` says
+    the case is recorded late on purpose: a mistyped year would flag the commune years late.
+    """
     if not _CASE_CODE.fullmatch(code):
         raise InvalidInput(
             f"mã vụ việc {code!r} không hợp lệ: chỉ chữ không dấu, số và / - _ . (tối đa 64) / "
@@ -126,6 +132,8 @@ def open_case(
             "category: a short label of lowercase letters, digits and _"
         )
     _not_future(verified_at, now, "thời điểm xác thực / verification time")
+    if not backfill:
+        _within_horizon(verified_at, now, config.backfill_horizon_days)
     unit = _existing(_unit(store, unit_code), now)
     new = for_case(config.rules, config.calendar, unit, code, verified_at)
     if not new:
@@ -229,10 +237,11 @@ def request_adhoc(
         raise InvalidInput(f"loại {kind_id} không phải báo cáo theo yêu cầu / not a request kind")
     if due_at <= now:
         raise InvalidInput(f"hạn {fmt_datetime(due_at)} đã qua / the deadline is already past")
-    if not reference.strip() or not requested_by.strip():
+    # printable: a control character (NUL) cannot be stored on PostgreSQL, nor shown in a mail
+    if not all(text.strip() and text.isprintable() for text in (reference, requested_by)):
         raise InvalidInput(
-            "cần số/ký hiệu văn bản yêu cầu và cơ quan yêu cầu / "
-            "reference and requester are required"
+            "cần số/ký hiệu văn bản yêu cầu và cơ quan yêu cầu, là chữ in được / "
+            "reference and requester are required, as printable text"
         )
     unit = _existing(_unit(store, unit_code), now)
     new = adhoc(kind, unit, reference, due_at, requested_by, now)
@@ -250,8 +259,7 @@ def generate_periodic(
     passed is left out: installing hanbao in November must not flag every commune late for a
     June report it may well have sent on paper. Backfilling is the operator's explicit choice.
     """
-    if not 2000 <= year <= 2100:
-        raise InvalidInput(f"năm {year} ngoài khoảng 2000-2100 / year out of range")
+    check_year(year)
     new = periodic(config.rules, list(store.units().values()), year)
     if ahead_only:
         new = [item for item in new if item.due_at > now]
@@ -325,3 +333,18 @@ def _existing(unit: Unit, now: datetime) -> Unit:
         f"đơn vị {unit.code} có hiệu lực từ {fmt_date(unit.valid_from)} / the unit does not "
         "exist yet"
     )
+
+
+def _within_horizon(verified_at: datetime, now: datetime, days: int) -> None:
+    if verified_at < now - timedelta(days=days):
+        raise InvalidInput(
+            f"thời điểm xác thực {fmt_datetime(verified_at)} cũ hơn {days} ngày / the "
+            f"verification time is more than {days} days ago (backfill_horizon_days): kiểm tra "
+            "lại ngày; nếu thật sự nhập bù vụ việc cũ, thêm --backfill / check the date; to "
+            'record an old case on purpose, add --backfill (API: "backfill": true)'
+        )
+
+
+def require_unit(store: Store, code: str) -> None:
+    """Refuse an unknown unit code, e.g. a filter that would otherwise just match nothing."""
+    _unit(store, code)

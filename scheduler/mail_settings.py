@@ -72,21 +72,37 @@ def _section(
     unknown = sorted(set(section) - allowed)
     if unknown:
         hint = (
-            " (đặt mật khẩu trong HANBAO_SMTP_PASSWORD hoặc password_file)"
+            " (mật khẩu đặt trong / the password goes in HANBAO_SMTP_PASSWORD hoặc / or "
+            "password_file)"
             if ("password" in unknown)
             else ""
         )
         raise ConfigError(
             f"{path}: {key}: khoá không có / unknown keys {', '.join(unknown)}"
-            f"{hint}; dùng {', '.join(sorted(allowed))}"
+            f"{hint}; dùng / use {', '.join(sorted(allowed))}"
         )
     return section
 
 
 def _number(path: Path, key: str, value: Any, minimum: float = 1) -> Any:
     if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
-        raise ConfigError(f"{path}: {key} cần số >= {minimum:g}, không phải {value!r}")
+        raise ConfigError(
+            f"{path}: {key} cần số / a number >= {minimum:g}, không phải / not {value!r}"
+        )
     return value
+
+
+def flag(where: str, value: object) -> bool:
+    """A yes/no setting, strictly: a YAML boolean, or ``true``/``false``/``1``/``0`` as text
+    (environment variables); anything else is an error rather than a guess."""
+    if isinstance(value, bool):
+        return value
+    text = value.strip().lower() if isinstance(value, str) else None
+    if text not in ("true", "1", "false", "0"):
+        raise ConfigError(
+            f"{where}: viết true hoặc false / write true or false, không phải / not {value!r}"
+        )
+    return text in ("true", "1")
 
 
 def parse_smtp(document: Mapping[str, Any], path: Path, env: Mapping[str, str]) -> SmtpSettings:
@@ -95,13 +111,14 @@ def parse_smtp(document: Mapping[str, Any], path: Path, env: Mapping[str, str]) 
     security = env.get("HANBAO_SMTP_SECURITY") or str(section.get("security", "starttls"))
     if security not in SECURITIES:
         raise ConfigError(
-            f"smtp.security / HANBAO_SMTP_SECURITY: dùng starttls, tls hoặc none, "
-            f"không phải {security!r}"
+            f"{path}: smtp.security / HANBAO_SMTP_SECURITY: dùng starttls, tls hoặc none / use "
+            f"starttls, tls or none, không phải / not {security!r}"
         )
     if security == "none" and host not in LOOPBACK:
         raise ConfigError(
-            f"smtp.security none (không mã hoá) chỉ dùng cho relay cục bộ "
-            f"127.0.0.1/localhost, không phải {host!r} / plain SMTP only on loopback"
+            f"{path}: smtp.security none (không mã hoá) chỉ dùng cho relay cục bộ "
+            f"127.0.0.1/localhost, không phải {host!r} / plain SMTP only to a relay on "
+            "loopback: dùng / use starttls hoặc / or tls"
         )
     default_port = {"starttls": 587, "tls": 465, "none": 25}[security]
     port_text = env.get("HANBAO_SMTP_PORT") or section.get("port", default_port)
@@ -109,7 +126,8 @@ def parse_smtp(document: Mapping[str, Any], path: Path, env: Mapping[str, str]) 
         port = int(port_text)
     except (TypeError, ValueError):
         raise ConfigError(
-            f"smtp.port / HANBAO_SMTP_PORT: cần số cổng, không phải {port_text!r}"
+            f"{path}: smtp.port / HANBAO_SMTP_PORT: cần số cổng / a port number, "
+            f"không phải / not {port_text!r}"
         ) from None
     password = env.get("HANBAO_SMTP_PASSWORD")
     password_file = env.get("HANBAO_SMTP_PASSWORD_FILE") or section.get("password_file")
@@ -119,12 +137,15 @@ def parse_smtp(document: Mapping[str, Any], path: Path, env: Mapping[str, str]) 
             password = secret.read_text(encoding="utf-8").strip()
         except OSError as exc:
             raise ConfigError(
-                f"không đọc được tệp mật khẩu SMTP {secret} / cannot read the SMTP "
-                f"password file: {exc.strerror}"
+                f"smtp.password_file / HANBAO_SMTP_PASSWORD_FILE: không đọc được tệp mật "
+                f"khẩu SMTP / cannot read the SMTP password file {secret}: {exc.strerror}"
             ) from None
     username = env.get("HANBAO_SMTP_USERNAME") or section.get("username")
     if password and not username:
-        raise ConfigError("có mật khẩu SMTP nhưng thiếu tên đăng nhập / HANBAO_SMTP_USERNAME")
+        raise ConfigError(
+            f"{path}: smtp.username / HANBAO_SMTP_USERNAME: có mật khẩu SMTP nhưng thiếu tên "
+            "đăng nhập / a password is set but no username"
+        )
     ca_file = section.get("ca_file")
     return SmtpSettings(
         host=host,
@@ -142,8 +163,8 @@ def parse_mail(document: Mapping[str, Any], path: Path, env: Mapping[str, str]) 
     sender = env.get("HANBAO_MAIL_FROM") or section.get("from")
     if not sender or "@" not in parseaddr(str(sender))[1]:
         raise ConfigError(
-            f"{path}: mail.from / HANBAO_MAIL_FROM cần địa chỉ gửi, ví dụ "
-            "'Nhắc hạn báo cáo <nhac-han@huyen.gov.vn>'"
+            f"{path}: mail.from / HANBAO_MAIL_FROM cần địa chỉ gửi / the sender's address, "
+            "ví dụ / e.g. 'Nhắc hạn báo cáo <nhac-han@huyen.gov.vn>'"
         )
     digest_time = str(section.get("digest_time", "08:30"))
     try:
@@ -151,7 +172,7 @@ def parse_mail(document: Mapping[str, Any], path: Path, env: Mapping[str, str]) 
         digest_at = time(hour, minute)
     except ValueError:
         raise ConfigError(
-            f"{path}: mail.digest_time cần HH:MM, không phải {digest_time!r}"
+            f"{path}: mail.digest_time cần / needs HH:MM, không phải / not {digest_time!r}"
         ) from None
     numbers = {
         key: _number(path, f"mail.{key}", section[key])
@@ -166,8 +187,12 @@ def parse_mail(document: Mapping[str, Any], path: Path, env: Mapping[str, str]) 
     }
     return MailSettings(
         sender=str(sender),
-        group_by_recipient=bool(section.get("group_by_recipient", True)),
-        digest_late_flags=bool(section.get("digest_late_flags", True)),
+        group_by_recipient=flag(
+            f"{path}: mail.group_by_recipient", section.get("group_by_recipient", True)
+        ),
+        digest_late_flags=flag(
+            f"{path}: mail.digest_late_flags", section.get("digest_late_flags", True)
+        ),
         digest_time=digest_at,
         **{key: int(value) for key, value in numbers.items()},
     )

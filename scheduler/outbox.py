@@ -224,7 +224,10 @@ def retry(store: Store, message_id: int, now: datetime) -> None:
 
 def listing(store: Store, state: str | None = None, limit: int = 200) -> list[Listed]:
     if state is not None and state not in STATES:
-        raise InvalidInput(f"trạng thái {state!r} không có; dùng {', '.join(STATES)}")
+        raise InvalidInput(
+            f"--state: trạng thái không có / unknown state {state!r}; dùng / use "
+            f"{', '.join(STATES)}"
+        )
     query = select(MessageRow).order_by(col(MessageRow.id).desc()).limit(limit)
     if state is not None:
         query = query.where(MessageRow.state == state)

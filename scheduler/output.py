@@ -10,6 +10,7 @@ from typing import Any
 
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    sys.stdout.flush()  # a long-running command (demo) goes on after it
 
 
 def print_table(

@@ -160,7 +160,7 @@ class Renderer:
             subject = f"{marker} {lead.title} - hạn {lead.due}"
         else:
             subject = f"{marker} {len(ordered)} báo cáo cần xử lý: " + "; ".join(
-                i.case_code or i.title for i in ordered
+                dict.fromkeys(i.case_code or i.title for i in ordered)  # a case's code once
             )
         text, html = self._render(
             template, items=ordered, item=lead, now=fmt_datetime(now), subject=subject

@@ -124,6 +124,10 @@ class Kind:
     def step(self, name: str) -> Step | None:
         return next((s for s in self.ladder if s.name == name), None)
 
+    def over(self, now: datetime) -> bool:
+        """A one-off kind whose date has passed: it can create nothing any more."""
+        return self.deadline.before_date is not None and self.deadline.due_in_year(now.year) < now
+
 
 @dataclass(frozen=True)
 class Rules:
@@ -166,7 +170,11 @@ class _Reader:
 
     def recipients(self, where: str, value: Any) -> tuple[Recipient, ...]:
         if not isinstance(value, list) or not value:
-            self.problem(where, "cần một danh sách vai trò, ví dụ [officer, parent.supervisor]")
+            self.problem(
+                where,
+                "cần một danh sách vai trò / a list of roles, ví dụ / e.g. "
+                "[officer, parent.supervisor]",
+            )
             return ()
         result = []
         for item in value:
@@ -176,8 +184,8 @@ class _Reader:
             if role not in ROLES:
                 self.problem(
                     where,
-                    f"vai trò không có / unknown role {text!r}; dùng {', '.join(ROLES)} "
-                    "hoặc parent.<vai trò>",
+                    f"vai trò không có / unknown role {text!r}; dùng / use {', '.join(ROLES)} "
+                    "hoặc / or parent.<role>",
                 )
                 continue
             result.append(Recipient(role, of_parent))
@@ -188,7 +196,9 @@ class _Reader:
             hour, minute = (int(part) for part in str(value).split(":"))
             return time(hour, minute)
         except ValueError:
-            self.problem(where, f"giờ không hợp lệ {value!r}; viết HH:MM, ví dụ 08:00")
+            self.problem(
+                where, f"giờ không hợp lệ / invalid time {value!r}: viết / write HH:MM, e.g. 08:00"
+            )
             return None
 
     def positive(self, where: str, value: Any) -> int | None:
@@ -202,7 +212,9 @@ class _Reader:
             len(value) != 1 and set(value) != {"before", "year_offset"}
         ):
             self.problem(
-                where, "cần đúng một trong: working_days, calendar_days, hours, before, requested"
+                where,
+                "cần đúng một trong / exactly one of: working_days, calendar_days, hours, "
+                "before, requested",
             )
             return Deadline(requested=True)
         key, raw = next(iter(value.items()))
@@ -226,7 +238,9 @@ class _Reader:
                 return Deadline(before_day_month=(day, month), year_offset=int(offset))
             except (ValueError, InvalidInput):
                 self.problem(
-                    f"{where}.before", f"viết dd/mm (hằng năm) hoặc dd/mm/yyyy, không phải {raw!r}"
+                    f"{where}.before",
+                    "viết dd/mm (hằng năm) hoặc dd/mm/yyyy / write dd/mm (every year) or "
+                    f"dd/mm/yyyy, không phải / not {raw!r}",
                 )
                 return Deadline(requested=True)
         self.problem(where, f"khoá không có / unknown key {key!r}")
@@ -234,7 +248,11 @@ class _Reader:
 
     def step(self, where: str, value: Any) -> Step | None:
         if not isinstance(value, dict) or "step" not in value:
-            self.problem(where, "mỗi bậc cần step, at (hoặc at_hours) và notify")
+            self.problem(
+                where,
+                "mỗi bậc cần step, at (hoặc at_hours) và notify / each step needs step, at "
+                "(or at_hours) and notify",
+            )
             return None
         known = {"step", "at", "at_hours", "time", "notify", "repeat", "flag_late"}
         for extra in sorted(set(value) - known):
@@ -247,7 +265,10 @@ class _Reader:
         if "at_hours" in value:
             hours = value["at_hours"]
             if not isinstance(hours, int) or isinstance(hours, bool):
-                self.problem(f"{where}.at_hours", f"cần số giờ nguyên, không phải {hours!r}")
+                self.problem(
+                    f"{where}.at_hours",
+                    f"cần số giờ nguyên / whole hours, không phải / not {hours!r}",
+                )
             step = replace(step, hours=hours)
         elif at == "immediate":
             step = replace(step, immediate=True)
@@ -256,14 +277,15 @@ class _Reader:
         else:
             self.problem(
                 f"{where}.at",
-                f"viết immediate hoặc số ngày làm việc so với hạn (-2, 0, 1), không phải {at!r}",
+                "viết immediate hoặc số ngày làm việc so với hạn / write immediate or working "
+                f"days from the deadline (-2, 0, 1), không phải / not {at!r}",
             )
         if "time" in value:
             step = replace(step, time=self.clock(f"{where}.time", value["time"]))
         repeat = value.get("repeat")
         if repeat is not None:
             if not isinstance(repeat, dict):
-                self.problem(f"{where}.repeat", "viết {every_working_days: N, times: K}")
+                self.problem(f"{where}.repeat", "viết / write {every_working_days: N, times: K}")
             else:
                 every = self.positive(
                     f"{where}.repeat.every_working_days", repeat.get("every_working_days")
@@ -271,7 +293,9 @@ class _Reader:
                 times = self.positive(f"{where}.repeat.times", repeat.get("times"))
                 if step.immediate or step.hours is not None:
                     self.problem(
-                        f"{where}.repeat", "chỉ bậc tính theo ngày làm việc mới lặp lại được"
+                        f"{where}.repeat",
+                        "chỉ bậc tính theo ngày làm việc mới lặp lại được / only a step counted "
+                        "in working days repeats",
                     )
                 step = replace(step, every_working_days=every or 1, times=times or 1)
         return step
@@ -279,7 +303,7 @@ class _Reader:
     def kind(self, kind_id: str, value: Any) -> Kind | None:
         where = f"{self.path}: kinds.{kind_id}"
         if not isinstance(value, dict):
-            self.problem(where, "cần name, trigger, deadline, ladder")
+            self.problem(where, "cần / needs name, trigger, deadline, ladder")
             return None
         known = {
             "name",
@@ -298,34 +322,53 @@ class _Reader:
         trigger = value.get("trigger")
         if trigger not in TRIGGERS:
             self.problem(
-                f"{where}.trigger", f"dùng một trong {', '.join(TRIGGERS)}, không phải {trigger!r}"
+                f"{where}.trigger",
+                f"dùng một trong / use one of {', '.join(TRIGGERS)}, không phải / not {trigger!r}",
             )
             return None
         deadline = self.deadline(f"{where}.deadline", value.get("deadline"))
         fixed = deadline.before_day_month is not None or deadline.before_date is not None
         if trigger in ("yearly", "once") and not fixed:
             self.problem(
-                f"{where}.deadline", f"trigger {trigger} cần before: dd/mm hoặc dd/mm/yyyy"
+                f"{where}.deadline",
+                f"trigger {trigger} cần before: dd/mm hoặc dd/mm/yyyy / needs before: dd/mm or "
+                "dd/mm/yyyy",
             )
         if trigger == "request" and not deadline.requested:
-            self.problem(f"{where}.deadline", "trigger request cần deadline: {requested: true}")
+            self.problem(
+                f"{where}.deadline",
+                "trigger request cần deadline: {requested: true} / needs deadline: "
+                "{requested: true}",
+            )
         if trigger in ("case_verified", "after") and (fixed or deadline.requested):
-            self.problem(f"{where}.deadline", "cần working_days, calendar_days hoặc hours")
+            self.problem(
+                f"{where}.deadline",
+                "cần working_days, calendar_days hoặc hours / needs working_days, "
+                "calendar_days or hours",
+            )
         if trigger == "yearly" and deadline.before_date is not None:
-            self.problem(f"{where}.deadline", "trigger yearly cần before: dd/mm (không có năm)")
+            self.problem(
+                f"{where}.deadline",
+                "trigger yearly cần before: dd/mm (không có năm) / needs before: dd/mm (no year)",
+            )
         if trigger == "once" and deadline.before_day_month is not None:
-            self.problem(f"{where}.deadline", "trigger once cần before: dd/mm/yyyy")
+            self.problem(
+                f"{where}.deadline",
+                "trigger once cần before: dd/mm/yyyy / needs before: dd/mm/yyyy",
+            )
         owed_by = tuple(str(u) for u in value.get("owed_by", ()))
         for unit_kind in owed_by:
             if unit_kind not in UNIT_KINDS:
                 self.problem(
                     f"{where}.owed_by",
-                    f"loại đơn vị không có {unit_kind!r}; dùng {', '.join(UNIT_KINDS)}",
+                    f"loại đơn vị không có {unit_kind!r} / unknown unit kind; dùng / use "
+                    f"{', '.join(UNIT_KINDS)}",
                 )
         if trigger in ("yearly", "once") and not owed_by:
             self.problem(
                 f"{where}.owed_by",
-                "cần danh sách loại đơn vị phải báo cáo, ví dụ [commune, agency]",
+                "cần danh sách loại đơn vị phải báo cáo / needs the unit kinds that owe it, "
+                "ví dụ / e.g. [commune, agency]",
             )
         ladder_raw = value.get("ladder")
         if not isinstance(ladder_raw, list) or not ladder_raw:
@@ -340,10 +383,16 @@ class _Reader:
             )
         after = value.get("after")
         if (trigger == "after") != (after is not None):
-            self.problem(f"{where}.after", "after chỉ dùng và bắt buộc với trigger after")
+            self.problem(
+                f"{where}.after",
+                "after chỉ dùng và bắt buộc với trigger after / after goes with trigger after, "
+                "and only with it",
+            )
         period = str(value.get("period", "{year}"))
         if trigger == "yearly" and "{year}" not in period:
-            self.problem(f"{where}.period", "cần chứa {year}, ví dụ '{year}-H1'")
+            self.problem(
+                f"{where}.period", "cần chứa {year} / must contain {year}, e.g. '{year}-H1'"
+            )
         owed_by_successor = value.get("owed_by_successor", True)
         if not isinstance(owed_by_successor, bool):
             self.problem(f"{where}.owed_by_successor", "cần true hoặc false / true or false")
@@ -388,10 +437,34 @@ def parse_rules(document: Any, path: Path) -> Rules:
             kinds[kind.id] = kind
     for kind in kinds.values():
         if kind.after is not None and kind.after not in kinds:
-            reader.problem(f"{path}: kinds.{kind.id}.after", f"không có loại {kind.after!r}")
+            reader.problem(
+                f"{path}: kinds.{kind.id}.after",
+                f"không có loại {kind.after!r} / no such kind; có / known: {', '.join(kinds)}",
+            )
+    for loop in _after_loops(kinds):
+        reader.problem(
+            f"{path}: kinds.{loop[0]}.after",
+            f"vòng lặp / a loop of after: {' -> '.join([*loop, loop[0]])}; mỗi chuỗi after phải "
+            "bắt đầu từ một loại có trigger khác / every chain must start at a kind with "
+            "another trigger (case_verified, request, yearly, once)",
+        )
     if reader.problems:
         raise ConfigError(
             "quy tắc không hợp lệ / invalid rules:\n"
             + "\n".join(f"  - {p}" for p in reader.problems)
         )
     return Rules(kinds=kinds, reminder_time=reminder_time or time(8, 0))
+
+
+def _after_loops(kinds: dict[str, Kind]) -> list[list[str]]:
+    """Each loop of ``after:`` links once: kinds that could only ever start one another."""
+    loops: dict[frozenset[str], list[str]] = {}
+    for start in kinds:
+        chain: list[str] = []
+        current: str | None = start
+        while current is not None and current in kinds and current not in chain:
+            chain.append(current)
+            current = kinds[current].after
+        if current == start:
+            loops.setdefault(frozenset(chain), chain)
+    return list(loops.values())

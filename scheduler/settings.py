@@ -1,7 +1,11 @@
 """The settings file (``config/hanbao.yaml``), read once and validated into a typed ``Config``.
 
-Paths inside it are relative to the file. ``HANBAO_DATABASE_URL`` overrides ``database_url``;
+Paths inside it are relative to the file, a relative SQLite ``database_url`` too.
+``HANBAO_DATABASE_URL`` (or ``--db``, both relative to the current directory) overrides it;
 the ``smtp`` and ``mail`` sections and their environment variables are in ``mail_settings``.
+A container sets the rest from the environment too: ``HANBAO_ALLOWED_DOMAINS``
+(comma-separated), ``HANBAO_HTTP_HOST``, ``HANBAO_HTTP_PORT``, ``HANBAO_BASE_URL`` and
+``HANBAO_BEHIND_TLS_PROXY`` (``true`` or ``false``).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import yaml
 
 from scheduler.calendar import WorkCalendar, load_changes
 from scheduler.errors import ConfigError
-from scheduler.mail_settings import MailSettings, SmtpSettings, parse_mail, parse_smtp
+from scheduler.mail_settings import MailSettings, SmtpSettings, flag, parse_mail, parse_smtp
 from scheduler.plan import CatchUp
 from scheduler.rules import Rules, load_rules
 
@@ -28,6 +32,7 @@ _KEYS = {
     "allowed_domains",
     "catch_up",
     "sweep_batch",
+    "backfill_horizon_days",
     "smtp",
     "mail",
     "daemon",
@@ -83,6 +88,7 @@ class Config:
     allowed_domains: tuple[str, ...]
     catch_up: CatchUp
     sweep_batch: int
+    backfill_horizon_days: int
     smtp: SmtpSettings
     mail: MailSettings
     daemon: DaemonSettings
@@ -111,6 +117,15 @@ def load_config(
             f"{path}: không có tệp cấu hình / settings file not found "
             "(dùng --config hoặc HANBAO_CONFIG)"
         ) from None
+    except IsADirectoryError:
+        raise ConfigError(
+            f"{path}: là thư mục, không phải tệp cấu hình / is a folder, not a settings file: "
+            f"--config (HANBAO_CONFIG) {path / 'hanbao.yaml'}"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"{path}: không đọc được tệp cấu hình / cannot read the settings file: {exc}"
+        ) from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: YAML không hợp lệ / invalid YAML: {exc}") from None
     if not isinstance(document, dict):
@@ -119,34 +134,78 @@ def load_config(
     if unknown:
         raise ConfigError(
             f"{path}: khoá không có / unknown keys {', '.join(unknown)}; "
-            f"dùng {', '.join(sorted(_KEYS))}"
+            f"dùng / use {', '.join(sorted(_KEYS))}"
         )
     base = path.parent
-    domains = document.get("allowed_domains")
-    if not isinstance(domains, list) or not domains or not all(isinstance(d, str) for d in domains):
-        raise ConfigError(f"{path}: allowed_domains cần danh sách miền, ví dụ ['*.gov.vn']")
+    domains = _allowed_domains(document, path, env)
     batch = document.get("sweep_batch", 500)
     if not isinstance(batch, int) or batch < 1:
-        raise ConfigError(f"{path}: sweep_batch cần số nguyên dương, không phải {batch!r}")
+        raise ConfigError(
+            f"{path}: sweep_batch cần số nguyên dương / a positive whole number, "
+            f"không phải / not {batch!r}"
+        )
+    horizon = document.get("backfill_horizon_days", 365)
+    if isinstance(horizon, bool) or not isinstance(horizon, int) or horizon < 1:
+        raise ConfigError(
+            f"{path}: backfill_horizon_days cần số ngày > 0 / a number of days > 0, "
+            f"không phải / not {horizon!r}"
+        )
     catch_up = document.get("catch_up", {}) or {}
     if not isinstance(catch_up, dict) or set(catch_up) - {"coalesce"}:
-        raise ConfigError(f"{path}: catch_up chỉ có khoá coalesce (true/false)")
+        raise ConfigError(
+            f"{path}: catch_up chỉ có khoá coalesce (true/false) / catch_up has only coalesce"
+        )
     overrides = document.get("calendar_overrides")
     return Config(
         path=path,
         database_url=database_url
         or env.get("HANBAO_DATABASE_URL")
-        or str(document.get("database_url") or "sqlite:///hanbao.sqlite3"),
+        or _sqlite_beside(base, str(document.get("database_url") or "sqlite:///hanbao.sqlite3")),
         rules=load_rules(base / str(document.get("rules", "rules.yaml"))),
         calendar=WorkCalendar(load_changes(base / str(overrides)) if overrides else ()),
-        allowed_domains=tuple(domains),
-        catch_up=CatchUp(coalesce=bool(catch_up.get("coalesce", True))),
+        allowed_domains=domains,
+        catch_up=CatchUp(
+            coalesce=flag(f"{path}: catch_up.coalesce", catch_up.get("coalesce", True))
+        ),
         sweep_batch=batch,
+        backfill_horizon_days=horizon,
         smtp=parse_smtp(document, path, env),
         mail=parse_mail(document, path, env),
         daemon=(daemon := _daemon(document, path, env)),
         web=_web(document, path, env, f"http://{daemon.http_host}:{daemon.http_port}"),
     )
+
+
+def _allowed_domains(
+    document: dict[str, Any], path: Path, env: Mapping[str, str]
+) -> tuple[str, ...]:
+    """``HANBAO_ALLOWED_DOMAINS`` (comma-separated) wins over ``allowed_domains`` in the file."""
+    text = env.get("HANBAO_ALLOWED_DOMAINS")
+    if text:
+        domains: Any = [d.strip() for d in text.split(",")]
+        where = "HANBAO_ALLOWED_DOMAINS"
+    else:
+        domains = document.get("allowed_domains")
+        where = f"{path}: allowed_domains"
+    if (
+        not isinstance(domains, list)
+        or not domains
+        or not all(isinstance(d, str) and d for d in domains)
+    ):
+        raise ConfigError(
+            f"{where}: cần danh sách miền / a list of mail domains is required, ví dụ / e.g. "
+            "['*.gov.vn'] (HANBAO_ALLOWED_DOMAINS='*.gov.vn,huyen.vn')"
+        )
+    return tuple(domains)
+
+
+def _sqlite_beside(folder: Path, url: str) -> str:
+    """A relative SQLite file named in the settings file lies beside that file, like every other
+    path in it; ``--db`` and ``HANBAO_DATABASE_URL`` stay relative to the current directory."""
+    scheme, _, file = url.partition(":///")
+    if not scheme.startswith("sqlite") or not file or file.startswith(("/", ":memory:", "file:")):
+        return url
+    return f"{scheme}:///{os.path.normpath(folder.resolve() / file)}"
 
 
 def _web(document: dict[str, Any], path: Path, env: Mapping[str, str], own_url: str) -> WebSettings:
@@ -155,8 +214,9 @@ def _web(document: dict[str, Any], path: Path, env: Mapping[str, str], own_url: 
     known = {"base_url", "link_days", "behind_tls_proxy", "tls_certfile", "tls_keyfile"}
     if not isinstance(section, dict) or set(section) - known:
         raise ConfigError(
-            f"{path}: web: chỉ có các khoá {', '.join(sorted(known))} "
-            "(khoá ký đặt trong HANBAO_SIGNING_KEY hoặc HANBAO_SIGNING_KEY_FILE)"
+            f"{path}: web: chỉ có các khoá / has only the keys {', '.join(sorted(known))} "
+            "(khoá ký đặt trong / the signing key goes in HANBAO_SIGNING_KEY hoặc / or "
+            "HANBAO_SIGNING_KEY_FILE)"
         )
     key = env.get("HANBAO_SIGNING_KEY")
     key_file = env.get("HANBAO_SIGNING_KEY_FILE")
@@ -165,7 +225,7 @@ def _web(document: dict[str, Any], path: Path, env: Mapping[str, str], own_url: 
             key = Path(key_file).read_text(encoding="utf-8").strip()
         except OSError as exc:
             raise ConfigError(
-                f"không đọc được HANBAO_SIGNING_KEY_FILE {key_file}: {exc.strerror}"
+                f"HANBAO_SIGNING_KEY_FILE: không đọc được / cannot read {key_file}: {exc.strerror}"
             ) from None
     if key is not None and len(key) < 32:
         raise ConfigError(
@@ -175,17 +235,35 @@ def _web(document: dict[str, Any], path: Path, env: Mapping[str, str], own_url: 
         )
     days = section.get("link_days", 30)
     if isinstance(days, bool) or not isinstance(days, int) or days < 1:
-        raise ConfigError(f"{path}: web.link_days cần số ngày > 0, không phải {days!r}")
+        raise ConfigError(
+            f"{path}: web.link_days cần số ngày > 0 / a number of days > 0, "
+            f"không phải / not {days!r}"
+        )
     tls = {
         k: path.parent / str(section[k]) for k in ("tls_certfile", "tls_keyfile") if section.get(k)
     }
     if len(tls) == 1:
-        raise ConfigError(f"{path}: web cần cả tls_certfile và tls_keyfile")
+        raise ConfigError(
+            f"{path}: web cần cả tls_certfile và tls_keyfile / needs both tls_certfile and "
+            "tls_keyfile"
+        )
+    base_url = env.get("HANBAO_BASE_URL") or str(section.get("base_url", own_url))
+    if not base_url.startswith(("http://", "https://")):
+        raise ConfigError(
+            f"{path}: web.base_url / HANBAO_BASE_URL: cần địa chỉ http:// hoặc https:// / an "
+            f"http:// or https:// address, e.g. https://hanbao.huyen.gov.vn, not {base_url!r}"
+        )
+    proxy_env = env.get("HANBAO_BEHIND_TLS_PROXY")
+    behind_tls_proxy = (
+        flag("HANBAO_BEHIND_TLS_PROXY", proxy_env)
+        if proxy_env
+        else flag(f"{path}: web.behind_tls_proxy", section.get("behind_tls_proxy", False))
+    )
     return WebSettings(
-        base_url=str(section.get("base_url", own_url)).rstrip("/"),
+        base_url=base_url.rstrip("/"),
         link_days=days,
         signing_key=key.encode() if key else None,
-        behind_tls_proxy=bool(section.get("behind_tls_proxy", False)),
+        behind_tls_proxy=behind_tls_proxy,
         **tls,
     )
 
@@ -194,20 +272,26 @@ def _daemon(document: dict[str, Any], path: Path, env: Mapping[str, str]) -> Dae
     section = document.get("daemon") or {}
     known = {*_DAEMON_INTERVALS, "stall_seconds", "http_host", "http_port"}
     if not isinstance(section, dict) or set(section) - known:
-        raise ConfigError(f"{path}: daemon: chỉ có các khoá {', '.join(sorted(known))}")
+        raise ConfigError(
+            f"{path}: daemon: chỉ có các khoá / has only the keys {', '.join(sorted(known))}"
+        )
     values: dict[str, Any] = {}
     for key in (*_DAEMON_INTERVALS, "stall_seconds"):
         if key in section:
             value = section[key]
             if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-                raise ConfigError(f"{path}: daemon.{key} cần số giây > 0, không phải {value!r}")
+                raise ConfigError(
+                    f"{path}: daemon.{key} cần số giây > 0 / seconds > 0, "
+                    f"không phải / not {value!r}"
+                )
             values[key] = float(value)
     port = env.get("HANBAO_HTTP_PORT") or section.get("http_port", 9464)
     try:
         values["http_port"] = int(port)
     except (TypeError, ValueError):
         raise ConfigError(
-            f"HANBAO_HTTP_PORT / daemon.http_port: cần số cổng, không phải {port!r}"
+            f"{path}: daemon.http_port / HANBAO_HTTP_PORT: cần số cổng / a port number, "
+            f"không phải / not {port!r}"
         ) from None
     values["http_host"] = env.get("HANBAO_HTTP_HOST") or str(section.get("http_host", "127.0.0.1"))
     return DaemonSettings(**values)

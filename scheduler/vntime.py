@@ -13,6 +13,7 @@ from scheduler.errors import InvalidInput
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 END_OF_DAY = time(23, 59, 59)
+YEARS = range(2000, 2101)
 
 _DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d")
 _DATETIME_FORMATS = ("%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y")
@@ -50,6 +51,16 @@ def parse_datetime(text: str) -> datetime:
                 "viết dd/mm/yyyy HH:MM, ví dụ 04/02/2027 09:30"
             ) from None
     return as_vn(parsed)
+
+
+def check_year(year: int) -> int:
+    """A year hanbao reasons about: the calendar and the periodic reports span 2000-2100."""
+    if not YEARS[0] <= year <= YEARS[-1]:
+        raise InvalidInput(
+            f"năm {year} ngoài khoảng {YEARS[0]}-{YEARS[-1]} / year out of range: "
+            "viết năm bốn chữ số, ví dụ 2027 / write a four-digit year, e.g. 2027"
+        )
+    return year
 
 
 def parse_deadline(text: str) -> datetime:

@@ -99,8 +99,10 @@ def router() -> APIRouter:
         if obligation is None or unit is None:
             return polite(request, "Không tìm thấy báo cáo của liên kết này.", 404)
         if used or obligation.submitted_at is not None:
-            when = fmt_datetime(obligation.submitted_at) if obligation.submitted_at else ""
-            return polite(request, f"Việc gửi báo cáo này đã được ghi nhận trước đó {when}.", 409)
+            when = (
+                f", lúc {fmt_datetime(obligation.submitted_at)}" if obligation.submitted_at else ""
+            )
+            return polite(request, f"Việc gửi báo cáo này đã được ghi nhận trước đó{when}.", 409)
         kind = services.config.rules.kinds.get(obligation.kind)
         return page(
             request,
@@ -213,6 +215,8 @@ def router() -> APIRouter:
             units=units,
             groups=groups,
             kinds=kinds,
+            # the filter offers what can still be late: not a one-off plan of years ago
+            choices={k: v for k, v in kinds.items() if not v.over(now) or k == kind},
             parent=parent,
             kind=kind,
             fmt=fmt_datetime,

@@ -61,9 +61,10 @@ def test_a_link_works_once_and_records_the_time(api: Api, engine: Engine, config
     with transaction(engine) as store:
         audit = [a for a in store.audit_trail(urgent) if a.action == "submitted"]
     assert [a.actor for a in audit] == [f"link:{OFFICER}"]
-    # a second use is refused, politely, and changes nothing
+    # a second use is refused, politely, saying when, and changes nothing
     assert confirm(api, link)[0] == 409
-    assert api.client.get(f"/ack/{link}").status_code == 409
+    again = api.client.get(f"/ack/{link}")
+    assert again.status_code == 409 and f"trước đó, lúc {NOW}." in again.text
 
 
 def test_get_alone_never_changes_anything(api: Api, engine: Engine, config: Config) -> None:

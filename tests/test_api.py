@@ -253,6 +253,29 @@ def test_bad_input_is_422_with_what_to_fix_and_writes_nothing(api: Api) -> None:
     assert api.call("GET", "/api/obligations", "admin").json() == []
 
 
+def test_a_case_verified_decades_ago_needs_backfill(api: Api) -> None:
+    old = {"code": "VV-1990", "unit": "X01", "verified_at": "01/01/1990 10:00"}
+    refused = api.call("POST", "/api/cases", "x01", json=old)
+    assert refused.status_code == 422 and '"backfill": true' in refused.json()["detail"]
+    assert api.call("GET", "/api/obligations", "admin").json() == []
+    backfilled = api.call("POST", "/api/cases", "x01", json={**old, "backfill": True})
+    assert backfilled.status_code == 201
+
+
+def test_an_adhoc_reference_with_a_control_character_is_422_not_a_server_error(api: Api) -> None:
+    adhoc = {"unit": "X01", "reference": "1\x00/UBND", "due": "20/03/2027", "requested_by": "UBND"}
+    refused = api.call("POST", "/api/adhoc", "h01", json=adhoc)
+    assert refused.status_code == 422 and "printable" in refused.json()["detail"]
+
+
+def test_refusals_say_why_in_vietnamese_and_english(api: Api) -> None:
+    anonymous = api.call("GET", "/api/obligations", None).json()["detail"]
+    assert "cần token hợp lệ / a valid token is needed" in anonymous
+    adhoc = {"unit": "X01", "reference": "1/UBND", "due": "20/03/2027", "requested_by": "UBND"}
+    officer = api.call("POST", "/api/adhoc", "x01", json=adhoc).json()["detail"]
+    assert "/ only a supervising unit" in officer
+
+
 def test_authentication_failures_are_limited(api: Api) -> None:
     assert api.call("GET", "/api/obligations", None).status_code == 401
     codes = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -11,20 +12,26 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import typer
+from typer.core import TyperCommand, TyperGroup
 
-from tests.conftest import CONFIG_PATH, SAMPLE_UNITS
+from scheduler.cli import app
+from tests.conftest import CONFIG_PATH, SAMPLE_UNITS, write_settings
 from tests.mailsink import Sink, free_port, start
 
 
 def hanbao(
-    *args: str, db: str, ok: bool = True, env: dict[str, str] | None = None
+    *args: str,
+    db: str | None,
+    ok: bool = True,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "HANBAO_CONFIG": str(CONFIG_PATH),
-        "HANBAO_DATABASE_URL": db,
-        **(env or {}),
-    }
+    """``db=None`` leaves the database to the settings file."""
+    env = {**os.environ, "HANBAO_CONFIG": str(CONFIG_PATH), **(env or {})}
+    env.pop("HANBAO_DATABASE_URL", None)
+    if db is not None:
+        env["HANBAO_DATABASE_URL"] = db
     result = subprocess.run(
         [sys.executable, "-m", "scheduler", *args],
         capture_output=True,
@@ -32,14 +39,17 @@ def hanbao(
         env=env,
         timeout=120,
         check=False,
+        cwd=cwd,
     )
     if ok:
         assert result.returncode == 0, result.stderr
     return result
 
 
-def hanbao_json(*args: str, db: str, env: dict[str, str] | None = None) -> Any:
-    return json.loads(hanbao(*args, "--json", db=db, env=env).stdout)
+def hanbao_json(
+    *args: str, db: str | None, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> Any:
+    return json.loads(hanbao(*args, "--json", db=db, env=env, cwd=cwd).stdout)
 
 
 @pytest.fixture
@@ -189,6 +199,22 @@ def test_errors_say_what_to_fix(fresh_db: str, args: tuple[str, ...], message: s
     assert message in result.stderr and "Traceback" not in result.stderr
 
 
+def test_a_relative_sqlite_file_in_the_settings_lies_beside_the_settings(tmp_path: Path) -> None:
+    folder, elsewhere = tmp_path / "etc", tmp_path / "elsewhere"
+    folder.mkdir()
+    elsewhere.mkdir()
+    settings = write_settings(folder, "sqlite:///state.sqlite3", 8025)
+    env = {"HANBAO_CONFIG": str(settings)}
+    ready = hanbao_json("init", db=None, env=env, cwd=elsewhere)
+    assert ready["database"] == f"sqlite:///{folder / 'state.sqlite3'}"
+    assert (folder / "state.sqlite3").is_file() and list(elsewhere.iterdir()) == []
+    # from yet another folder the same database is found, initialised
+    assert hanbao_json("status", db=None, env=env, cwd=tmp_path) == []
+    # a URL typed by the user stays relative to where it was typed
+    hanbao("init", "--db", "sqlite:///typed.sqlite3", db=None, env=env, cwd=elsewhere)
+    assert (elsewhere / "typed.sqlite3").is_file()
+
+
 def test_an_uninitialised_database_is_refused_with_the_fix(fresh_db: str) -> None:
     result = hanbao("status", db=fresh_db, ok=False)
     assert result.returncode == 2
@@ -266,3 +292,162 @@ def test_a_token_is_shown_once_and_stored_only_hashed(fresh_db: str, tmp_path: P
     assert created["token"].encode() not in stored
     wrong = hanbao("token", "create", "--unit", "H01", "--role", "king", db=fresh_db, ok=False)
     assert wrong.returncode == 2 and "officer, supervisor, leader, admin" in wrong.stderr
+
+
+def refused(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
+    """Exit status 2 and a message naming what to fix, never a traceback."""
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in result.stderr
+
+
+def test_a_folder_given_as_settings_is_refused_naming_the_file_to_give(
+    fresh_db: str, tmp_path: Path
+) -> None:
+    result = hanbao("status", "--config", str(tmp_path), db=fresh_db, ok=False)
+    refused(result, "is a folder", str(tmp_path / "hanbao.yaml"))
+
+
+def test_the_overdue_report_into_a_missing_folder_is_refused(fresh_db: str, tmp_path: Path) -> None:
+    hanbao("init", db=fresh_db)
+    target = tmp_path / "missing" / "qua-han.xlsx"
+    result = hanbao("report", "overdue", "-o", str(target), db=fresh_db, ok=False)
+    refused(result, str(target), "existing folder")
+
+
+def test_calendar_days_of_year_zero_is_refused(fresh_db: str) -> None:
+    refused(hanbao("calendar", "days", "0", db=fresh_db, ok=False), "year out of range", "2027")
+
+
+def test_an_absurd_number_of_working_days_is_refused_at_once(fresh_db: str) -> None:
+    result = hanbao(
+        "calendar", "deadline", "04/02/2027", "--working-days", "100000000", db=fresh_db, ok=False
+    )
+    refused(result, "working days must be 1 to 3660")
+
+
+def test_demo_with_its_mail_port_busy_writes_nothing(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        env = {"HANBAO_SMTP_PORT": str(port), "HANBAO_HTTP_PORT": str(free_port())}
+        folder = tmp_path / "demo"
+        result = hanbao("demo", "--folder", str(folder), db=None, env=env, ok=False)
+    refused(result, f"127.0.0.1:{port}", "HANBAO_SMTP_PORT")
+    assert not folder.exists()
+
+
+def test_a_verification_decades_old_is_refused_unless_backfilled(fresh_db: str) -> None:
+    hanbao("init", db=fresh_db)
+    hanbao("units", "import", str(SAMPLE_UNITS), db=fresh_db)
+    old = ("case", "open", "VV-1990", "--unit", "X01", "--verified", "01/01/1990")
+    now = ("--as-of", "01/03/2027 10:00")
+    refused(hanbao(*old, *now, db=fresh_db, ok=False), "more than 365 days ago", "--backfill")
+    assert hanbao_json("status", db=fresh_db) == []
+    opened = hanbao_json(*old, "--backfill", *now, db=fresh_db)
+    assert opened[0]["kind"] == "urgent_report" and opened[0]["days_late"] > 13_000
+
+
+def commands() -> dict[str, TyperCommand]:
+    """Every command of the Typer app, by its full name (``units import``)."""
+    found: dict[str, TyperCommand] = {}
+
+    def walk(group: TyperGroup, prefix: str) -> None:
+        for name, command in group.commands.items():
+            if isinstance(command, TyperGroup):
+                walk(command, f"{prefix}{name} ")
+            else:
+                assert isinstance(command, TyperCommand)
+                found[prefix + name] = command
+
+    root = typer.main.get_command(app)
+    assert isinstance(root, TyperGroup)
+    walk(root, "")
+    return found
+
+
+def test_every_argument_and_option_has_help() -> None:
+    missing = [
+        f"{name} {param.name}"
+        for name, command in commands().items()
+        for param in command.params
+        if not getattr(param, "help", None)
+    ]
+    assert missing == []
+
+
+def test_every_command_that_prints_takes_json() -> None:
+    quiet = {"run"}  # the daemon only logs
+    assert [
+        n for n, c in commands().items() if n not in quiet and not options(c) >= {"--json"}
+    ] == []
+
+
+# every command that records or shows a moment read from the clock (README: --as-of)
+READS_THE_CLOCK = {
+    "units import",
+    "case open",
+    "case report",
+    "adhoc request",
+    "submit",
+    "periodic generate",
+    "sweep",
+    "status",
+    "deliver",
+    "outbox retry",
+    "send-test",
+    "report overdue",
+    "token create",
+    "token revoke",
+}
+
+
+def test_every_command_that_reads_the_clock_takes_as_of() -> None:
+    found = commands()
+    assert set(found) >= READS_THE_CLOCK
+    assert [n for n in sorted(READS_THE_CLOCK) if "--as-of" not in options(found[n])] == []
+
+
+def options(command: TyperCommand) -> set[str]:
+    return {opt for param in command.params for opt in param.opts}
+
+
+def test_status_of_an_unknown_unit_is_an_error(fresh_db: str) -> None:
+    hanbao("init", db=fresh_db)
+    refused(hanbao("status", "--unit", "NOPE", db=fresh_db, ok=False), "unknown unit 'NOPE'")
+
+
+def test_the_overdue_report_says_what_it_wrote_in_json(database_url: str, tmp_path: Path) -> None:
+    hanbao("periodic", "generate", "--year", "2027", "--as-of", "01/01/2027 00:00", db=database_url)
+    target = tmp_path / "qua-han.csv"
+    written = hanbao_json(
+        "report",
+        "overdue",
+        "--format",
+        "csv",
+        "-o",
+        str(target),
+        "--as-of",
+        "02/07/2027 09:00",
+        db=database_url,
+    )
+    assert written == {"file": str(target), "format": "csv", "rows": 16}
+    assert len(target.read_text(encoding="utf-8-sig").splitlines()) == 1 + 16
+
+
+@pytest.mark.parametrize(
+    ("args", "english"),
+    [
+        (("deliver",), "deliver makes one pass: add --once"),
+        (("outbox", "list", "--state", "lost"), "--state: trạng thái không có / unknown state"),
+        (("report", "overdue", "--format", "pdf"), "xlsx hoặc / or csv, không phải / not 'pdf'"),
+        (("token", "create", "--unit", "H01", "--role", "king"), "unknown role 'king'"),
+    ],
+)
+def test_command_line_refusals_are_in_vietnamese_and_english(
+    fresh_db: str, args: tuple[str, ...], english: str
+) -> None:
+    hanbao("init", db=fresh_db)
+    refused(hanbao(*args, db=fresh_db, ok=False), english)

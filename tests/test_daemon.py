@@ -44,13 +44,13 @@ FAST = {
 
 
 class Daemon:
-    """``hanbao run`` in a subprocess; ``started`` is set when it logs that it serves."""
+    """The daemon in a subprocess; ``wait_started`` returns when it logs that it serves."""
 
-    def __init__(self, settings: Path, clock: str) -> None:
-        env = {**os.environ, "HANBAO_CONFIG": str(settings), "HANBAO_CLOCK": clock}
+    def __init__(self, command: list[str], env: dict[str, str], cwd: Path | None = None) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "scheduler", "run"],
+            command,
             env=env,
+            cwd=cwd,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
@@ -85,7 +85,16 @@ class Daemon:
 
 @contextmanager
 def daemon(settings: Path, clock: str) -> Iterator[Daemon]:
-    running = Daemon(settings, clock)
+    """``hanbao run`` with these settings and this simulated clock."""
+    env = {**os.environ, "HANBAO_CONFIG": str(settings), "HANBAO_CLOCK": clock}
+    with serving([sys.executable, "-m", "scheduler", "run"], env) as running:
+        yield running
+
+
+@contextmanager
+def serving(command: list[str], env: dict[str, str], cwd: Path | None = None) -> Iterator[Daemon]:
+    """A daemon started by ``command``, once it serves; killed at the end if still running."""
+    running = Daemon(command, env, cwd)
     try:
         running.wait_started()
         yield running

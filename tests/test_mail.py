@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -14,11 +15,12 @@ from scheduler.hierarchy.units import Unit, refusal
 from scheduler.mail_settings import parse_mail, parse_smtp
 from scheduler.mailer import to_mime
 from scheduler.outbox import Outgoing, backoff
-from scheduler.render import Renderer, message_key_id, template_for
+from scheduler.render import Item, Renderer, message_key_id, template_for
 from scheduler.settings import Config
 from tests.conftest import vn
 
 HERE = Path("hanbao.yaml")
+NOW = "05/03/2027 08:00"
 
 
 @pytest.mark.parametrize(
@@ -93,28 +95,49 @@ def test_backoff_grows_with_jitter_and_stays_under_the_cap() -> None:
     assert delays[-1] >= timedelta(seconds=450)
 
 
-def test_html_escapes_what_it_shows(config: Config) -> None:
-    from scheduler.render import Item
+URGENT = Item(
+    reminder_id=1,
+    obligation_id=1,
+    obligation_key="case:VV-1:urgent_report",
+    template="overdue",
+    kind_name="Báo cáo nhanh (khẩn)",
+    how="",
+    case_code="VV-1",
+    period=None,
+    requested_by=None,
+    unit_code="X01",
+    unit_name="UBND xã A",
+    due_at=vn("04/03/2027 23:59"),
+    days_late=1,
+    submit_to=(),
+)
 
-    item = Item(
-        reminder_id=1,
-        obligation_id=1,
+
+def test_html_escapes_what_it_shows(config: Config) -> None:
+    item = replace(
+        URGENT,
         obligation_key="case:X<1>:urgent_report",
-        template="overdue",
         kind_name="Báo cáo <script>",
-        how="",
         case_code="X<1>",
-        period=None,
-        requested_by=None,
-        unit_code="X01",
-        unit_name="UBND xã A",
-        due_at=vn("04/03/2027 23:59"),
-        days_late=1,
-        submit_to=(),
     )
     draft = Renderer("huyen.example").items("a@x.example", [item], vn("05/03/2027 08:00"))
     assert "<script>" not in draft.html and "&lt;script&gt;" in draft.html
     assert "Báo cáo <script>" in draft.text
+
+
+def test_a_bundle_subject_names_each_case_once() -> None:
+    plan = replace(URGENT, reminder_id=2, obligation_id=2, template="due_today")
+    periodic = replace(
+        URGENT,
+        reminder_id=3,
+        obligation_id=3,
+        template="periodic",
+        kind_name="Báo cáo 06 tháng",
+        case_code=None,
+        period="2027-H1",
+    )
+    draft = Renderer("huyen.example").items("a@x.example", [URGENT, plan, periodic], vn(NOW))
+    assert draft.subject == "[QUÁ HẠN] 3 báo cáo cần xử lý: VV-1; Báo cáo 06 tháng 2027-H1"
 
 
 def test_smtp_settings_from_environment_and_password_file(tmp_path: Path) -> None:

@@ -47,6 +47,18 @@ def test_fixed_dates_end_the_day_before_whatever_the_weekday(config: Config) -> 
     assert rules.kind("plan_138_2024").deadline.due_in_year(2024) == end_of_day(date(2024, 11, 14))
 
 
+def test_kind_names_people_read_carry_no_source_labels_or_ids(config: Config) -> None:
+    names = [k.name for k in config.rules.kinds.values()]
+    assert [n for n in names if "seed" in n.lower() or "_" in n] == []
+
+
+def test_a_one_off_kind_is_over_once_its_date_has_passed(config: Config) -> None:
+    plan = config.rules.kind("plan_138_2024")  # before 15/11/2024
+    assert not plan.over(vn("14/11/2024 23:59"))
+    assert plan.over(vn("15/11/2024 00:00"))
+    assert not config.rules.kind("six_monthly").over(vn("15/11/2030 00:00"))
+
+
 def test_period_kinds_count_from_the_event() -> None:
     rules = parse_rules(
         {
@@ -64,33 +76,71 @@ def test_period_kinds_count_from_the_event() -> None:
     assert rules.kind("days").deadline.due_after(start, calendar) == end_of_day(date(2026, 9, 14))
 
 
-@pytest.mark.parametrize(
-    ("change", "message"),
-    [
-        ({"trigger": "weekly"}, r"kinds\.k\.trigger: dùng một trong"),
-        ({"deadline": {"working_days": 0}}, r"kinds\.k\.deadline\.working_days: .*positive"),
-        ({"deadline": {"before": "01/07"}}, r"kinds\.k\.deadline: cần working_days"),
-        ({"trigger": "yearly", "deadline": {"working_days": 1}}, r"trigger yearly cần before"),
-        ({"trigger": "yearly", "deadline": {"before": "31/02"}}, r"deadline\.before: viết dd/mm"),
-        ({"trigger": "yearly", "deadline": {"before": "29/02"}}, r"deadline\.before: viết dd/mm"),
-        ({"trigger": "request"}, r"trigger request cần deadline: \{requested: true\}"),
-        ({"ladder": []}, r"ladder: cần ít nhất một bậc"),
-        ({"ladder": [{"step": "x", "at": "soon", "notify": ["officer"]}]}, r"ladder\[1\]\.at"),
-        ({"ladder": [{"step": "x", "at": 0, "notify": ["mayor"]}]}, r"unknown role 'mayor'"),
-        (
-            {"ladder": [{"step": "x", "at": 0, "notify": ["officer"]}] * 2},
-            r"tên bậc 'x' bị trùng",
-        ),
-        ({"trigger": "after"}, r"after chỉ dùng và bắt buộc"),
-        ({"owed_by": ["village"]}, r"loại đơn vị không có 'village'"),
-        ({"colour": "red"}, r"unknown key 'colour'"),
-    ],
-)
+BAD_KINDS = [
+    ({"trigger": "weekly"}, r"kinds\.k\.trigger: dùng một trong"),
+    ({"deadline": {"working_days": 0}}, r"kinds\.k\.deadline\.working_days: .*positive"),
+    ({"deadline": {"before": "01/07"}}, r"kinds\.k\.deadline: cần working_days"),
+    ({"trigger": "yearly", "deadline": {"working_days": 1}}, r"trigger yearly cần before"),
+    ({"trigger": "yearly", "deadline": {"before": "31/02"}}, r"deadline\.before: viết dd/mm"),
+    ({"trigger": "yearly", "deadline": {"before": "29/02"}}, r"deadline\.before: viết dd/mm"),
+    ({"trigger": "request"}, r"trigger request cần deadline: \{requested: true\}"),
+    ({"ladder": []}, r"ladder: cần ít nhất một bậc"),
+    ({"ladder": [{"step": "x", "at": "soon", "notify": ["officer"]}]}, r"ladder\[1\]\.at"),
+    ({"ladder": [{"step": "x", "at": 0, "notify": ["mayor"]}]}, r"unknown role 'mayor'"),
+    (
+        {"ladder": [{"step": "x", "at": 0, "notify": ["officer"]}] * 2},
+        r"tên bậc 'x' bị trùng",
+    ),
+    ({"trigger": "after"}, r"after chỉ dùng và bắt buộc"),
+    ({"owed_by": ["village"]}, r"loại đơn vị không có 'village'"),
+    ({"colour": "red"}, r"unknown key 'colour'"),
+]
+
+
+@pytest.mark.parametrize(("change", "message"), BAD_KINDS)
 def test_invalid_rules_are_rejected_with_where_and_fix(
     change: dict[str, Any], message: str
 ) -> None:
     with pytest.raises(ConfigError, match=message):
         parse_rules(_rules({**GOOD, **change}), HERE)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        *(change for change, _ in BAD_KINDS),
+        {"trigger": "after", "after": "nothing"},
+        {"trigger": "yearly", "deadline": {"before": "01/07"}, "period": "H1"},
+        {"ladder": [{"step": "x", "at": "immediate", "notify": ["officer"], "repeat": 3}]},
+        {"ladder": [{"step": "x", "at": 0, "notify": ["officer"], "time": "8h"}]},
+        {"ladder": [{"at": 0}]},
+        {"ladder": [{"step": "x", "at_hours": "soon", "notify": []}]},
+    ],
+)
+def test_every_rules_problem_is_said_in_vietnamese_and_english(change: dict[str, Any]) -> None:
+    with pytest.raises(ConfigError) as error:
+        parse_rules(_rules({**GOOD, **change}), HERE)
+    problems = [line for line in str(error.value).splitlines() if line.startswith("  - ")]
+    assert problems and [p for p in problems if " / " not in p] == []
+
+
+def test_a_loop_of_after_kinds_is_refused_naming_its_kinds() -> None:
+    after = {**GOOD, "trigger": "after"}
+    kinds = {
+        "urgent": GOOD,
+        "plan": {**after, "after": "approval"},
+        "approval": {**after, "after": "review"},
+        "review": {**after, "after": "plan"},
+        "itself": {**after, "after": "itself"},
+    }
+    with pytest.raises(ConfigError) as error:
+        parse_rules({"kinds": kinds}, HERE)
+    text = str(error.value)
+    assert (
+        "kinds.plan.after: vòng lặp / a loop of after: plan -> approval -> review -> plan" in text
+    )
+    assert "a loop of after: itself -> itself" in text
+    assert text.count("a loop of after") == 2  # each loop once, from wherever it was entered
 
 
 def test_every_problem_is_reported_at_once() -> None:

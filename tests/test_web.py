@@ -69,6 +69,13 @@ def test_overview_shows_overdue_by_parent_and_unit_within_reach(api: Api) -> Non
     assert api.client.get("/overview/unit/Y01").status_code == 404
 
 
+def test_the_kind_filter_leaves_out_a_one_off_plan_of_years_ago(api: Api) -> None:
+    login(api, "h01")
+    page = api.client.get("/overview").text
+    assert "Báo cáo định kỳ 06 tháng" in page
+    assert "Ban Chỉ đạo 138" not in page and "seed" not in page
+
+
 def test_exports_are_the_leaders_table(api: Api) -> None:
     login(api, "h01")
     xlsx = api.client.get("/overview/export.xlsx")

@@ -1,0 +1,117 @@
+"""The Dockerfile and the systemd unit, read as deployed and run here with exactly their
+environment: the paths they name are mapped into a temporary folder, nothing else changes.
+(No Docker engine or systemd runs in CI; what they would do with the files is tested here.)"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import ROOT
+from tests.mailsink import free_port
+from tests.test_daemon import serving
+
+VENV_BIN = str(Path(sys.executable).parent)
+
+
+def dockerfile() -> dict[str, list[str]]:
+    """Each instruction of the Dockerfile, continuation lines joined, by keyword."""
+    text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
+    instructions: dict[str, list[str]] = {}
+    for instruction in "\n".join(lines).replace("\\\n", " ").splitlines():
+        if instruction.strip():
+            keyword, _, rest = instruction.strip().partition(" ")
+            instructions.setdefault(keyword, []).append(rest.strip())
+    return instructions
+
+
+def clean_environment() -> dict[str, str]:
+    """This machine's environment without hanbao's variables, our venv first on PATH."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HANBAO_")}
+    return {**env, "PATH": VENV_BIN + os.pathsep + env.get("PATH", "")}
+
+
+def image_environment(data: Path) -> dict[str, str]:
+    """The image's ENV, with /app (the checkout in the image) and /data mapped here."""
+    env = clean_environment()
+    for line in dockerfile()["ENV"]:
+        for pair in shlex.split(line):
+            key, _, value = pair.partition("=")
+            env[key] = value.replace("/app/", f"{ROOT}/").replace("/data/", f"{data}/")
+    return env
+
+
+def test_the_image_starts_on_its_own_environment_and_its_health_check_follows_the_port(
+    tmp_path: Path,
+) -> None:
+    env = image_environment(tmp_path)
+    assert env["HANBAO_HTTP_HOST"] == "0.0.0.0"  # how a published port reaches a container
+    env["HANBAO_HTTP_PORT"] = str(free_port())  # `docker run -e HANBAO_HTTP_PORT=…`
+    (command,) = dockerfile()["CMD"]
+    (health,) = dockerfile()["HEALTHCHECK"]
+    with serving(json.loads(command), env, cwd=ROOT) as image:
+        check = subprocess.run(
+            ["sh", "-c", health.partition(" CMD ")[2]],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        assert check.returncode == 0, check.stderr
+        assert image.stop() == 0
+    assert (tmp_path / "hanbao.sqlite3").is_file()
+
+
+def unit_file() -> dict[str, list[str]]:
+    """The [Service] settings of ops/hanbao.service, by key, in order."""
+    service: dict[str, list[str]] = {}
+    section = ""
+    for line in (ROOT / "ops" / "hanbao.service").read_text(encoding="utf-8").splitlines():
+        if line.startswith("["):
+            section = line
+        elif section == "[Service]" and "=" in line and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            service.setdefault(key, []).append(value)
+    return service
+
+
+def test_the_systemd_unit_keeps_its_database_in_its_state_directory(tmp_path: Path) -> None:
+    """README's layout: settings, rules and calendar in /etc/hanbao (read-only to the service
+    under ProtectSystem=strict), and the database in the state directory systemd makes."""
+    unit = unit_file()
+    (state,) = unit["StateDirectory"]
+    (workdir,) = unit["WorkingDirectory"]
+    assert workdir == f"/var/lib/{state}"
+    etc, var = tmp_path / "etc" / "hanbao", tmp_path / "var" / "lib" / state
+    etc.mkdir(parents=True)
+    var.mkdir(parents=True)
+    for name in ("hanbao.yaml", "rules.yaml", "calendar-overrides.yaml"):
+        shutil.copy(ROOT / "config" / name, etc / name)
+
+    def mapped(value: str) -> str:
+        return value.replace("/etc/hanbao/", f"{etc}/").replace(f"/var/lib/{state}/", f"{var}/")
+
+    env = clean_environment()
+    for assignment in unit["Environment"]:
+        key, _, value = assignment.partition("=")
+        env[key] = mapped(value)
+    (init,) = unit["ExecStartPre"]
+    command = [mapped(part) for part in shlex.split(init)]
+    command[0] = shutil.which("hanbao", path=VENV_BIN) or command[0]
+    result = subprocess.run(
+        [*command, "--json"], env=env, cwd=var, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["database"] == f"sqlite:///{var / 'hanbao.sqlite3'}"
+    assert sorted(p.name for p in etc.iterdir()) == [
+        "calendar-overrides.yaml",
+        "hanbao.yaml",
+        "rules.yaml",
+    ]
