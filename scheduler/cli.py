@@ -20,11 +20,9 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy import Engine
 
-from scheduler import daemon, ledger, outbox, report
+from scheduler import ledger, outbox, report
 from scheduler.access import create_token, revoke_token
-from scheduler.capture import start_capture
 from scheduler.clock import SystemClock, clock_from
-from scheduler.deliver import run_once, send_test
 from scheduler.errors import ConfigError, DeliveryError, HanbaoError, InvalidInput
 from scheduler.hierarchy.life import tree_on
 from scheduler.logs import configure as configure_logs
@@ -567,6 +565,8 @@ def deliver_command(
         )
     env = _env(config, db, as_of)
     clock = (lambda: env.now) if as_of else SystemClock().now
+    from scheduler.deliver import run_once  # aiosmtplib: only for the commands that mail
+
     queued, report = asyncio.run(run_once(env.engine, env.config, clock))
     result = {
         "queued": queued,
@@ -668,6 +668,8 @@ def send_test_command(
             if any(address in values for values in u.contacts.values())
         ]
     try:
+        from scheduler.deliver import send_test
+
         answer = asyncio.run(send_test(env.config, address, concerned, env.now))
     except DeliveryError as error:
         raise InvalidInput(f"gửi thử thất bại / test failed: {error.answer}") from None
@@ -693,6 +695,8 @@ def _serve(env: Env) -> None:
     clock = clock_from(os.environ.get("HANBAO_CLOCK"))
     Renderer(env.config.mail.domain).test("x@x.invalid", env.now, "startup-check")  # templates ok
     try:
+        from scheduler import daemon  # the web stack and the scheduler: only for run and demo
+
         asyncio.run(daemon.run(env.config, env.engine, clock))
     except OSError as error:
         raise ConfigError(
@@ -766,6 +770,8 @@ def demo_command(
             ledger.open_case(store, env.config, code, "X01", "xam_hai", env.now, env.now, "demo")
         _, token = create_token(store, "H01", "supervisor", "demo", env.now)
     mail = folder.resolve() / "mail"
+    from scheduler.capture import start_capture
+
     capture = start_capture(mail, smtp.port)
     site = f"http://{env.config.daemon.http_host}:{env.config.daemon.http_port}"
     if json_out:

@@ -71,17 +71,22 @@ class UnitQueries(Queries):
             for unit in ready:
                 del pending[unit.code]
         connection = self.session.connection()
-        before: dict[str, str | None] = {}
-        for some in slices([u.code for u in ordered]):
-            query = select(_UNIT.c.code, _UNIT.c.parent).where(_UNIT.c.code.in_(some))
-            before.update({code: parent for code, parent in connection.execute(query)})
         insert = self.insert(_UNIT)
         upsert = insert.on_conflict_do_update(
             index_elements=["code"], set_={c: insert.excluded[c] for c in _UNIT_COLUMNS[1:]}
         )
         for chunk in slices(ordered):
-            connection.execute(upsert, [{c: getattr(u, c) for c in _UNIT_COLUMNS} for u in chunk])
             codes = [u.code for u in chunk]
+            before = select(_UNIT.c.code, _UNIT.c.parent).where(_UNIT.c.code.in_(codes))
+            parents = {u.code: u.parent for u in chunk}
+            moved = [
+                {"unit": code, "parent": parent, "until": today - timedelta(days=1)}
+                for code, parent in connection.execute(before)
+                if parents[code] != parent
+            ]
+            if moved:
+                connection.execute(_UNIT_PARENT.insert(), moved)
+            connection.execute(upsert, [{c: getattr(u, c) for c in _UNIT_COLUMNS} for u in chunk])
             connection.execute(delete(_CONTACT).where(_CONTACT.c.unit.in_(codes)))
             contacts = [
                 {"unit": u.code, "role": role, "address": address}
@@ -91,13 +96,6 @@ class UnitQueries(Queries):
             ]
             if contacts:
                 connection.execute(_CONTACT.insert(), contacts)
-        moved = [
-            {"unit": u.code, "parent": before[u.code], "until": today - timedelta(days=1)}
-            for u in ordered
-            if u.code in before and before[u.code] != u.parent
-        ]
-        if moved:
-            connection.execute(_UNIT_PARENT.insert(), moved)
 
     def earlier_parents(self) -> list[tuple[str, str | None, date]]:
         """(unit, parent, until) of every parent a unit had before its present one."""
