@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 import logging
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlmodel import col, select, update
+from sqlmodel.sql.expression import Select
 
 from scheduler import links, outbox
 from scheduler.errors import Conflict
@@ -85,29 +87,28 @@ def _item(
     )
 
 
-def compose(
-    store: Store, config: Config, renderer: Renderer, now: datetime, limit: int = 2000
-) -> int:
-    """Compose up to ``limit`` recorded reminders into outbox messages; how many were queued."""
-    rows = store.session.exec(
+def _reminders() -> Select[ReminderRow, ObligationRow, str]:
+    """Recorded reminders with their obligation and case code."""
+    return (
         select(ReminderRow, ObligationRow, CaseRow.code)
         .join(ObligationRow, col(ObligationRow.id) == col(ReminderRow.obligation_id))
         .outerjoin(CaseRow, col(CaseRow.id) == col(ObligationRow.case_id))
-        .where(col(ReminderRow.state) == "due")
-        .where(col(ReminderRow.composed_at).is_(None))
-        .where(col(ReminderRow.recorded_at) <= now)
-        .order_by(col(ReminderRow.id))
-        .limit(limit)
-    ).all()
-    if not rows:
-        return 0
+    )
+
+
+def _pending(
+    store: Store,
+    config: Config,
+    rows: Sequence[tuple[ReminderRow, ObligationRow, str | None]],
+    now: datetime,
+) -> list[_Pending]:
+    """What each reminder says as of ``now``; one whose kind or unit is unknown is left out."""
     units = store.units({o.unit for _, o, _ in rows})
     units.update(store.units({u.parent for u in units.values() if u.parent} - set(units)))
     pending: list[_Pending] = []
-    ids: list[int] = []
     for reminder, obligation, case_code in rows:
         kind, unit = config.rules.kinds.get(obligation.kind), units.get(obligation.unit)
-        if kind is None or unit is None:  # left uncomposed: it goes out once rules are fixed
+        if kind is None or unit is None:
             log.error(
                 "action=compose_waiting reminder=%s kind=%s unit=%s",
                 reminder.id,
@@ -115,8 +116,6 @@ def compose(
                 obligation.unit,
             )
             continue
-        assert reminder.id is not None
-        ids.append(reminder.id)
         parent = units.get(unit.parent) if unit.parent else None
         pending.append(
             _Pending(
@@ -127,9 +126,36 @@ def compose(
                 reminder.late_flag,
             )
         )
+    return pending
+
+
+def compose(
+    store: Store, config: Config, renderer: Renderer, now: datetime, limit: int = 2000
+) -> int:
+    """Compose up to ``limit`` recorded reminders into outbox messages; how many were queued."""
+    rows = store.session.exec(
+        _reminders()
+        .where(col(ReminderRow.state) == "due")
+        .where(col(ReminderRow.composed_at).is_(None))
+        .where(col(ReminderRow.recorded_at) <= now)
+        .order_by(col(ReminderRow.id))
+        .limit(limit)
+    ).all()
+    if not rows:
+        return 0
+    # a reminder left out waits uncomposed: it goes out once the rules are fixed
+    pending = _pending(store, config, rows, now)
+    ids = [entry.item.reminder_id for entry in pending]
     queued = sum(
-        _queue(store, config, renderer, group, now)
-        for group in _groups(pending, config.mail.group_by_recipient, config.mail.digest_late_flags)
+        outbox.enqueue(
+            store,
+            _composed(config, renderer, address, entries, now),
+            domain=config.mail.domain,
+            now=now,
+        )
+        for address, entries in _groups(
+            pending, config.mail.group_by_recipient, config.mail.digest_late_flags
+        )
     )
     marked = store.session.exec(
         update(ReminderRow)
@@ -156,14 +182,13 @@ def _groups(
     return [(address, entries) for (address, _), entries in groups.items()]
 
 
-def _queue(
-    store: Store,
+def _composed(
     config: Config,
     renderer: Renderer,
-    group: tuple[str, list[_Pending]],
+    recipient: str,
+    entries: Sequence[_Pending],
     now: datetime,
-) -> int:
-    recipient, entries = group
+) -> outbox.Composed:
     web = config.web
     items = [
         replace(
@@ -175,18 +200,11 @@ def _queue(
         else e.item
         for e in entries
     ]
-    draft = renderer.items(recipient, items, now)
-    concerned = sorted({c for e in entries for c in (e.unit, e.parent) if c})
     obligations = {e.item.obligation_id for e in entries}
-    return int(
-        outbox.enqueue(
-            store,
-            draft,
-            domain=config.mail.domain,
-            now=now,
-            concerned=concerned,
-            unit=entries[0].unit if len({e.unit for e in entries}) == 1 else None,
-            obligation_id=next(iter(obligations)) if len(obligations) == 1 else None,
-            items=[(e.item.reminder_id, e.item.obligation_id) for e in entries],
-        )
+    return outbox.Composed(
+        renderer.items(recipient, items, now),
+        concerned=tuple(sorted({c for e in entries for c in (e.unit, e.parent) if c})),
+        unit=entries[0].unit if len({e.unit for e in entries}) == 1 else None,
+        obligation_id=next(iter(obligations)) if len(obligations) == 1 else None,
+        items=tuple((e.item.reminder_id, e.item.obligation_id) for e in entries),
     )

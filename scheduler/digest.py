@@ -82,12 +82,9 @@ def digest(store: Store, config: Config, renderer: Renderer, now: datetime) -> i
             )
             queued += outbox.enqueue(
                 store,
-                draft,
+                outbox.Composed(draft, concerned=(code,), unit=code),
                 domain=config.mail.domain,
                 now=now,
-                concerned=[code],
-                unit=code,
-                obligation_id=None,
             )
     return queued
 
