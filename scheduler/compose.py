@@ -15,18 +15,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from sqlalchemy import not_
 from sqlmodel import col, select, update
 from sqlmodel.sql.expression import Select
 
 from scheduler import links, outbox
 from scheduler.errors import Conflict
+from scheduler.outbox import Outgoing
 from scheduler.render import Item, Renderer, template_for
 from scheduler.rules import Kind, Recipient
 from scheduler.settings import Config
 from scheduler.store.queries import Store
-from scheduler.store.schema import CaseRow, ObligationRow, ReminderRow
+from scheduler.store.schema import CaseRow, MessageItemRow, MessageRow, ObligationRow, ReminderRow
 from scheduler.units import Unit
-from scheduler.vntime import days_late
+from scheduler.vntime import days_late, fmt_datetime
 
 log = logging.getLogger(__name__)
 ROLE_VI = {"officer": "cán bộ phụ trách", "leader": "lãnh đạo", "supervisor": "bộ phận theo dõi"}
@@ -208,3 +210,69 @@ def _composed(
         obligation_id=next(iter(obligations)) if len(obligations) == 1 else None,
         items=tuple((e.item.reminder_id, e.item.obligation_id) for e in entries),
     )
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """Reminders that a queued message carries for obligations submitted meanwhile, and what
+    becomes of the message: re-composed without them (``kept``, with them alone in
+    ``withdrawn``), or cancelled when nothing is left (``kept`` is None)."""
+
+    reason: str
+    obligations: tuple[int, ...]
+    kept: outbox.Composed | None = None
+    withdrawn: outbox.Composed | None = None
+    waiting: bool = False  # what is left cannot be re-composed now (a kind or unit is gone)
+
+
+def withdrawals(
+    store: Store, config: Config, renderer: Renderer, messages: Sequence[Outgoing]
+) -> dict[int, Withdrawal]:
+    """For each message that carries a reminder whose obligation has been submitted, what must
+    change. Late flags are evidence: they never go stale. What is kept is re-composed as it was
+    composed (same moment, same links), only without the stale reminders."""
+    stale: dict[int, set[int]] = defaultdict(set)
+    composed_at: dict[int, datetime] = {}
+    for message_id, reminder_id, created_at in store.session.exec(
+        select(MessageItemRow.message_id, MessageItemRow.reminder_id, MessageRow.created_at)
+        .join(MessageRow, col(MessageRow.id) == col(MessageItemRow.message_id))
+        .join(ReminderRow, col(ReminderRow.id) == col(MessageItemRow.reminder_id))
+        .join(ObligationRow, col(ObligationRow.id) == col(MessageItemRow.obligation_id))
+        .where(col(MessageItemRow.message_id).in_([m.id for m in messages]))
+        .where(col(ObligationRow.submitted_at).is_not(None))
+        .where(not_(col(ReminderRow.late_flag)))
+    ):
+        stale[message_id].add(reminder_id)
+        composed_at[message_id] = created_at
+    found: dict[int, Withdrawal] = {}
+    for message in messages:
+        if message.id not in stale:
+            continue
+        rows = store.session.exec(
+            _reminders()
+            .join(MessageItemRow, col(MessageItemRow.reminder_id) == col(ReminderRow.id))
+            .where(col(MessageItemRow.message_id) == message.id)
+            .order_by(col(ReminderRow.id))
+        ).all()
+        left_out = [row for row in rows if row[0].id in stale[message.id]]
+        fresh = [row for row in rows if row[0].id not in stale[message.id]]
+        submitted = {o.id: o.submitted_at for _, o, _ in left_out if o.id and o.submitted_at}
+        reason = (
+            "; ".join(f"nghĩa vụ {o} đã nộp lúc {fmt_datetime(at)}" for o, at in submitted.items())
+            + " - không gửi nhắc / already submitted: reminder not sent"
+        )
+        if not fresh:
+            found[message.id] = Withdrawal(reason, tuple(submitted))
+            continue
+        now = composed_at[message.id]
+        kept, gone = _pending(store, config, fresh, now), _pending(store, config, left_out, now)
+        if len(kept) < len(fresh) or len(gone) < len(left_out):
+            found[message.id] = Withdrawal(reason, tuple(submitted), waiting=True)
+            continue
+        found[message.id] = Withdrawal(
+            reason,
+            tuple(submitted),
+            kept=_composed(config, renderer, message.recipient, kept, now),
+            withdrawn=_composed(config, renderer, message.recipient, gone, now),
+        )
+    return found

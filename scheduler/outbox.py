@@ -3,31 +3,36 @@
     pending --claim--> sending --sent--> sent
        ^                  |--transient--> pending (later, with backoff)
        |                  |--permanent--> failed    (server's answer kept)
-       |                  `--guard------> refused   (recipient not allowed)
+       |                  |--guard------> refused   (recipient not allowed)
+       |                  `--stale------> cancelled (all it reminds of has been submitted)
        `------ retry (operator) ------ failed | refused
 
 A claim is a compare-and-set with a lease. A sender that dies after sending but before marking
 the row sent leaves it ``sending``; once the lease has passed it is claimed again and sent again,
 with the same Message-ID. So delivery is at least once, and exactly once in every other case.
+
+What a message says is checked again when it is claimed (``scheduler.deliver``). A claimed
+message can be rewritten (``rewrite``: same key, same Message-ID) or ``split``: the reminders it
+must no longer carry move to a ``cancelled`` message of their own, kept as evidence.
 """
 
 from __future__ import annotations
 
 import json
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_
 from sqlmodel import col, select, update
 
-from scheduler.errors import InvalidInput, NotFound
+from scheduler.errors import Conflict, InvalidInput, NotFound
 from scheduler.render import Draft, message_key_id
 from scheduler.store.queries import Store
 from scheduler.store.schema import MessageItemRow, MessageRow
 
-STATES = ("pending", "sending", "sent", "failed", "refused")
+STATES = ("pending", "sending", "sent", "failed", "refused", "cancelled")
 
 
 @dataclass(frozen=True)
@@ -223,6 +228,50 @@ def mark_failed(
         message,
         {"state": state, "finished_at": now, "lease_until": None, "last_error": error[:500]},
     )
+
+
+def rewrite(store: Store, message: Outgoing, composed: Composed) -> Outgoing:
+    """Replace what a claimed message says; its key and Message-ID stay."""
+    if not _update_claimed(store, message, _content(composed)):
+        raise Conflict(f"thư {message.id} không còn được giữ / message {message.id} claim lost")
+    draft = composed.draft
+    return replace(
+        message,
+        template=draft.template,
+        subject=draft.subject,
+        text=draft.text,
+        html=draft.html,
+        thread_ref=draft.thread_ref,
+        concerned=composed.concerned,
+    )
+
+
+def split(
+    store: Store,
+    message: Outgoing,
+    kept: Composed,
+    withdrawn: Composed,
+    *,
+    domain: str,
+    now: datetime,
+    reason: str,
+) -> tuple[Outgoing, int]:
+    """A claimed bundle goes on saying only ``kept``; ``withdrawn`` becomes a cancelled message
+    of its own, with ``reason``, and the reminders it carries move to it. Returns the message to
+    send and the cancelled one's id."""
+    rewritten = rewrite(store, message, kept)
+    # its key names reminders that no other message to this person carries: each is composed
+    # once, and only this bundle held them
+    cancelled = _add(
+        store, withdrawn, domain, now, state="cancelled", finished_at=now, last_error=reason[:500]
+    )
+    store.session.exec(
+        update(MessageItemRow)
+        .where(col(MessageItemRow.message_id) == message.id)
+        .where(col(MessageItemRow.reminder_id).in_([r for r, _ in withdrawn.items]))
+        .values(message_id=cancelled)
+    )
+    return rewritten, cancelled
 
 
 def retry(store: Store, message_id: int, now: datetime) -> None:
