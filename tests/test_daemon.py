@@ -367,6 +367,7 @@ def test_schemathesis_finds_no_server_error(
             text=True,
             timeout=600,
             check=False,
+            cwd=tmp_path,  # its cache and reports (.schemathesis/) stay out of the checkout
         )
         running.stop()
     summary = result.stdout[result.stdout.find("FAILURES") :][:3000]
