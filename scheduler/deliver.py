@@ -137,8 +137,9 @@ def _recheck(
         elif change.waiting:
             waiting.append(message)
         else:
-            ready.extend(_withdraw(store, config, message, change, now))
             report.cancelled += 1
+            if (rest := _withdraw(store, config, message, change, now)) is not None:
+                ready.append(rest)
     return ready, waiting
 
 
@@ -153,14 +154,14 @@ def _refreshed(store: Store, config: Config, renderer: Renderer, message: Outgoi
 
 def _withdraw(
     store: Store, config: Config, message: Outgoing, change: Withdrawal, now: datetime
-) -> list[Outgoing]:
-    """Cancel a message whose reminders have all gone stale, or split off those that have:
-    what is left to send (nothing, or the message re-composed)."""
+) -> Outgoing | None:
+    """Cancel a message whose reminders have all gone stale (None: nothing left to send), or
+    split off those that have and return the message re-composed."""
     obligations = ",".join(map(str, change.obligations))
     if change.kept is None or change.withdrawn is None:
         log.info("action=deliver_cancelled message=%s obligations=%s", message.id, obligations)
         _outcome(store, message, "cancelled", now, change.reason)
-        return []
+        return None
     rewritten, cancelled = outbox.split(
         store,
         message,
@@ -179,17 +180,17 @@ def _withdraw(
     _audit(
         store, now, "cancelled", cancelled, message.recipient, change.reason, split_from=message.id
     )
-    return [rewritten]
+    return rewritten
 
 
 async def deliver_batch(
     engine: Engine,
     config: Config,
     clock: Callable[[], datetime],
+    renderer: Renderer,
     rng: random.Random | None = None,
     pacer: Pacer | None = None,
     stopping: Callable[[], bool] = lambda: False,
-    renderer: Renderer | None = None,
 ) -> Report | None:
     """Send one batch of due messages over one connection. None when nothing was due.
 
@@ -199,15 +200,14 @@ async def deliver_batch(
     mail = config.mail
     rng = rng or random.Random()
     pacer = pacer or Pacer(mail.rate_per_minute)
-    renderer = renderer or Renderer(mail.domain)
     report = Report()
     with transaction(engine) as store:
         now = clock()
         claimed = outbox.claim(store, now, mail.batch_size, timedelta(seconds=mail.lease_seconds))
+        if not claimed:
+            return None
         current, stuck = _recheck(store, config, renderer, claimed, now, report)
         units = store.units({code for message in current for code in message.concerned})
-    if not claimed:
-        return None
     waiting: list[Outgoing] = []
     for message in current:
         reason = refusal(
@@ -296,7 +296,7 @@ async def deliver(
     renderer = Renderer(config.mail.domain)
     while (
         not stopping()
-        and (batch := await deliver_batch(engine, config, clock, rng, pacer, stopping, renderer))
+        and (batch := await deliver_batch(engine, config, clock, renderer, rng, pacer, stopping))
         is not None
     ):
         total.add(batch)
