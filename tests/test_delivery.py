@@ -62,6 +62,18 @@ def states(engine: Engine) -> dict[str, int]:
         return outbox.counts(store)
 
 
+def compose_at(engine: Engine, config: Config, moment: datetime) -> int:
+    """The sweep and the composing half of the mail job, without sending."""
+    sweep(engine, config, moment)
+    with transaction(engine) as store:
+        return compose(store, config, Renderer(config.mail.domain), moment)
+
+
+def submit(engine: Engine, config: Config, obligation: int, moment: datetime) -> None:
+    with transaction(engine) as store:
+        ledger.submit(store, config, obligation, moment, moment, "test")
+
+
 def test_new_case_notice_arrives_urgent_in_vietnamese_and_threaded(
     engine: Engine, config: Config, sink: tuple[Sink, int]
 ) -> None:
@@ -293,8 +305,7 @@ def test_a_submission_stops_mail_already_queued_later_steps(
     cfg = mail_config(config, port)
     urgent = open_case(engine, cfg, "VV-SUB", "03/03/2027 10:00", "03/03/2027 10:05")
     deliver_at(engine, cfg, vn("03/03/2027 10:05"))
-    with transaction(engine) as store:
-        ledger.submit(store, cfg, urgent, vn("03/03/2027 15:00"), vn("03/03/2027 15:00"), "test")
+    submit(engine, cfg, urgent, vn("03/03/2027 15:00"))
     for day in range(4, 12):
         deliver_at(engine, cfg, vn(f"{day:02d}/03/2027 08:45"))
     subjects = [r.subject for r in handler.received if "VV-SUB - Báo cáo nhanh" in r.subject]
@@ -333,9 +344,7 @@ def test_a_slow_sender_cannot_overwrite_a_later_claim(engine: Engine, config: Co
     """Sender A's lease runs out, B claims and sends; A's late 'failed' must change nothing."""
     cfg = mail_config(config, free_port())
     open_case(engine, cfg, "VV-LEASE", "03/03/2027 10:00", "03/03/2027 10:05")
-    sweep(engine, cfg, vn("03/03/2027 10:05"))
-    with transaction(engine) as store:
-        compose(store, cfg, Renderer(cfg.mail.domain), vn("03/03/2027 10:05"))
+    compose_at(engine, cfg, vn("03/03/2027 10:05"))
     lease = timedelta(minutes=5)
     with transaction(engine) as store:
         first = outbox.claim(store, vn("03/03/2027 10:05"), 1, lease)[0]
@@ -358,8 +367,7 @@ def test_a_commune_flagged_then_submitting_before_the_digest_is_still_reported(
     urgent = open_case(engine, cfg, "VV-LATE2", "03/03/2027 10:00", "03/03/2027 10:05")
     for moment in ("03/03/2027 10:05", "04/03/2027 08:00", "05/03/2027 08:00"):
         deliver_at(engine, cfg, vn(moment))  # flagged late at 08:00 on Fri 05/03
-    with transaction(engine) as store:  # ... and reports at 08:10, before the 08:30 digest
-        ledger.submit(store, cfg, urgent, vn("05/03/2027 08:10"), vn("05/03/2027 08:10"), "test")
+    submit(engine, cfg, urgent, vn("05/03/2027 08:10"))  # ... before the 08:30 digest
     deliver_at(engine, cfg, vn("05/03/2027 08:30"))
     (digest,) = [r for r in handler.received if r.rcpt_tos == (SUPERVISOR,)]
     assert "VV-LATE2" in digest.text() and "ĐÃ NỘP lúc 05/03/2027 08:10" in digest.text()
@@ -379,26 +387,14 @@ def test_monday_digest_reports_mail_that_failed_over_the_weekend(
     assert "KHÔNG gửi được" in digest.text() and LEADER in digest.text()
 
 
-def _compose_at(engine: Engine, config: Config, moment: datetime) -> int:
-    """The sweep and the composing half of the mail job, without sending."""
-    sweep(engine, config, moment)
-    with transaction(engine) as store:
-        return compose(store, config, Renderer(config.mail.domain), moment)
-
-
-def _submit(engine: Engine, config: Config, obligation: int, moment: datetime) -> None:
-    with transaction(engine) as store:
-        ledger.submit(store, config, obligation, moment, moment, "test")
-
-
 def test_a_reminder_submitted_after_it_was_queued_is_cancelled_not_sent(
     engine: Engine, config: Config, sink: tuple[Sink, int]
 ) -> None:
     handler, port = sink
     cfg = mail_config(config, port)
     urgent = open_case(engine, cfg, "VV-HUY", "03/03/2027 10:00", "03/03/2027 10:05")
-    assert _compose_at(engine, cfg, vn("03/03/2027 10:05")) == 2  # the [KHẨN] notices
-    _submit(engine, cfg, urgent, vn("03/03/2027 10:30"))
+    assert compose_at(engine, cfg, vn("03/03/2027 10:05")) == 2  # the [KHẨN] notices
+    submit(engine, cfg, urgent, vn("03/03/2027 10:30"))
     _, report = deliver_at(engine, cfg, vn("03/03/2027 10:35"))
     assert handler.received == []  # run_once returns after the relay's answer to each mail
     assert (report.sent, report.cancelled) == (0, 2)
@@ -422,11 +418,11 @@ def test_a_bundle_goes_out_without_the_report_submitted_after_it_was_queued(
     cfg = mail_config(config, port)
     first = open_case(engine, cfg, "VV-A", "03/03/2027 10:00", "03/03/2027 10:05")
     second = open_case(engine, cfg, "VV-B", "03/03/2027 11:00", "03/03/2027 11:05")
-    assert _compose_at(engine, cfg, vn("03/03/2027 11:05")) == 2  # a bundle each, both cases
+    assert compose_at(engine, cfg, vn("03/03/2027 11:05")) == 2  # a bundle each, both cases
     with transaction(engine) as store:
         queued = {m.recipient: m for m in store.session.exec(select(MessageRow))}
     assert queued[OFFICER].subject == "[KHẨN] 2 báo cáo cần xử lý: VV-A; VV-B"
-    _submit(engine, cfg, first, vn("03/03/2027 11:30"))
+    submit(engine, cfg, first, vn("03/03/2027 11:30"))
     _, report = deliver_at(engine, cfg, vn("03/03/2027 11:35"))
     handler.wait_for(lambda got: len(got) == 2)
     for received in handler.received:
@@ -455,7 +451,7 @@ def test_a_relay_back_after_a_submission_sends_nothing_stale(
     for moment in ("03/03/2027 10:05", "04/03/2027 08:00", "05/03/2027 08:00", "05/03/2027 08:30"):
         deliver_at(engine, cfg, vn(moment))
     assert states(engine) == {"pending": 7}  # notice, deadline day, overdue (x2 each), digest
-    _submit(engine, cfg, urgent, vn("05/03/2027 09:00"))
+    submit(engine, cfg, urgent, vn("05/03/2027 09:00"))
     handler = Sink()
     controller = start(handler, port)
     try:
@@ -482,7 +478,7 @@ def test_a_queued_digest_says_when_a_late_report_came_in_since(
         assert queue_digest(store, cfg, Renderer(cfg.mail.domain), vn("05/03/2027 08:30")) == 1
         (queued,) = [m for m in store.session.exec(select(MessageRow)) if m.template == "digest"]
     assert "ĐÃ NỘP" not in queued.body_text
-    _submit(engine, cfg, urgent, vn("05/03/2027 08:40"))
+    submit(engine, cfg, urgent, vn("05/03/2027 08:40"))
     deliver_at(engine, cfg, vn("05/03/2027 08:45"))
     handler.wait_for(lambda got: any(r.rcpt_tos == (SUPERVISOR,) for r in got))
     (sent,) = [r for r in handler.received if r.rcpt_tos == (SUPERVISOR,)]
@@ -503,8 +499,8 @@ def test_a_bundle_that_cannot_be_recomposed_waits_until_its_kind_is_known_again(
     cfg = mail_config(config, port)
     first = open_case(engine, cfg, "VV-C", "03/03/2027 10:00", "03/03/2027 10:05")
     open_case(engine, cfg, "VV-D", "03/03/2027 11:00", "03/03/2027 11:05")
-    _compose_at(engine, cfg, vn("03/03/2027 11:05"))
-    _submit(engine, cfg, first, vn("03/03/2027 11:30"))
+    compose_at(engine, cfg, vn("03/03/2027 11:05"))
+    submit(engine, cfg, first, vn("03/03/2027 11:30"))
     kinds = {k: v for k, v in cfg.rules.kinds.items() if k != "urgent_report"}
     renamed = replace(cfg, rules=replace(cfg.rules, kinds=kinds))  # e.g. a kind renamed
     _, report = asyncio.run(run_once(engine, renamed, lambda: vn("03/03/2027 11:35")))
