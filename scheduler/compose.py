@@ -4,6 +4,10 @@ Each reminder recorded by the sweep is composed exactly once (``composed_at``, s
 transaction as the messages it becomes). Reminders for the same person are grouped into one
 mail when ``mail.group_by_recipient`` is on; late flags go into the district's daily digest
 (``scheduler.digest``) when ``mail.digest_late_flags`` is on, instead of one mail each.
+
+A queued mail can outlive what it reminds of: ``withdrawals`` says, when the mail is claimed,
+which of its reminders belong to obligations submitted since, and re-composes the rest as it
+was composed.
 """
 
 from __future__ import annotations
