@@ -141,21 +141,22 @@ def test_daemon_sends_in_order_stops_on_sigterm_and_restarts_without_duplicates(
         database_url,
         port,
         daemon={**FAST, "http_port": free_port()},
-        mail={"rate_per_minute": 60_000},
+        # twelve simulated hours (1.5 s) after the 08:00 reminders, not the default half hour:
+        # a busy machine cannot send the digest before the overdue reminder it follows
+        mail={"rate_per_minute": 60_000, "digest_time": "20:00"},
     )
     open_case(engine, config, "VV-E2E", "03/03/2027 10:00", "03/03/2027 10:00")
     # eight simulated hours per real second, counted from when the daemon begins to serve (no
     # anchor): however slow its start, the notice and the next morning's reminder stay two mails
     speed = 28_800
+    monday = vn("08/03/2027 07:00")
     try:
         with daemon(settings, f"start=03/03/2027 10:00;speed={speed}") as first:
-            # the district's digest is due at 08:30 on Friday 05/03: it goes out before Monday
+            # the district's digest is due at 20:00 on Friday 05/03: it goes out before Monday
             first.wait_for_mail(
-                handler,
-                lambda got: any(r.rcpt_tos == (SUPERVISOR,) for r in got),
-                vn("08/03/2027 00:00"),
+                handler, lambda got: any(r.rcpt_tos == (SUPERVISOR,) for r in got), monday
             )
-            stopped = first.stop()
+            assert first.stop() < monday
         subjects = [r.subject for r in handler.received]
 
         def first_index(prefix: str) -> int:
@@ -169,7 +170,8 @@ def test_daemon_sends_in_order_stops_on_sigterm_and_restarts_without_duplicates(
         ), subjects
         before_restart = len(handler.received)
 
-        with daemon(settings, f"start={stopped.isoformat()};speed={speed}") as second:
+        # off over the weekend, started again on Monday morning
+        with daemon(settings, f"start={monday.isoformat()};speed={speed}") as second:
             # the escalation to the district leader comes two working days late (Mon 08/03)
             second.wait_for_mail(
                 handler,
