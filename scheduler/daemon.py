@@ -152,9 +152,12 @@ async def run(config: Config, engine: Engine, clock: Clock) -> None:
     await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
     log.info("action=stopping running_jobs=%s", ",".join(runner.running) or "none")
     ctx.stopping.set()
-    scheduler.shutdown(wait=False)
+    # pause, not shut down, while the runs in progress finish: APScheduler's shutdown cancels
+    # them, and a mail cancelled between its DATA and the server's 250 went out twice
+    scheduler.pause()
     if runner.running:
         await asyncio.wait(set(runner.running.values()), timeout=SHUTDOWN_GRACE)
+    scheduler.shutdown(wait=False)
     server.should_exit = True
     await serving
     await stopping
