@@ -30,6 +30,7 @@ async def run(ctx: Context) -> None:
         ("retry", report.retrying),
         ("failed", report.failed),
         ("refused", report.refused),
+        ("cancelled", report.cancelled),
     ):
         if n:
             ctx.metrics.messages.labels(outcome).inc(n)

@@ -574,6 +574,7 @@ def deliver_command(
         "retrying": report.retrying,
         "failed": report.failed,
         "refused": report.refused,
+        "cancelled": report.cancelled,
         "errors": report.errors,
     }
     if json_out:
@@ -581,7 +582,7 @@ def deliver_command(
         return
     print(
         f"Soạn {queued} thư; đã gửi {report.sent}, chờ gửi lại {report.retrying}, "
-        f"lỗi {report.failed}, bị chặn {report.refused}"
+        f"lỗi {report.failed}, bị chặn {report.refused}, huỷ vì đã nộp {report.cancelled}"
     )
     for error in dict.fromkeys(report.errors):
         print(f"  - {error}")
@@ -589,9 +590,7 @@ def deliver_command(
 
 @outbox_app.command("list")
 def outbox_list(
-    state: Annotated[
-        str | None, typer.Option("--state", help="pending|sending|sent|failed|refused")
-    ] = None,
+    state: Annotated[str | None, typer.Option("--state", help="|".join(outbox.STATES))] = None,
     json_out: JsonOpt = False,
     config: ConfigOpt = None,
     db: DbOpt = None,

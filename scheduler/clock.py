@@ -3,7 +3,10 @@
 ``HANBAO_CLOCK`` (tests and demos only) replaces the wall clock with a simulated one:
 ``start=<ISO or dd/mm/yyyy HH:MM>;speed=<factor>[;anchor=<unix seconds>]``. Simulated time is
 ``start + (wall time - anchor) * speed``; with a fixed ``anchor`` a restarted daemon goes on
-where the last one was, and ``speed=0`` freezes the clock.
+where the last one was, and ``speed=0`` freezes the clock. Without ``anchor`` the clock starts
+when ``hanbao run`` begins to serve, after the imports and checks of start-up. The daemon logs
+its clock when it starts and stops (``now=``): a test can wait in simulated time, and restart
+it where it stopped.
 """
 
 from __future__ import annotations

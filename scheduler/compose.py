@@ -4,6 +4,10 @@ Each reminder recorded by the sweep is composed exactly once (``composed_at``, s
 transaction as the messages it becomes). Reminders for the same person are grouped into one
 mail when ``mail.group_by_recipient`` is on; late flags go into the district's daily digest
 (``scheduler.digest``) when ``mail.digest_late_flags`` is on, instead of one mail each.
+
+A queued mail can outlive what it reminds of: ``withdrawals`` says, when the mail is claimed,
+which of its reminders belong to obligations submitted since, and re-composes the rest as it
+was composed.
 """
 
 from __future__ import annotations
@@ -11,20 +15,24 @@ from __future__ import annotations
 import json
 import logging
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from sqlalchemy import not_
 from sqlmodel import col, select, update
+from sqlmodel.sql.expression import Select
 
 from scheduler import links, outbox
 from scheduler.errors import Conflict
 from scheduler.hierarchy.units import Unit
+from scheduler.outbox import Outgoing
 from scheduler.render import Item, Renderer, template_for
 from scheduler.rules import Kind, Recipient
 from scheduler.settings import Config
 from scheduler.store.queries import Store
-from scheduler.store.schema import CaseRow, ObligationRow, ReminderRow
-from scheduler.vntime import days_late
+from scheduler.store.schema import CaseRow, MessageItemRow, MessageRow, ObligationRow, ReminderRow
+from scheduler.vntime import days_late, fmt_datetime
 
 log = logging.getLogger(__name__)
 ROLE_VI = {"officer": "cán bộ phụ trách", "leader": "lãnh đạo", "supervisor": "bộ phận theo dõi"}
@@ -85,29 +93,28 @@ def _item(
     )
 
 
-def compose(
-    store: Store, config: Config, renderer: Renderer, now: datetime, limit: int = 2000
-) -> int:
-    """Compose up to ``limit`` recorded reminders into outbox messages; how many were queued."""
-    rows = store.session.exec(
+def _reminders() -> Select[ReminderRow, ObligationRow, str]:
+    """Recorded reminders with their obligation and case code."""
+    return (
         select(ReminderRow, ObligationRow, CaseRow.code)
         .join(ObligationRow, col(ObligationRow.id) == col(ReminderRow.obligation_id))
         .outerjoin(CaseRow, col(CaseRow.id) == col(ObligationRow.case_id))
-        .where(col(ReminderRow.state) == "due")
-        .where(col(ReminderRow.composed_at).is_(None))
-        .where(col(ReminderRow.recorded_at) <= now)
-        .order_by(col(ReminderRow.id))
-        .limit(limit)
-    ).all()
-    if not rows:
-        return 0
+    )
+
+
+def _pending(
+    store: Store,
+    config: Config,
+    rows: Sequence[tuple[ReminderRow, ObligationRow, str | None]],
+    now: datetime,
+) -> list[_Pending]:
+    """What each reminder says as of ``now``; one whose kind or unit is unknown is left out."""
     units = store.units({o.unit for _, o, _ in rows})
     units.update(store.units({u.parent for u in units.values() if u.parent} - set(units)))
     pending: list[_Pending] = []
-    ids: list[int] = []
     for reminder, obligation, case_code in rows:
         kind, unit = config.rules.kinds.get(obligation.kind), units.get(obligation.unit)
-        if kind is None or unit is None:  # left uncomposed: it goes out once rules are fixed
+        if kind is None or unit is None:
             log.error(
                 "action=compose_waiting reminder=%s kind=%s unit=%s",
                 reminder.id,
@@ -115,8 +122,6 @@ def compose(
                 obligation.unit,
             )
             continue
-        assert reminder.id is not None
-        ids.append(reminder.id)
         parent = units.get(unit.parent) if unit.parent else None
         pending.append(
             _Pending(
@@ -127,9 +132,36 @@ def compose(
                 reminder.late_flag,
             )
         )
+    return pending
+
+
+def compose(
+    store: Store, config: Config, renderer: Renderer, now: datetime, limit: int = 2000
+) -> int:
+    """Compose up to ``limit`` recorded reminders into outbox messages; how many were queued."""
+    rows = store.session.exec(
+        _reminders()
+        .where(col(ReminderRow.state) == "due")
+        .where(col(ReminderRow.composed_at).is_(None))
+        .where(col(ReminderRow.recorded_at) <= now)
+        .order_by(col(ReminderRow.id))
+        .limit(limit)
+    ).all()
+    if not rows:
+        return 0
+    # a reminder left out waits uncomposed: it goes out once the rules are fixed
+    pending = _pending(store, config, rows, now)
+    ids = [entry.item.reminder_id for entry in pending]
     queued = sum(
-        _queue(store, config, renderer, group, now)
-        for group in _groups(pending, config.mail.group_by_recipient, config.mail.digest_late_flags)
+        outbox.enqueue(
+            store,
+            _composed(config, renderer, address, entries, now),
+            domain=config.mail.domain,
+            now=now,
+        )
+        for address, entries in _groups(
+            pending, config.mail.group_by_recipient, config.mail.digest_late_flags
+        )
     )
     marked = store.session.exec(
         update(ReminderRow)
@@ -156,14 +188,13 @@ def _groups(
     return [(address, entries) for (address, _), entries in groups.items()]
 
 
-def _queue(
-    store: Store,
+def _composed(
     config: Config,
     renderer: Renderer,
-    group: tuple[str, list[_Pending]],
+    recipient: str,
+    entries: Sequence[_Pending],
     now: datetime,
-) -> int:
-    recipient, entries = group
+) -> outbox.Composed:
     web = config.web
     items = [
         replace(
@@ -175,18 +206,77 @@ def _queue(
         else e.item
         for e in entries
     ]
-    draft = renderer.items(recipient, items, now)
-    concerned = sorted({c for e in entries for c in (e.unit, e.parent) if c})
     obligations = {e.item.obligation_id for e in entries}
-    return int(
-        outbox.enqueue(
-            store,
-            draft,
-            domain=config.mail.domain,
-            now=now,
-            concerned=concerned,
-            unit=entries[0].unit if len({e.unit for e in entries}) == 1 else None,
-            obligation_id=next(iter(obligations)) if len(obligations) == 1 else None,
-            items=[(e.item.reminder_id, e.item.obligation_id) for e in entries],
-        )
+    return outbox.Composed(
+        renderer.items(recipient, items, now),
+        concerned=tuple(sorted({c for e in entries for c in (e.unit, e.parent) if c})),
+        unit=entries[0].unit if len({e.unit for e in entries}) == 1 else None,
+        obligation_id=next(iter(obligations)) if len(obligations) == 1 else None,
+        items=tuple((e.item.reminder_id, e.item.obligation_id) for e in entries),
     )
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """Reminders that a queued message carries for obligations submitted meanwhile, and what
+    becomes of the message: re-composed without them (``kept``, with them alone in
+    ``withdrawn``), or cancelled when nothing is left (``kept`` is None)."""
+
+    reason: str
+    obligations: tuple[int, ...]
+    kept: outbox.Composed | None = None
+    withdrawn: outbox.Composed | None = None
+    waiting: bool = False  # what is left cannot be re-composed now (a kind or unit is gone)
+
+
+def withdrawals(
+    store: Store, config: Config, renderer: Renderer, messages: Sequence[Outgoing]
+) -> dict[int, Withdrawal]:
+    """For each message that carries a reminder whose obligation has been submitted, what must
+    change. Late flags are evidence: they never go stale. What is kept is re-composed as it was
+    composed (same moment, same links), only without the stale reminders."""
+    stale: dict[int, set[int]] = defaultdict(set)
+    composed_at: dict[int, datetime] = {}
+    for message_id, reminder_id, created_at in store.session.exec(
+        select(MessageItemRow.message_id, MessageItemRow.reminder_id, MessageRow.created_at)
+        .join(MessageRow, col(MessageRow.id) == col(MessageItemRow.message_id))
+        .join(ReminderRow, col(ReminderRow.id) == col(MessageItemRow.reminder_id))
+        .join(ObligationRow, col(ObligationRow.id) == col(MessageItemRow.obligation_id))
+        .where(col(MessageItemRow.message_id).in_([m.id for m in messages]))
+        .where(col(ObligationRow.submitted_at).is_not(None))
+        .where(not_(col(ReminderRow.late_flag)))
+    ):
+        stale[message_id].add(reminder_id)
+        composed_at[message_id] = created_at
+    found: dict[int, Withdrawal] = {}
+    for message in messages:
+        if message.id not in stale:
+            continue
+        rows = store.session.exec(
+            _reminders()
+            .join(MessageItemRow, col(MessageItemRow.reminder_id) == col(ReminderRow.id))
+            .where(col(MessageItemRow.message_id) == message.id)
+            .order_by(col(ReminderRow.id))
+        ).all()
+        left_out = [row for row in rows if row[0].id in stale[message.id]]
+        fresh = [row for row in rows if row[0].id not in stale[message.id]]
+        submitted = {o.id: o.submitted_at for _, o, _ in left_out if o.id and o.submitted_at}
+        reason = (
+            "; ".join(f"nghĩa vụ {o} đã nộp lúc {fmt_datetime(at)}" for o, at in submitted.items())
+            + " - không gửi nhắc / already submitted: reminder not sent"
+        )
+        if not fresh:
+            found[message.id] = Withdrawal(reason, tuple(submitted))
+            continue
+        now = composed_at[message.id]
+        kept, gone = _pending(store, config, fresh, now), _pending(store, config, left_out, now)
+        if len(kept) < len(fresh) or len(gone) < len(left_out):
+            found[message.id] = Withdrawal(reason, tuple(submitted), waiting=True)
+            continue
+        found[message.id] = Withdrawal(
+            reason,
+            tuple(submitted),
+            kept=_composed(config, renderer, message.recipient, kept, now),
+            withdrawn=_composed(config, renderer, message.recipient, gone, now),
+        )
+    return found

@@ -141,11 +141,12 @@ async def run(config: Config, engine: Engine, clock: Clock) -> None:
     # for the handlers above: the jobs stop after the HTTP side
     serving = asyncio.create_task(server.serve(sockets=[listener]))
     log.info(
-        "action=started http=%s:%s database=%s clock=%s",
+        "action=started http=%s:%s database=%s clock=%s now=%s",
         settings.http_host,
         settings.http_port,
         engine.url.render_as_string(hide_password=True),
         type(clock).__name__,
+        clock.now().isoformat(),
     )
     stopping = asyncio.create_task(stop.wait())
     await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
@@ -160,7 +161,7 @@ async def run(config: Config, engine: Engine, clock: Clock) -> None:
     server.should_exit = True
     await serving
     await stopping
-    log.info("action=stopped")
+    log.info("action=stopped now=%s", clock.now().isoformat())
 
 
 def _listen(config: Config) -> socket.socket:

@@ -1,9 +1,16 @@
-"""The deliver step: claim due messages, check each against the guard, send, record.
+"""The deliver step: claim due messages, check what they say still holds, check each against
+the guard, send, record.
 
 ``deliver_batch`` is one step (None when nothing was due); ``deliver`` drains the steps. One SMTP
 connection serves a batch; every outcome is committed as soon as it is known, so a crash loses
 at most the knowledge that the message in flight was sent. ``run_once`` is the whole mail job:
 queue what the sweep recorded and today's digest, then send what is due.
+
+A message can wait in the outbox (the relay is down, the backlog is long) while a report comes
+in. So, in the claim's own transaction, a reminder whose obligation has been submitted since it
+was composed is withdrawn: a message left with nothing is ``cancelled``, a bundle goes out
+re-composed without it, and a digest says when the late report came in. A submission recorded
+after the claim, while the mail is in flight, can still meet it.
 """
 
 from __future__ import annotations
@@ -14,19 +21,20 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine
 
 from scheduler import outbox
-from scheduler.compose import compose
-from scheduler.digest import digest
+from scheduler.compose import Withdrawal, compose, withdrawals
+from scheduler.digest import digest, refreshed
 from scheduler.errors import InvalidInput, PermanentDelivery, TransientDelivery
 from scheduler.hierarchy.units import Unit, refusal
 from scheduler.mailer import SmtpSession, to_mime
 from scheduler.outbox import Outgoing
 from scheduler.render import Renderer
 from scheduler.settings import Config
-from scheduler.store.queries import transaction
+from scheduler.store.queries import Store, transaction
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +45,7 @@ class Report:
     retrying: int = 0
     failed: int = 0
     refused: int = 0
+    cancelled: int = 0
     errors: list[str] = field(default_factory=list)
 
     def add(self, other: Report) -> None:
@@ -44,6 +53,7 @@ class Report:
         self.retrying += other.retrying
         self.failed += other.failed
         self.refused += other.refused
+        self.cancelled += other.cancelled
         self.errors.extend(other.errors)
 
 
@@ -62,6 +72,38 @@ class Pacer:
         self.next_slot = max(self.next_slot, loop.time()) + self.interval
 
 
+def _outcome(
+    store: Store,
+    message: Outgoing,
+    outcome: str,
+    now: datetime,
+    error: str = "",
+    retry_at: datetime | None = None,
+) -> None:
+    if outcome == "sent":
+        outbox.mark_sent(store, message, now)
+    elif outcome == "retry":
+        assert retry_at is not None
+        outbox.mark_retry(store, message, retry_at, error)
+    else:
+        outbox.mark_failed(store, message, now, error, state=outcome)
+        _audit(store, now, outcome, message.id, message.recipient, error)
+
+
+def _audit(
+    store: Store, now: datetime, outcome: str, message: int, recipient: str, error: str, **more: Any
+) -> None:
+    store.audit(
+        now,
+        "deliver",
+        f"message_{outcome}",
+        message=message,
+        recipient=recipient,
+        error=error,
+        **more,
+    )
+
+
 def _record(
     engine: Engine,
     message: Outgoing,
@@ -71,27 +113,81 @@ def _record(
     retry_at: datetime | None = None,
 ) -> None:
     with transaction(engine) as store:
-        if outcome == "sent":
-            outbox.mark_sent(store, message, now)
-        elif outcome == "retry":
-            assert retry_at is not None
-            outbox.mark_retry(store, message, retry_at, error)
+        _outcome(store, message, outcome, now, error, retry_at)
+
+
+def _recheck(
+    store: Store,
+    config: Config,
+    renderer: Renderer,
+    claimed: list[Outgoing],
+    now: datetime,
+    report: Report,
+) -> tuple[list[Outgoing], list[Outgoing]]:
+    """The claimed messages checked against what has been submitted since they were composed:
+    (those to send, as they must read now; those that must wait, because what is left of them
+    cannot be re-composed while a kind or unit they name is unknown)."""
+    found = withdrawals(store, config, renderer, claimed)
+    ready: list[Outgoing] = []
+    waiting: list[Outgoing] = []
+    for message in claimed:
+        change = found.get(message.id)
+        if change is None:
+            ready.append(_refreshed(store, config, renderer, message))
+        elif change.waiting:
+            waiting.append(message)
         else:
-            outbox.mark_failed(store, message, now, error, state=outcome)
-            store.audit(
-                now,
-                "deliver",
-                f"message_{outcome}",
-                message=message.id,
-                recipient=message.recipient,
-                error=error,
-            )
+            report.cancelled += 1
+            if (rest := _withdraw(store, config, message, change, now)) is not None:
+                ready.append(rest)
+    return ready, waiting
+
+
+def _refreshed(store: Store, config: Config, renderer: Renderer, message: Outgoing) -> Outgoing:
+    """A digest that lists a report submitted since says so; any other message stays as it is."""
+    fresh = refreshed(store, config, renderer, message) if message.template == "digest" else None
+    if fresh is None:
+        return message
+    log.info("action=deliver_refreshed message=%s", message.id)
+    return outbox.rewrite(store, message, fresh)
+
+
+def _withdraw(
+    store: Store, config: Config, message: Outgoing, change: Withdrawal, now: datetime
+) -> Outgoing | None:
+    """Cancel a message whose reminders have all gone stale (None: nothing left to send), or
+    split off those that have and return the message re-composed."""
+    obligations = ",".join(map(str, change.obligations))
+    if change.kept is None or change.withdrawn is None:
+        log.info("action=deliver_cancelled message=%s obligations=%s", message.id, obligations)
+        _outcome(store, message, "cancelled", now, change.reason)
+        return None
+    rewritten, cancelled = outbox.split(
+        store,
+        message,
+        change.kept,
+        change.withdrawn,
+        domain=config.mail.domain,
+        now=now,
+        reason=change.reason,
+    )
+    log.info(
+        "action=deliver_recomposed message=%s cancelled=%s obligations=%s",
+        message.id,
+        cancelled,
+        obligations,
+    )
+    _audit(
+        store, now, "cancelled", cancelled, message.recipient, change.reason, split_from=message.id
+    )
+    return rewritten
 
 
 async def deliver_batch(
     engine: Engine,
     config: Config,
     clock: Callable[[], datetime],
+    renderer: Renderer,
     rng: random.Random | None = None,
     pacer: Pacer | None = None,
     stopping: Callable[[], bool] = lambda: False,
@@ -104,16 +200,16 @@ async def deliver_batch(
     mail = config.mail
     rng = rng or random.Random()
     pacer = pacer or Pacer(mail.rate_per_minute)
-    with transaction(engine) as store:
-        claimed = outbox.claim(
-            store, clock(), mail.batch_size, timedelta(seconds=mail.lease_seconds)
-        )
-        units = store.units({code for message in claimed for code in message.concerned})
-    if not claimed:
-        return None
     report = Report()
+    with transaction(engine) as store:
+        now = clock()
+        claimed = outbox.claim(store, now, mail.batch_size, timedelta(seconds=mail.lease_seconds))
+        if not claimed:
+            return None
+        current, stuck = _recheck(store, config, renderer, claimed, now, report)
+        units = store.units({code for message in current for code in message.concerned})
     waiting: list[Outgoing] = []
-    for message in claimed:
+    for message in current:
         reason = refusal(
             message.recipient,
             [units[c] for c in message.concerned if c in units],
@@ -142,6 +238,8 @@ async def deliver_batch(
             report.retrying += 1
         report.errors.append(error)
 
+    if stuck:
+        postpone(stuck, "không soạn lại được thư / cannot re-compose: a kind or unit is unknown")
     if not waiting:
         return report
     handled = 0
@@ -195,9 +293,11 @@ async def deliver(
     each (the daemon marks itself healthy: a long backlog is progress, not a stall)."""
     total = Report()
     pacer = Pacer(config.mail.rate_per_minute)
+    renderer = Renderer(config.mail.domain)
     while (
         not stopping()
-        and (batch := await deliver_batch(engine, config, clock, rng, pacer, stopping)) is not None
+        and (batch := await deliver_batch(engine, config, clock, renderer, rng, pacer, stopping))
+        is not None
     ):
         total.add(batch)
         on_batch()

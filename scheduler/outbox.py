@@ -3,31 +3,36 @@
     pending --claim--> sending --sent--> sent
        ^                  |--transient--> pending (later, with backoff)
        |                  |--permanent--> failed    (server's answer kept)
-       |                  `--guard------> refused   (recipient not allowed)
+       |                  |--guard------> refused   (recipient not allowed)
+       |                  `--stale------> cancelled (all it reminds of has been submitted)
        `------ retry (operator) ------ failed | refused
 
 A claim is a compare-and-set with a lease. A sender that dies after sending but before marking
 the row sent leaves it ``sending``; once the lease has passed it is claimed again and sent again,
 with the same Message-ID. So delivery is at least once, and exactly once in every other case.
+
+What a message says is checked again when it is claimed (``scheduler.deliver``). A claimed
+message can be rewritten (``rewrite``: same key, same Message-ID) or ``split``: the reminders it
+must no longer carry move to a ``cancelled`` message of their own, kept as evidence.
 """
 
 from __future__ import annotations
 
 import json
 import random
-from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, or_
 from sqlmodel import col, select, update
 
-from scheduler.errors import InvalidInput, NotFound
+from scheduler.errors import Conflict, InvalidInput, NotFound
 from scheduler.render import Draft, message_key_id
 from scheduler.store.queries import Store
 from scheduler.store.schema import MessageItemRow, MessageRow
 
-STATES = ("pending", "sending", "sent", "failed", "refused")
+STATES = ("pending", "sending", "sent", "failed", "refused", "cancelled")
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,19 @@ class Outgoing:
 
 
 @dataclass(frozen=True)
+class Composed:
+    """A rendered mail and what the outbox keeps beside it: the units whose contacts may receive
+    it (the guard), its unit and obligation when it has only one, and the reminders it carries
+    as (reminder, obligation) pairs."""
+
+    draft: Draft
+    concerned: tuple[str, ...]
+    unit: str | None = None
+    obligation_id: int | None = None
+    items: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True)
 class Listed:
     id: int
     state: str
@@ -84,45 +102,49 @@ def backoff(attempts: int, base: int, cap: int, rng: random.Random) -> timedelta
     return timedelta(seconds=delay * rng.uniform(0.5, 1.0))
 
 
-def enqueue(
-    store: Store,
-    draft: Draft,
-    *,
-    domain: str,
-    now: datetime,
-    concerned: Sequence[str],
-    unit: str | None,
-    obligation_id: int | None,
-    items: Sequence[tuple[int, int]] = (),
-) -> bool:
-    """Add a message (with the reminders it carries); False when its key is already queued."""
-    existing = store.session.exec(select(MessageRow.id).where(MessageRow.key == draft.key)).first()
-    if existing is not None:
-        return False
+def _content(composed: Composed) -> dict[str, Any]:
+    """The columns that say what a message is and whom it concerns; its key stays apart."""
+    draft = composed.draft
+    return {
+        "template": draft.template,
+        "priority": draft.priority,
+        "unit": composed.unit,
+        "concerned": json.dumps(list(composed.concerned)),
+        "obligation_id": composed.obligation_id,
+        "thread_ref": draft.thread_ref,
+        "recipient": draft.recipient,
+        "subject": draft.subject,
+        "body_text": draft.text,
+        "body_html": draft.html,
+    }
+
+
+def _add(store: Store, composed: Composed, domain: str, now: datetime, **state: Any) -> int:
+    key = composed.draft.key
     row = MessageRow(
-        key=draft.key,
-        message_id=message_key_id(draft.key, domain),
-        template=draft.template,
-        priority=draft.priority,
-        unit=unit,
-        concerned=json.dumps(list(concerned)),
-        obligation_id=obligation_id,
-        thread_ref=draft.thread_ref,
-        recipient=draft.recipient,
-        subject=draft.subject,
-        body_text=draft.text,
-        body_html=draft.html,
-        state="pending",
+        key=key,
+        message_id=message_key_id(key, domain),
+        **_content(composed),
         attempts=0,
         next_attempt_at=now,
         created_at=now,
+        **state,
     )
     store.session.add(row)
     store.session.flush()
     assert row.id is not None
+    return row.id
+
+
+def enqueue(store: Store, composed: Composed, *, domain: str, now: datetime) -> bool:
+    """Add a message (with the reminders it carries); False when its key is already queued."""
+    key = composed.draft.key
+    if store.session.exec(select(MessageRow.id).where(MessageRow.key == key)).first() is not None:
+        return False
+    message = _add(store, composed, domain, now, state="pending")
     store.session.add_all(
-        MessageItemRow(message_id=row.id, reminder_id=reminder, obligation_id=obligation)
-        for reminder, obligation in items
+        MessageItemRow(message_id=message, reminder_id=reminder, obligation_id=obligation)
+        for reminder, obligation in composed.items
     )
     return True
 
@@ -170,8 +192,8 @@ def claim(store: Store, now: datetime, limit: int, lease: timedelta) -> list[Out
     return claimed
 
 
-def _finish(store: Store, message: Outgoing, values: dict[str, object]) -> bool:
-    """Record an outcome only if the claim is still ours (same attempt), else change nothing."""
+def _update_claimed(store: Store, message: Outgoing, values: dict[str, Any]) -> bool:
+    """Change a claimed row only if the claim is still ours (same attempt), else change nothing."""
     result = store.session.exec(
         update(MessageRow)
         .where(col(MessageRow.id) == message.id)
@@ -183,7 +205,7 @@ def _finish(store: Store, message: Outgoing, values: dict[str, object]) -> bool:
 
 
 def mark_sent(store: Store, message: Outgoing, now: datetime) -> bool:
-    return _finish(
+    return _update_claimed(
         store,
         message,
         {"state": "sent", "finished_at": now, "lease_until": None, "last_error": None},
@@ -191,7 +213,7 @@ def mark_sent(store: Store, message: Outgoing, now: datetime) -> bool:
 
 
 def mark_retry(store: Store, message: Outgoing, at: datetime, error: str) -> bool:
-    return _finish(
+    return _update_claimed(
         store,
         message,
         {"state": "pending", "next_attempt_at": at, "lease_until": None, "last_error": error[:500]},
@@ -201,11 +223,55 @@ def mark_retry(store: Store, message: Outgoing, at: datetime, error: str) -> boo
 def mark_failed(
     store: Store, message: Outgoing, now: datetime, error: str, state: str = "failed"
 ) -> bool:
-    return _finish(
+    return _update_claimed(
         store,
         message,
         {"state": state, "finished_at": now, "lease_until": None, "last_error": error[:500]},
     )
+
+
+def rewrite(store: Store, message: Outgoing, composed: Composed) -> Outgoing:
+    """Replace what a claimed message says; its key and Message-ID stay."""
+    if not _update_claimed(store, message, _content(composed)):
+        raise Conflict(f"thư {message.id} không còn được giữ / message {message.id} claim lost")
+    draft = composed.draft
+    return replace(
+        message,
+        template=draft.template,
+        subject=draft.subject,
+        text=draft.text,
+        html=draft.html,
+        thread_ref=draft.thread_ref,
+        concerned=composed.concerned,
+    )
+
+
+def split(
+    store: Store,
+    message: Outgoing,
+    kept: Composed,
+    withdrawn: Composed,
+    *,
+    domain: str,
+    now: datetime,
+    reason: str,
+) -> tuple[Outgoing, int]:
+    """A claimed bundle goes on saying only ``kept``; ``withdrawn`` becomes a cancelled message
+    of its own, with ``reason``, and the reminders it carries move to it. Returns the message to
+    send and the cancelled one's id."""
+    rewritten = rewrite(store, message, kept)
+    # its key names reminders that no other message to this person carries: each is composed
+    # once, and only this bundle held them
+    cancelled = _add(
+        store, withdrawn, domain, now, state="cancelled", finished_at=now, last_error=reason[:500]
+    )
+    store.session.exec(
+        update(MessageItemRow)
+        .where(col(MessageItemRow.message_id) == message.id)
+        .where(col(MessageItemRow.reminder_id).in_([r for r, _ in withdrawn.items]))
+        .values(message_id=cancelled)
+    )
+    return rewritten, cancelled
 
 
 def retry(store: Store, message_id: int, now: datetime) -> None:

@@ -84,11 +84,15 @@ class LateRow:
     due_at: datetime
     days_late: int
     reminders_sent: int
-    submitted: str | None = None  # when it was submitted late, if it has been since the flag
+    submitted_at: datetime | None = None  # a late report that has come in since all the same
 
     @property
     def due(self) -> str:
         return fmt_datetime(self.due_at)
+
+    @property
+    def submitted(self) -> str | None:
+        return fmt_datetime(self.submitted_at) if self.submitted_at else None
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,11 @@ that already holds the schema and the sample units, which keeps PostgreSQL tests
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import os
 import shutil
+import subprocess
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -42,6 +44,35 @@ _counter = itertools.count()
 def vn(text_value: str) -> datetime:
     """A Vietnam-time instant written as users write it: ``dd/mm/yyyy HH:MM``."""
     return parse_datetime(text_value)
+
+
+def _tracked_changes() -> dict[str, str | None]:
+    """The files git tracks that differ from HEAD, each with a digest of what it holds now."""
+    try:
+        names = subprocess.run(
+            ["git", "-C", str(ROOT), "diff", "--name-only", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.splitlines()
+    except (OSError, subprocess.CalledProcessError):
+        return {}  # not a git checkout (an installed copy, an image): nothing to compare
+    digests: dict[str, str | None] = {}
+    for name in names:
+        path = ROOT / name
+        digests[name] = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+    return digests
+
+
+@pytest.fixture(scope="session", autouse=True)
+def tracked_files_unchanged() -> Iterator[None]:
+    """Tests write only to temporary folders: a run leaves every file that git tracks as it
+    found it (edit nothing in the checkout while the tests run)."""
+    before = _tracked_changes()
+    yield
+    after = _tracked_changes()
+    changed = sorted(n for n in before.keys() | after.keys() if before.get(n) != after.get(n))
+    assert changed == [], f"the tests changed files that git tracks: {changed}"
 
 
 @pytest.fixture(scope="session")

@@ -451,3 +451,43 @@ def test_command_line_refusals_are_in_vietnamese_and_english(
 ) -> None:
     hanbao("init", db=fresh_db)
     refused(hanbao(*args, db=fresh_db, ok=False), english)
+
+
+def test_readme_tour_sends_no_reminder_for_a_plan_submitted_before_delivery(
+    fresh_db: str, relay: tuple[Sink, dict[str, str]]
+) -> None:
+    handler, env = relay
+    hanbao("init", db=fresh_db)
+    hanbao("units", "import", str(SAMPLE_UNITS), db=fresh_db)
+    opened = hanbao_json(
+        "case",
+        "open",
+        "VV-2027-001",
+        "--unit",
+        "X03",
+        "--verified",
+        "04/02/2027 15:00",
+        "--as-of",
+        "04/02/2027 16:00",
+        db=fresh_db,
+    )
+    plan = next(o["id"] for o in opened if o["kind"] == "support_plan")
+    report = ("--stage", "urgent", "--at", "11/02/2027 09:00", "--as-of", "11/02/2027 10:00")
+    hanbao("case", "report", "VV-2027-001", *report, db=fresh_db)
+    hanbao("sweep", "--as-of", "18/02/2027 09:00", db=fresh_db)  # the plan is 1 day overdue
+    hanbao(
+        "submit", str(plan), "--at", "18/02/2027 10:30", "--as-of", "18/02/2027 10:30", db=fresh_db
+    )
+    result = hanbao_json("deliver", "--once", "--as-of", "18/02/2027 10:45", db=fresh_db, env=env)
+    assert result["sent"] == len(handler.received) > 0  # the written report is still overdue
+    assert all("Kế hoạch hỗ trợ" not in r.text() for r in handler.received)
+    assert result["cancelled"] == 2
+    cancelled = hanbao_json("outbox", "list", "--state", "cancelled", db=fresh_db)
+    assert sorted(m["recipient"] for m in cancelled) == [
+        "chutich@camlo.huyenmau.tinhmau.example",
+        "treem@camlo.huyenmau.tinhmau.example",
+    ]
+    for message in cancelled:
+        assert "Kế hoạch hỗ trợ" in message["subject"]
+        assert f"nghĩa vụ {plan} đã nộp lúc 18/02/2027 10:30" in message["last_error"]
+    assert "cancelled" in hanbao("outbox", "list", db=fresh_db).stdout

@@ -46,12 +46,9 @@ def test_kill_9_mid_batch_then_restart_delivers_everything(
                 draft = renderer.test(OFFICER, vn("03/03/2027 10:00"), f"bulk:{n}")
                 outbox.enqueue(
                     store,
-                    draft,
+                    outbox.Composed(draft, concerned=("X01",), unit="X01"),
                     domain=config.mail.domain,
                     now=vn("03/03/2027 10:00"),
-                    concerned=["X01"],
-                    unit="X01",
-                    obligation_id=None,
                 )
         settings = write_settings(
             tmp_path, database_url, port, mail={"rate_per_minute": 1_000_000, "batch_size": BATCH}

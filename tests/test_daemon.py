@@ -17,8 +17,9 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -27,10 +28,11 @@ from sqlalchemy import Engine
 
 from scheduler import ledger
 from scheduler.access import create_token
+from scheduler.clock import SimulatedClock, clock_from
 from scheduler.settings import Config
 from scheduler.store.queries import transaction
 from tests.conftest import CONFIG_PATH, FIGURES, ROOT, open_case, vn, write_settings
-from tests.mailsink import Sink, free_port, start
+from tests.mailsink import Received, Sink, free_port, start
 
 SUPERVISOR = "laodong@huyenmau.tinhmau.example"
 DISTRICT_LEADER = "chutich@huyenmau.tinhmau.example"
@@ -44,9 +46,11 @@ FAST = {
 
 
 class Daemon:
-    """The daemon in a subprocess; ``wait_started`` returns when it logs that it serves."""
+    """The daemon in a subprocess; ``wait_started`` returns once it logs that it serves."""
 
     def __init__(self, command: list[str], env: dict[str, str], cwd: Path | None = None) -> None:
+        clock = clock_from(env.get("HANBAO_CLOCK"))
+        self.speed = clock.speed if isinstance(clock, SimulatedClock) else 1.0
         self.process = subprocess.Popen(
             command,
             env=env,
@@ -57,6 +61,7 @@ class Daemon:
         )
         self.lines: queue.Queue[str] = queue.Queue()
         self.log: list[str] = []
+        self.clock_read: tuple[datetime, float] | None = None  # (its clock, our monotonic time)
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
@@ -69,18 +74,45 @@ class Daemon:
         deadline = time.monotonic() + timeout
         while (left := deadline - time.monotonic()) > 0:
             try:
-                if "action=started" in self.lines.get(timeout=left):
-                    return
+                line = self.lines.get(timeout=left)
             except queue.Empty:
                 break
+            if "action=started" in line:
+                self.clock_read = (_logged_now(line), time.monotonic())
+                return
         raise AssertionError("daemon did not start:\n" + "".join(self.log))
 
-    def stop(self) -> int:
+    def wait_for_mail(
+        self, sink: Sink, predicate: Callable[[list[Received]], bool], by: datetime
+    ) -> None:
+        """Wait until the mail received satisfies ``predicate``, at the latest until the daemon's
+        clock reads ``by``: how long that is in wall time follows from the clock it logged at
+        start (read when the line reached us, so never sooner than the daemon's own)."""
+        assert self.clock_read is not None and self.speed > 0, "a started daemon, a moving clock"
+        logged, seen = self.clock_read
+        left = (by - logged).total_seconds() / self.speed - (time.monotonic() - seen)
+        try:
+            sink.wait_for(predicate, timeout=max(0.0, left))
+        except AssertionError:
+            raise AssertionError(
+                f"no such mail by {by:%d/%m/%Y %H:%M} on the daemon's clock"
+            ) from None
+
+    def stop(self) -> datetime:
+        """SIGTERM; the daemon must exit 0. Returns its clock when it stopped."""
         self.process.send_signal(signal.SIGTERM)
         code = self.process.wait(timeout=60)
         assert self.process.stderr is not None
         self.process.stderr.close()
-        return code
+        assert code == 0, "".join(self.log)
+        (stopped,) = [line for line in self.log if "action=stopped" in line]
+        return _logged_now(stopped)
+
+
+def _logged_now(line: str) -> datetime:
+    match = re.search(r" now=(\S+)", line)
+    assert match, line
+    return datetime.fromisoformat(match.group(1))
 
 
 @contextmanager
@@ -117,16 +149,22 @@ def test_daemon_sends_in_order_stops_on_sigterm_and_restarts_without_duplicates(
         database_url,
         port,
         daemon={**FAST, "http_port": free_port()},
-        mail={"rate_per_minute": 60_000},
+        # twelve simulated hours (1.5 s) after the 08:00 reminders, not the default half hour:
+        # a busy machine cannot send the digest before the overdue reminder it follows
+        mail={"rate_per_minute": 60_000, "digest_time": "20:00"},
     )
     open_case(engine, config, "VV-E2E", "03/03/2027 10:00", "03/03/2027 10:00")
-    # eight simulated hours per real second, from the moment the case was opened
-    clock = f"start=03/03/2027 10:00;speed=28800;anchor={time.time()}"
+    # eight simulated hours per real second, counted from when the daemon begins to serve (no
+    # anchor): however slow its start, the notice and the next morning's reminder stay two mails
+    speed = 28_800
+    monday = vn("08/03/2027 07:00")
     try:
-        with daemon(settings, clock) as first:
-            handler.wait_for(lambda got: any(r.rcpt_tos == (SUPERVISOR,) for r in got), 90)
-            assert first.stop() == 0
-        assert "action=stopped" in "".join(first.log)
+        with daemon(settings, f"start=03/03/2027 10:00;speed={speed}") as first:
+            # the district's digest is due at 20:00 on Friday 05/03: it goes out before Monday
+            first.wait_for_mail(
+                handler, lambda got: any(r.rcpt_tos == (SUPERVISOR,) for r in got), monday
+            )
+            assert first.stop() < monday
         subjects = [r.subject for r in handler.received]
 
         def first_index(prefix: str) -> int:
@@ -137,13 +175,18 @@ def test_daemon_sends_in_order_stops_on_sigterm_and_restarts_without_duplicates(
             < first_index("[NHẮC HẠN] VV-E2E")
             < first_index("[QUÁ HẠN] VV-E2E")
             < first_index("[QUÁ HẠN] UBND huyện")
-        )
+        ), subjects
         before_restart = len(handler.received)
 
-        with daemon(settings, clock) as second:
-            # the escalation to the district leader comes two working days late (08/03)
-            handler.wait_for(lambda got: any(r.rcpt_tos == (DISTRICT_LEADER,) for r in got), 90)
-            assert second.stop() == 0
+        # off over the weekend, started again on Monday morning
+        with daemon(settings, f"start={monday.isoformat()};speed={speed}") as second:
+            # the escalation to the district leader comes two working days late (Mon 08/03)
+            second.wait_for_mail(
+                handler,
+                lambda got: any(r.rcpt_tos == (DISTRICT_LEADER,) for r in got),
+                vn("10/03/2027 00:00"),
+            )
+            second.stop()
     finally:
         controller.stop()
     copies = Counter(r.message_id for r in handler.received)
@@ -188,7 +231,7 @@ def test_metrics_overdue_gauges_match_status(
         status, metrics = _scrape(http_port, "/metrics")
         health_code, health = _scrape(http_port, "/healthz")
         assert _scrape(http_port, "/nothing")[0] == 404
-        assert running.stop() == 0
+        running.stop()
     assert status == 200
     env = {**os.environ, "HANBAO_CONFIG": str(settings)}
     listed = json.loads(
@@ -334,8 +377,9 @@ def test_schemathesis_finds_no_server_error(
             text=True,
             timeout=600,
             check=False,
+            cwd=tmp_path,  # its cache and reports (.schemathesis/) stay out of the checkout
         )
-        assert running.stop() == 0
+        running.stop()
     summary = result.stdout[result.stdout.find("FAILURES") :][:3000]
     assert result.returncode == 0, summary
     cases = re.search(r"^\s*(\d+ generated.*)$", result.stdout, re.MULTILINE)

@@ -19,6 +19,7 @@ from sqlmodel import select
 from scheduler import ledger, outbox
 from scheduler.compose import compose
 from scheduler.deliver import Report, run_once
+from scheduler.digest import digest as queue_digest
 from scheduler.mail_settings import SmtpSettings
 from scheduler.render import Renderer
 from scheduler.settings import Config
@@ -59,6 +60,18 @@ def deliver_at(engine: Engine, config: Config, moment: datetime) -> tuple[int, R
 def states(engine: Engine) -> dict[str, int]:
     with transaction(engine) as store:
         return outbox.counts(store)
+
+
+def compose_at(engine: Engine, config: Config, moment: datetime) -> int:
+    """The sweep and the composing half of the mail job, without sending."""
+    sweep(engine, config, moment)
+    with transaction(engine) as store:
+        return compose(store, config, Renderer(config.mail.domain), moment)
+
+
+def submit(engine: Engine, config: Config, obligation: int, moment: datetime) -> None:
+    with transaction(engine) as store:
+        ledger.submit(store, config, obligation, moment, moment, "test")
 
 
 def test_new_case_notice_arrives_urgent_in_vietnamese_and_threaded(
@@ -293,8 +306,7 @@ def test_a_submission_stops_mail_already_queued_later_steps(
     cfg = mail_config(config, port)
     urgent = open_case(engine, cfg, "VV-SUB", "03/03/2027 10:00", "03/03/2027 10:05")
     deliver_at(engine, cfg, vn("03/03/2027 10:05"))
-    with transaction(engine) as store:
-        ledger.submit(store, cfg, urgent, vn("03/03/2027 15:00"), vn("03/03/2027 15:00"), "test")
+    submit(engine, cfg, urgent, vn("03/03/2027 15:00"))
     for day in range(4, 12):
         deliver_at(engine, cfg, vn(f"{day:02d}/03/2027 08:45"))
     subjects = [r.subject for r in handler.received if "VV-SUB - Báo cáo nhanh" in r.subject]
@@ -333,9 +345,7 @@ def test_a_slow_sender_cannot_overwrite_a_later_claim(engine: Engine, config: Co
     """Sender A's lease runs out, B claims and sends; A's late 'failed' must change nothing."""
     cfg = mail_config(config, free_port())
     open_case(engine, cfg, "VV-LEASE", "03/03/2027 10:00", "03/03/2027 10:05")
-    sweep(engine, cfg, vn("03/03/2027 10:05"))
-    with transaction(engine) as store:
-        compose(store, cfg, Renderer(cfg.mail.domain), vn("03/03/2027 10:05"))
+    compose_at(engine, cfg, vn("03/03/2027 10:05"))
     lease = timedelta(minutes=5)
     with transaction(engine) as store:
         first = outbox.claim(store, vn("03/03/2027 10:05"), 1, lease)[0]
@@ -358,11 +368,10 @@ def test_a_commune_flagged_then_submitting_before_the_digest_is_still_reported(
     urgent = open_case(engine, cfg, "VV-LATE2", "03/03/2027 10:00", "03/03/2027 10:05")
     for moment in ("03/03/2027 10:05", "04/03/2027 08:00", "05/03/2027 08:00"):
         deliver_at(engine, cfg, vn(moment))  # flagged late at 08:00 on Fri 05/03
-    with transaction(engine) as store:  # ... and reports at 08:10, before the 08:30 digest
-        ledger.submit(store, cfg, urgent, vn("05/03/2027 08:10"), vn("05/03/2027 08:10"), "test")
+    submit(engine, cfg, urgent, vn("05/03/2027 08:10"))  # ... before the 08:30 digest
     deliver_at(engine, cfg, vn("05/03/2027 08:30"))
     (digest,) = [r for r in handler.received if r.rcpt_tos == (SUPERVISOR,)]
-    assert "VV-LATE2" in digest.text() and "ĐÃ NỘP TRỄ lúc 05/03/2027 08:10" in digest.text()
+    assert "VV-LATE2" in digest.text() and "ĐÃ NỘP lúc 05/03/2027 08:10" in digest.text()
 
 
 def test_monday_digest_reports_mail_that_failed_over_the_weekend(
@@ -377,3 +386,127 @@ def test_monday_digest_reports_mail_that_failed_over_the_weekend(
     deliver_at(engine, cfg, vn("08/03/2027 08:30"))  # Monday: more than a day later
     digest = next(r for r in handler.received if r.rcpt_tos == (SUPERVISOR,))
     assert "KHÔNG gửi được" in digest.text() and LEADER in digest.text()
+
+
+def test_a_reminder_submitted_after_it_was_queued_is_cancelled_not_sent(
+    engine: Engine, config: Config, sink: tuple[Sink, int]
+) -> None:
+    handler, port = sink
+    cfg = mail_config(config, port)
+    urgent = open_case(engine, cfg, "VV-HUY", "03/03/2027 10:00", "03/03/2027 10:05")
+    assert compose_at(engine, cfg, vn("03/03/2027 10:05")) == 2  # the [KHẨN] notices
+    submit(engine, cfg, urgent, vn("03/03/2027 10:30"))
+    _, report = deliver_at(engine, cfg, vn("03/03/2027 10:35"))
+    assert handler.received == []  # run_once returns after the relay's answer to each mail
+    assert (report.sent, report.cancelled) == (0, 2)
+    with transaction(engine) as store:
+        cancelled = outbox.listing(store, "cancelled")
+        audited = [a for a in store.audit_trail() if a.action == "message_cancelled"]
+        mails = store.history(urgent)["mails"]
+    assert sorted(m.recipient for m in cancelled) == [LEADER, OFFICER]
+    for message in cancelled:
+        assert message.subject.startswith("[KHẨN] VV-HUY")
+        assert message.finished_at == vn("03/03/2027 10:35")
+        assert f"nghĩa vụ {urgent} đã nộp lúc 03/03/2027 10:30" in (message.last_error or "")
+    assert {a.detail["message"] for a in audited} == {m.id for m in cancelled}
+    assert {m["state"] for m in mails} == {"cancelled"}
+
+
+def test_a_bundle_goes_out_without_the_report_submitted_after_it_was_queued(
+    engine: Engine, config: Config, sink: tuple[Sink, int]
+) -> None:
+    handler, port = sink
+    cfg = mail_config(config, port)
+    first = open_case(engine, cfg, "VV-A", "03/03/2027 10:00", "03/03/2027 10:05")
+    second = open_case(engine, cfg, "VV-B", "03/03/2027 11:00", "03/03/2027 11:05")
+    assert compose_at(engine, cfg, vn("03/03/2027 11:05")) == 2  # a bundle each, both cases
+    with transaction(engine) as store:
+        queued = {m.recipient: m for m in store.session.exec(select(MessageRow))}
+    assert queued[OFFICER].subject == "[KHẨN] 2 báo cáo cần xử lý: VV-A; VV-B"
+    submit(engine, cfg, first, vn("03/03/2027 11:30"))
+    _, report = deliver_at(engine, cfg, vn("03/03/2027 11:35"))
+    handler.wait_for(lambda got: len(got) == 2)
+    for received in handler.received:
+        (recipient,) = received.rcpt_tos
+        assert "VV-A" not in received.text() and "VV-A" not in received.html()
+        assert received.subject.startswith("[KHẨN] VV-B - Báo cáo nhanh")
+        assert received.message_id == queued[recipient].message_id  # the same mail, re-composed
+        assert received.message["References"] is not None  # about one obligation: threaded
+    assert (report.sent, report.cancelled) == (2, 2)
+    with transaction(engine) as store:
+        cancelled = outbox.listing(store, "cancelled")
+        assert {m["state"] for m in store.history(first)["mails"]} == {"cancelled"}
+        assert {m["state"] for m in store.history(second)["mails"]} == {"sent"}
+    assert sorted(m.recipient for m in cancelled) == [LEADER, OFFICER]
+    for message in cancelled:
+        assert message.subject.startswith("[KHẨN] VV-A - Báo cáo nhanh")
+        assert f"nghĩa vụ {first} đã nộp lúc 03/03/2027 11:30" in (message.last_error or "")
+
+
+def test_a_relay_back_after_a_submission_sends_nothing_stale(
+    engine: Engine, config: Config
+) -> None:
+    port = free_port()  # nothing listens: every mail waits in the outbox
+    cfg = mail_config(config, port)
+    urgent = open_case(engine, cfg, "VV-CHO", "03/03/2027 10:00", "03/03/2027 10:05")
+    for moment in ("03/03/2027 10:05", "04/03/2027 08:00", "05/03/2027 08:00", "05/03/2027 08:30"):
+        deliver_at(engine, cfg, vn(moment))
+    assert states(engine) == {"pending": 7}  # notice, deadline day, overdue (x2 each), digest
+    submit(engine, cfg, urgent, vn("05/03/2027 09:00"))
+    handler = Sink()
+    controller = start(handler, port)
+    try:
+        _, report = deliver_at(engine, cfg, vn("05/03/2027 10:00"))
+    finally:
+        controller.stop()
+    # only the district's digest, and it is up to date
+    assert [r.rcpt_tos for r in handler.received] == [(SUPERVISOR,)]
+    digest = handler.received[0]
+    assert "VV-CHO" in digest.text() and "ĐÃ NỘP lúc 05/03/2027 09:00" in digest.text()
+    assert (report.sent, report.cancelled) == (1, 6)
+    assert states(engine) == {"cancelled": 6, "sent": 1}
+
+
+def test_a_queued_digest_says_when_a_late_report_came_in_since(
+    engine: Engine, config: Config, sink: tuple[Sink, int]
+) -> None:
+    handler, port = sink
+    cfg = mail_config(config, port)
+    urgent = open_case(engine, cfg, "VV-TRE", "03/03/2027 10:00", "03/03/2027 10:05")
+    for moment in ("03/03/2027 10:05", "04/03/2027 08:00", "05/03/2027 08:00"):
+        deliver_at(engine, cfg, vn(moment))  # flagged late at 08:00 on Fri 05/03
+    with transaction(engine) as store:
+        assert queue_digest(store, cfg, Renderer(cfg.mail.domain), vn("05/03/2027 08:30")) == 1
+        (queued,) = [m for m in store.session.exec(select(MessageRow)) if m.template == "digest"]
+    assert "ĐÃ NỘP" not in queued.body_text
+    submit(engine, cfg, urgent, vn("05/03/2027 08:40"))
+    deliver_at(engine, cfg, vn("05/03/2027 08:45"))
+    handler.wait_for(lambda got: any(r.rcpt_tos == (SUPERVISOR,) for r in got))
+    (sent,) = [r for r in handler.received if r.rcpt_tos == (SUPERVISOR,)]
+    assert sent.message_id == queued.message_id and sent.subject == queued.subject
+    assert "lúc 05/03/2027 08:30" in sent.text()  # as composed, with what is known now
+    line = "quá hạn 1 ngày - đã nhắc 3 lần - ĐÃ NỘP lúc 05/03/2027 08:40"
+    assert line in sent.text()
+    assert "ĐÃ NỘP lúc 05/03/2027 08:40" in sent.html()
+    with transaction(engine) as store:  # the late flag stays: it is evidence
+        steps = store.history(urgent)["steps"]
+    assert [s["step"] for s in steps if s["late_flag"]] == ["late_flag"]
+
+
+def test_a_bundle_that_cannot_be_recomposed_waits_until_its_kind_is_known_again(
+    engine: Engine, config: Config, sink: tuple[Sink, int]
+) -> None:
+    handler, port = sink
+    cfg = mail_config(config, port)
+    first = open_case(engine, cfg, "VV-C", "03/03/2027 10:00", "03/03/2027 10:05")
+    open_case(engine, cfg, "VV-D", "03/03/2027 11:00", "03/03/2027 11:05")
+    compose_at(engine, cfg, vn("03/03/2027 11:05"))
+    submit(engine, cfg, first, vn("03/03/2027 11:30"))
+    kinds = {k: v for k, v in cfg.rules.kinds.items() if k != "urgent_report"}
+    renamed = replace(cfg, rules=replace(cfg.rules, kinds=kinds))  # e.g. a kind renamed
+    _, report = asyncio.run(run_once(engine, renamed, lambda: vn("03/03/2027 11:35")))
+    assert handler.received == [] and states(engine) == {"pending": 2}
+    assert (report.sent, report.retrying, report.cancelled) == (0, 2, 0)
+    _, later = asyncio.run(run_once(engine, cfg, lambda: vn("03/03/2027 12:35")))
+    assert (later.sent, later.cancelled) == (2, 2)
+    assert all("VV-C" not in r.text() for r in handler.received)
