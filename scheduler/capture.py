@@ -22,7 +22,7 @@ class _ToFolder:
         recipient = envelope.rcpt_tos[0] if envelope.rcpt_tos else "unknown"
         path = self.folder / f"{self.count:05d}-{recipient}.eml"
         path.write_bytes(envelope.original_content or envelope.content)
-        log.info("action=captured mail=%05d", self.count)  # the file name holds the address
+        log.info("action=captured mail=%05d", self.count)  # not the file name: it names who
         return "250 2.0.0 Captured"
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from scheduler.errors import Conflict, ImportRejected, InvalidInput, NotFound
 from scheduler.hierarchy.closing import apply_closings
 from scheduler.hierarchy.files import read_rows
-from scheduler.hierarchy.life import answering, exists_on
+from scheduler.hierarchy.life import answering, closed_on, exists_on
 from scheduler.hierarchy.units import Unit, check_tree, parse_units
 from scheduler.obligations import NewObligation, adhoc, follow_ups, for_case, periodic
 from scheduler.plan import occurrences
@@ -286,7 +286,7 @@ def import_units(store: Store, config: Config, path: Path, now: datetime, actor:
     parsed = parse_units(read_rows(path), str(path), config.allowed_domains)
     existing = store.units(excluding=parsed.units)
     units = check_tree(parsed, existing, config.rules, now.date())
-    _refuse_closing_owing(store, units, {**existing, **{u.code: u for u in units}}, str(path))
+    _refuse_closing_owing(store, units, {**existing, **parsed.units}, str(path))
     store.save_units(units, now.date())
     store.audit(now, actor, "units_imported", file=path.name, count=len(units))
     apply_closings(store, config.rules, now, actor)
@@ -322,7 +322,8 @@ def _existing(unit: Unit, now: datetime) -> Unit:
     """The unit, if it exists today: a closed one takes no new obligation."""
     if exists_on(unit, now.date()):
         return unit
-    if unit.valid_to is not None and now.date() > unit.valid_to:
+    if closed_on(unit, now.date()):
+        assert unit.valid_to is not None
         heir = f" (nay thuộc {unit.successor})" if unit.successor else ""
         raise InvalidInput(
             f"đơn vị {unit.code} hết hiệu lực sau {fmt_date(unit.valid_to)}{heir} / the unit "
