@@ -126,10 +126,15 @@ class ObligationOut(BaseModel):
     period: str | None
     requested_by: str | None
     due: str
-    state: Literal["open", "overdue", "submitted"]
+    state: Literal["open", "overdue", "submitted", "superseded"]
     submitted_at: str | None
     days_late: int
     next_action_at: str | None
+    moved_from: str | None = None
+    superseded_by: int | None = None
+    submitted_via: Literal["mail", "link", "api", "cli"] | None = None
+    confirmed_at: str | None = None
+    disputed_at: str | None = None
 
 
 class HistoryOut(ObligationOut):
@@ -263,6 +268,7 @@ def create_app(
                 _moment(body.at),
                 now,
                 who.actor,
+                via="api",
             )
         return out([done, *started], now)
 
@@ -305,7 +311,7 @@ def create_app(
         with transaction(engine) as store:
             visible(store, who, obligation_id)
             done, started = ledger.submit(
-                store, config, obligation_id, _moment(body.at), now, who.actor
+                store, config, obligation_id, _moment(body.at), now, who.actor, via="api"
             )
         return out([done, *started], now)
 

@@ -413,7 +413,7 @@ def case_report(
     env = _env(config, db, as_of)
     with _writing(env) as store:
         done, started = ledger.report_case(
-            store, env.config, code, stage, parse_datetime(at), env.now, "cli"
+            store, env.config, code, stage, parse_datetime(at), env.now, "cli", via="cli"
         )
     _show_obligations([done, *started], env.now, json_out)
 
@@ -457,7 +457,7 @@ def submit(
     env = _env(config, db, as_of)
     with _writing(env) as store:
         done, started = ledger.submit(
-            store, env.config, obligation_id, parse_datetime(at), env.now, "cli"
+            store, env.config, obligation_id, parse_datetime(at), env.now, "cli", via="cli"
         )
     _show_obligations([done, *started], env.now, json_out)
 

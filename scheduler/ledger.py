@@ -8,7 +8,7 @@ runs inside the caller's transaction, so a refused operation writes nothing.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,7 +20,7 @@ from scheduler.hierarchy.life import answering, closed_on, exists_on
 from scheduler.hierarchy.units import Unit, check_tree, parse_units
 from scheduler.obligations import NewObligation, adhoc, follow_ups, for_case, periodic
 from scheduler.plan import occurrences
-from scheduler.records import Obligation
+from scheduler.records import Obligation, Via
 from scheduler.settings import Config
 from scheduler.store.queries import Store
 from scheduler.vntime import check_year, days_late, fmt_date, fmt_datetime
@@ -158,9 +158,20 @@ def open_case(
 
 
 def submit(
-    store: Store, config: Config, obligation_id: int, at: datetime, now: datetime, actor: str
+    store: Store,
+    config: Config,
+    obligation_id: int,
+    at: datetime,
+    now: datetime,
+    actor: str,
+    *,
+    via: Via,
+    evidence: Mapping[str, object] | None = None,
 ) -> tuple[Obligation, list[Obligation]]:
-    """Record a submission: its reminders stop at once; returns it and the follow-ups it starts."""
+    """Record a submission: its reminders stop at once; returns it and the follow-ups it starts.
+
+    ``via`` says how hanbao learnt of it: the report mail itself, a link, the API or the CLI;
+    ``evidence`` (the mail's Message-ID and SHA-256) goes into the audit entry."""
     obligation = store.obligation(obligation_id)
     if obligation is None:
         raise NotFound(f"không có nghĩa vụ / unknown obligation {obligation_id}")
@@ -170,7 +181,7 @@ def submit(
             f"thời điểm gửi {fmt_datetime(at)} trước khi nghĩa vụ phát sinh "
             f"({fmt_datetime(obligation.event_at)}) / before the obligation began"
         )
-    if not store.mark_submitted(obligation.id, at):
+    if not store.mark_submitted(obligation.id, at, via, now):
         raise Conflict(
             f"nghĩa vụ {obligation.id} đã được ghi nhận nộp lúc "
             f"{fmt_datetime(obligation.submitted_at or at)} / already submitted"
@@ -184,6 +195,8 @@ def submit(
         case_code=obligation.case_code,
         submitted_at=at,
         days_late=late,
+        via=via,
+        **(evidence or {}),
     )
     unit = _unit(store, obligation.unit)
     new = follow_ups(config.rules, config.calendar, unit, obligation.key, obligation.kind, at)
@@ -205,6 +218,8 @@ def report_case(
     at: datetime,
     now: datetime,
     actor: str,
+    *,
+    via: Via,
 ) -> tuple[Obligation, list[Obligation]]:
     """Record that the case's report was sent: ``stage`` is ``urgent``, ``written`` or a kind id."""
     kind_id = STAGES.get(stage, stage)
@@ -217,7 +232,7 @@ def report_case(
             f"vụ việc {case_code} chưa có nghĩa vụ {kind_id} (báo cáo trước đó chưa "
             "được ghi nhận?) / no such obligation yet"
         )
-    return submit(store, config, obligation.id, at, now, actor)
+    return submit(store, config, obligation.id, at, now, actor, via=via)
 
 
 def request_adhoc(

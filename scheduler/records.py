@@ -9,6 +9,7 @@ from typing import Any, Literal
 from scheduler.vntime import days_late, iso
 
 State = Literal["open", "overdue", "submitted", "superseded"]
+Via = Literal["mail", "link", "api", "cli"]  # how hanbao learnt of a submission
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,9 @@ class Obligation:
     next_action_at: datetime | None
     moved_from: str | None = None  # the unit that owed it before a reorganisation moved it
     superseded_by: int | None = None  # answered by the successor's report for the period
+    submitted_via: Via | None = None  # null: recorded before hanbao knew how
+    confirmed_at: datetime | None = None  # the receiving unit confirmed the submission
+    disputed_at: datetime | None = None  # the receiving unit said it did not receive it
 
     @property
     def owner(self) -> str:
@@ -64,6 +68,9 @@ class Obligation:
             "next_action_at": iso(self.next_action_at) if self.next_action_at else None,
             "moved_from": self.moved_from,
             "superseded_by": self.superseded_by,
+            "submitted_via": self.submitted_via,
+            "confirmed_at": iso(self.confirmed_at) if self.confirmed_at else None,
+            "disputed_at": iso(self.disputed_at) if self.disputed_at else None,
         }
 
 

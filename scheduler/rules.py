@@ -120,6 +120,12 @@ class Kind:
     how: str = ""
     period: str = "{year}"
     owed_by_successor: bool = True  # a unit that closes mid-period: its successor reports
+    subject_phrases: tuple[str, ...] = ()  # how a report mail's subject names it (intake)
+
+    @property
+    def reported_upward(self) -> bool:
+        """Its report goes to the parent unit, which can see the report mail and confirm it."""
+        return any(recipient.of_parent for recipient in self.submit_to)
 
     def step(self, name: str) -> Step | None:
         return next((s for s in self.ladder if s.name == name), None)
@@ -316,6 +322,7 @@ class _Reader:
             "how",
             "period",
             "owed_by_successor",
+            "subject_phrases",
         }
         for extra in sorted(set(value) - known):
             self.problem(where, f"khoá không có / unknown key {extra!r}")
@@ -396,6 +403,15 @@ class _Reader:
         owed_by_successor = value.get("owed_by_successor", True)
         if not isinstance(owed_by_successor, bool):
             self.problem(f"{where}.owed_by_successor", "cần true hoặc false / true or false")
+        phrases = value.get("subject_phrases", [])
+        if not isinstance(phrases, list) or not all(
+            isinstance(p, str) and p.strip() for p in phrases
+        ):
+            self.problem(
+                f"{where}.subject_phrases",
+                "cần danh sách cụm từ / a list of phrases, e.g. ['báo cáo 6 tháng']",
+            )
+            phrases = []
         return Kind(
             id=kind_id,
             name=str(value.get("name", kind_id)),
@@ -410,6 +426,7 @@ class _Reader:
             how=str(value.get("how", "")),
             period=period,
             owed_by_successor=owed_by_successor is not False,
+            subject_phrases=tuple(p.strip() for p in phrases),
         )
 
 

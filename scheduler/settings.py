@@ -20,6 +20,7 @@ import yaml
 
 from scheduler.calendar import WorkCalendar, load_changes
 from scheduler.errors import ConfigError
+from scheduler.intake.settings import IntakeSettings, parse_intake
 from scheduler.mail_settings import MailSettings, SmtpSettings, flag, parse_mail, parse_smtp
 from scheduler.plan import CatchUp
 from scheduler.rules import Rules, load_rules
@@ -37,6 +38,7 @@ _KEYS = {
     "mail",
     "daemon",
     "web",
+    "intake",
 }
 _DAEMON_INTERVALS = (
     "sweep_seconds",
@@ -93,6 +95,7 @@ class Config:
     mail: MailSettings
     daemon: DaemonSettings
     web: WebSettings
+    intake: IntakeSettings = field(default_factory=IntakeSettings)
 
 
 def config_path(option: str | None) -> Path:
@@ -173,6 +176,7 @@ def load_config(
         mail=parse_mail(document, path, env),
         daemon=(daemon := _daemon(document, path, env)),
         web=_web(document, path, env, f"http://{daemon.http_host}:{daemon.http_port}"),
+        intake=parse_intake(document, path, env),
     )
 
 

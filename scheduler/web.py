@@ -133,7 +133,13 @@ def router() -> APIRouter:
                 if not store.use_link(links.digest(link), ack.obligation_id, ack.recipient, now):
                     raise Conflict("used")
                 ledger.submit(
-                    store, services.config, ack.obligation_id, now, now, f"link:{ack.recipient}"
+                    store,
+                    services.config,
+                    ack.obligation_id,
+                    now,
+                    now,
+                    f"link:{ack.recipient}",
+                    via="link",
                 )
         except Conflict:
             return polite(request, "Việc gửi báo cáo này đã được ghi nhận trước đó.", 409)

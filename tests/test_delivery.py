@@ -71,7 +71,7 @@ def compose_at(engine: Engine, config: Config, moment: datetime) -> int:
 
 def submit(engine: Engine, config: Config, obligation: int, moment: datetime) -> None:
     with transaction(engine) as store:
-        ledger.submit(store, config, obligation, moment, moment, "test")
+        ledger.submit(store, config, obligation, moment, moment, "test", via="cli")
 
 
 def test_new_case_notice_arrives_urgent_in_vietnamese_and_threaded(

@@ -53,6 +53,7 @@ def test_written_report_due_two_working_days_after_email(engine: Engine, config:
             vn("11/02/2027 09:00"),
             vn("11/02/2027 09:05"),
             "test",
+            via="cli",
         )
     assert done.state(vn("11/02/2027 09:05")) == "submitted"
     assert done.days_late(vn("20/02/2027 00:00")) == 0
@@ -74,6 +75,7 @@ def test_case_obligations_every_case_kind(engine: Engine, config: Config) -> Non
             vn("09/03/2027 16:00"),
             vn("09/03/2027 16:00"),
             "test",
+            via="cli",
         )
     assert [(o.kind, o.due_at) for o in started] == [
         ("plan_approval", end_of_day(date(2027, 3, 11)))
@@ -192,6 +194,7 @@ def test_commune_on_time_gets_no_overdue_mail_and_is_never_flagged(
             vn("04/03/2027 11:00"),
             vn("04/03/2027 12:00"),
             "test",
+            via="cli",
         )
         ledger.report_case(
             store,
@@ -201,6 +204,7 @@ def test_commune_on_time_gets_no_overdue_mail_and_is_never_flagged(
             vn("05/03/2027 15:00"),
             vn("05/03/2027 15:00"),
             "test",
+            via="cli",
         )
     emitted += run_until(engine, config, vn("31/03/2027 00:00"))
     case_steps = [
@@ -245,6 +249,7 @@ def test_late_commune_is_flagged_to_the_district_once_per_flag_step(
             vn("10/03/2027 09:00"),
             vn("10/03/2027 09:00"),
             "test",
+            via="cli",
         )
     assert (done.state(vn("11/03/2027 00:00")), done.days_late(vn("11/03/2027 00:00"))) == (
         "submitted",
@@ -324,13 +329,13 @@ def test_submission_is_checked_and_recorded_once(engine: Engine, config: Config)
         pytest.raises(InvalidInput, match="before the obligation began"),
         transaction(engine) as store,
     ):
-        ledger.submit(store, config, urgent, vn("02/03/2027 10:00"), now, "test")
+        ledger.submit(store, config, urgent, vn("02/03/2027 10:00"), now, "test", via="cli")
     with pytest.raises(InvalidInput, match="in the future"), transaction(engine) as store:
-        ledger.submit(store, config, urgent, vn("05/03/2027 10:00"), now, "test")
+        ledger.submit(store, config, urgent, vn("05/03/2027 10:00"), now, "test", via="cli")
     with transaction(engine) as store:
-        ledger.submit(store, config, urgent, vn("04/03/2027 09:00"), now, "test")
+        ledger.submit(store, config, urgent, vn("04/03/2027 09:00"), now, "test", via="cli")
     with pytest.raises(Conflict, match="already submitted"), transaction(engine) as store:
-        ledger.submit(store, config, urgent, vn("04/03/2027 09:30"), now, "test")
+        ledger.submit(store, config, urgent, vn("04/03/2027 09:30"), now, "test", via="cli")
     assert count(engine, ObligationRow) == 3  # urgent, support plan, and one written report
 
 

@@ -21,6 +21,7 @@ from sqlmodel import Session, SQLModel, col, select, update
 from scheduler.records import AuditEntry, Obligation
 from scheduler.store.base import slices
 from scheduler.store.handover import HandoverQueries
+from scheduler.store.intake import IntakeQueries
 from scheduler.store.schema import (
     AckRow,
     AuditRow,
@@ -30,6 +31,7 @@ from scheduler.store.schema import (
     ObligationRow,
     ReminderRow,
 )
+from scheduler.store.submissions import SubmissionQueries
 from scheduler.store.units import UnitQueries
 from scheduler.vntime import iso
 
@@ -38,7 +40,7 @@ _REMINDER = SQLModel.metadata.tables["reminder"]
 _ACK = SQLModel.metadata.tables["ack_link"]
 
 
-class Store(UnitQueries, HandoverQueries):
+class Store(UnitQueries, HandoverQueries, SubmissionQueries, IntakeQueries):
     """Every named query, over one session (units and hand-overs in their own modules).
 
     The caller owns the transaction (commit or roll back)."""
@@ -100,6 +102,13 @@ class Store(UnitQueries, HandoverQueries):
                 )
             ),
             None,
+        )
+
+    def obligations_with_ids(self, ids: Sequence[int]) -> list[Obligation]:
+        return self._obligations(
+            select(ObligationRow, CaseRow.code)
+            .where(col(ObligationRow.id).in_(list(ids)))
+            .order_by(col(ObligationRow.id))
         )
 
     def obligations(
@@ -198,6 +207,9 @@ class Store(UnitQueries, HandoverQueries):
                 next_action_at=row.next_action_at,
                 moved_from=row.moved_from,
                 superseded_by=row.superseded_by,
+                submitted_via=row.submitted_via,
+                confirmed_at=row.confirmed_at,
+                disputed_at=row.disputed_at,
             )
             for row, code in self.session.exec(query)
         ]
@@ -211,16 +223,6 @@ class Store(UnitQueries, HandoverQueries):
             .values(next_action_at=new, hold_until=None)
         )
         return result.rowcount == 1
-
-    def mark_submitted(self, obligation_id: int, at: datetime) -> bool:
-        """Record the submission once; False when it was already recorded."""
-        result = self.session.exec(
-            update(ObligationRow)
-            .where(col(ObligationRow.id) == obligation_id)
-            .where(col(ObligationRow.submitted_at).is_(None))
-            .values(submitted_at=at, next_action_at=None)
-        )
-        return bool(result.rowcount == 1)
 
     # --- reminders and audit -------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     DateTime,
     Dialect,
@@ -128,6 +129,11 @@ class ObligationRow(SQLModel, table=True):
     hold_until: datetime | None = _when(nullable=True)  # a poison item waits; its cursor stays
     moved_from: str | None = None  # the unit that owed it first, when a reorganisation moved it
     superseded_by: int | None = None  # the successor's obligation for the same period
+    submitted_via: str | None = None  # mail, link, api, cli: how hanbao learnt of the submission
+    submission_recorded_at: datetime | None = _when(nullable=True)  # when hanbao learnt of it
+    confirmed_at: datetime | None = _when(nullable=True)  # the receiving unit confirmed it
+    confirmed_by: str | None = None
+    disputed_at: datetime | None = _when(nullable=True)  # the receiving unit did not receive it
 
 
 class ReminderRow(SQLModel, table=True):
@@ -205,6 +211,40 @@ class AckRow(SQLModel, table=True):
     obligation_id: int = Field(foreign_key="obligation.id", index=True)
     recipient: str
     used_at: datetime = _when()
+
+
+class IntakeMailRow(SQLModel, table=True):
+    """A report mail seen by the intake (SMTP or IMAP): its identity, never its body or subject.
+
+    ``dedupe`` is the Message-ID (or the SHA-256 when there is none): a replayed mail, or one seen
+    both by the SMTP intake and in the mailbox, is recorded once. ``codes`` holds only the case
+    codes found in the subject; ``unit`` is the receiving unit whose digest lists it when it
+    matched nothing."""
+
+    __tablename__ = "intake_mail"
+    __table_args__ = (Index("ix_intake_mail_listing", "unit", "recorded_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe: str = Field(sa_column=Column(String, unique=True, nullable=False))
+    message_id: str | None = None
+    sha256: str
+    source: str  # smtp or imap
+    sender: str | None = None  # the From address: a contact's, or a stranger's for the digest
+    codes: str = "[]"  # JSON list of the case codes named in the subject
+    received_at: datetime = _when()  # when the mail reached the receiving server
+    recorded_at: datetime = _when()
+    outcome: str  # matched, already, unmatched, ambiguous, stranger, early
+    obligation_id: int | None = Field(default=None, foreign_key="obligation.id", index=True)
+    unit: str | None = None
+
+
+class IntakeCursorRow(SQLModel, table=True):
+    """Where the IMAP watch stopped in one mailbox: nothing is read twice."""
+
+    __tablename__ = "intake_cursor"
+    mailbox: str = Field(primary_key=True)
+    uidvalidity: int = Field(sa_column=Column(BigInteger, nullable=False))
+    last_uid: int = Field(sa_column=Column(BigInteger, nullable=False))
+    updated_at: datetime = _when()
 
 
 class AuditRow(SQLModel, table=True):

@@ -1,0 +1,1 @@
+"""Receiving report mail (SMTP intake, IMAP watch) and matching it to the obligations it answers."""
