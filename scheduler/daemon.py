@@ -28,6 +28,7 @@ from scheduler.api import create_app
 from scheduler.clock import Clock
 from scheduler.errors import ConfigError
 from scheduler.health import Health
+from scheduler.intake import smtp as smtp_intake
 from scheduler.mail_settings import LOOPBACK
 from scheduler.metrics import Metrics
 from scheduler.settings import Config
@@ -136,6 +137,7 @@ async def run(config: Config, engine: Engine, clock: Clock) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
+    intake = await _intake(config, engine, clock, metrics)  # a port in use stops us here
     scheduler.start()
     # uvicorn catches SIGTERM/SIGINT while it serves, stops HTTP, then raises the signal again
     # for the handlers above: the jobs stop after the HTTP side
@@ -152,6 +154,8 @@ async def run(config: Config, engine: Engine, clock: Clock) -> None:
     await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
     log.info("action=stopping running_jobs=%s", ",".join(runner.running) or "none")
     ctx.stopping.set()
+    if intake is not None:  # no new report mail: the sending server keeps it and tries later
+        intake.close()
     # pause, not shut down, while the runs in progress finish: APScheduler's shutdown cancels
     # them, and a mail cancelled between its DATA and the server's 250 went out twice
     scheduler.pause()
@@ -162,6 +166,30 @@ async def run(config: Config, engine: Engine, clock: Clock) -> None:
     await serving
     await stopping
     log.info("action=stopped now=%s", clock.now().isoformat())
+
+
+async def _intake(
+    config: Config, engine: Engine, clock: Clock, metrics: Metrics
+) -> asyncio.Server | None:
+    """The SMTP intake, when ``intake.smtp.enabled``; a port in use is a clear message."""
+    if not config.intake.smtp.enabled:
+        return None
+    handler = smtp_intake.IntakeHandler(
+        engine,
+        config,
+        clock,
+        on_taken=lambda taken: metrics.intake.labels("smtp", taken.outcome).inc(),
+    )
+    smtp = config.intake.smtp
+    try:
+        server = await smtp_intake.serve(handler, config.intake)
+    except OSError as exc:
+        raise ConfigError(
+            f"{config.path}: intake.smtp / HANBAO_INTAKE_SMTP_PORT: không nghe được trên "
+            f"{smtp.host}:{smtp.port} / cannot listen there: {exc.strerror}"
+        ) from None
+    log.info("action=intake_listening source=smtp at=%s:%s", smtp.host, smtp.port)
+    return server
 
 
 def _listen(config: Config) -> socket.socket:

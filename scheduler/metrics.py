@@ -9,6 +9,7 @@ import logging
 import platform
 from collections.abc import Iterator
 from datetime import datetime
+from typing import get_args
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
 from prometheus_client.core import GaugeMetricFamily
@@ -17,6 +18,8 @@ from sqlalchemy import Engine, func
 from sqlmodel import col, select
 
 from scheduler.clock import Clock
+from scheduler.intake.matching import Outcome
+from scheduler.intake.record import Source
 from scheduler.store.queries import transaction
 from scheduler.store.schema import MessageRow, ObligationRow, UnitRow
 
@@ -54,6 +57,15 @@ class Metrics:
             registry=r,
         )
         self.failures = Counter("hanbao_job_failures", "Job runs that raised", ["job"], registry=r)
+        self.intake = Counter(
+            "hanbao_intake_mails",
+            "Report mails seen by the intake, by source and by what came of them",
+            ["source", "outcome"],
+            registry=r,
+        )
+        for source in get_args(Source):
+            for outcome in (*get_args(Outcome), "replay"):
+                self.intake.labels(source, outcome)  # every series exists from the start
         self.scrape_errors = Counter(
             "hanbao_scrape_errors", "Failed state queries at scrape", registry=r
         )

@@ -95,18 +95,22 @@ class IntakeQueries(Queries):
         return sorted(self.session.exec(query))
 
     def units_of(self, addresses: Iterable[str]) -> set[str]:
-        """The units (still open) that list any of these addresses as a contact."""
+        """The units (still open) whose official address, or a contact's, is one of these."""
         wanted = [a.lower() for a in addresses]
         if not wanted:
             return set()
-        return set(
-            self.session.exec(
-                select(ContactRow.unit)
-                .join(UnitRow, col(UnitRow.code) == col(ContactRow.unit))
-                .where(func.lower(ContactRow.address).in_(wanted))
-                .where(col(UnitRow.closed_at).is_(None))
-            )
+        contacts = (
+            select(ContactRow.unit)
+            .join(UnitRow, col(UnitRow.code) == col(ContactRow.unit))
+            .where(func.lower(ContactRow.address).in_(wanted))
+            .where(col(UnitRow.closed_at).is_(None))
         )
+        official = (
+            select(UnitRow.code)
+            .where(func.lower(UnitRow.email).in_(wanted))
+            .where(col(UnitRow.closed_at).is_(None))
+        )
+        return {*self.session.exec(contacts), *self.session.exec(official)}
 
     def parent_of(self, unit: str) -> str | None:
         return self.session.exec(select(UnitRow.parent).where(UnitRow.code == unit)).first()
