@@ -14,23 +14,22 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import statistics
 import sys
 import tempfile
 import time
-import warnings
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, insert, select, text
+from sqlalchemy import Engine, insert, select, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from pg import postgres  # noqa: E402
 
 from scheduler import ledger  # noqa: E402
 from scheduler.plan import occurrences  # noqa: E402
@@ -45,7 +44,6 @@ from scheduler.store.schema import (  # noqa: E402
     UnitRow,
     make_engine,
     normalise_url,
-    with_database,
 )
 from scheduler.sweep import sweep  # noqa: E402
 from scheduler.vntime import at, parse_datetime  # noqa: E402
@@ -271,28 +269,6 @@ def measure(name: str, url: str, config: Config, communes: int) -> dict[str, Any
         "july_1_reminders": len(july),
         **counts,
     }
-
-
-@contextmanager
-def postgres() -> Iterator[str]:
-    given = os.environ.get("HANBAO_BENCH_DATABASE_URL")
-    if given:
-        yield given
-        return
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import pgserver
-    with tempfile.TemporaryDirectory() as folder:
-        server = pgserver.get_server(folder, cleanup_mode="stop")
-        admin = create_engine(normalise_url(server.get_uri()), isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text("DROP DATABASE IF EXISTS hanbao_bench"))
-            connection.execute(text("CREATE DATABASE hanbao_bench"))
-        admin.dispose()
-        try:
-            yield with_database(server.get_uri(), "hanbao_bench")
-        finally:
-            server.cleanup()
 
 
 def main() -> None:

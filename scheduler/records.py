@@ -82,3 +82,17 @@ class AuditEntry:
     obligation_id: int | None
     case_code: str | None
     detail: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Answerable:
+    """An obligation a report mail may answer, with what matching needs to know of it."""
+
+    id: int
+    unit: str
+    parent: str | None
+    kind: str
+    case_code: str | None
+    period: str | None
+    open: bool  # neither submitted nor answered by a successor
+    event_at: datetime

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -25,7 +26,7 @@ from scheduler.intake.matching import (
     kinds_named,
     years_in,
 )
-from scheduler.records import Obligation
+from scheduler.records import Answerable
 from scheduler.settings import Config
 from scheduler.store.queries import Store
 
@@ -40,31 +41,25 @@ class Taken:
     obligation_id: int | None = None
 
 
-def _candidates(store: Store, config: Config, ids: list[int]) -> list[Obligation]:
+def _reported_upward(config: Config, found: list[Answerable]) -> list[Answerable]:
     """Of these obligations, those whose report goes to the parent unit: what a report mail to
     the district can answer (a commune's own plan, approved inside the commune, cannot)."""
     return [
         o
-        for o in store.obligations_with_ids(ids)
+        for o in found
         if (kind := config.rules.kinds.get(o.kind)) is not None and kind.reported_upward
     ]
 
 
-def _decide(found: list[Obligation], sender_units: set[str]) -> Decision:
-    return decide(
-        (
-            Candidate(o.id, o.unit, o.submitted_at is None and o.superseded_by is None)
-            for o in found
-        ),
-        sender_units,
-    )
+def _decide(found: list[Answerable], sender_units: Iterable[str]) -> Decision:
+    return decide((Candidate(o.id, o.unit, o.open) for o in found), set(sender_units))
 
 
 def _match(
-    store: Store, config: Config, headers: Headers, sender_units: set[str]
-) -> tuple[Decision, list[Obligation]]:
+    store: Store, config: Config, headers: Headers, sender_units: dict[str, str | None]
+) -> tuple[Decision, list[Answerable]]:
     codes = codes_in(headers.subject)
-    referenced = _candidates(store, config, store.referenced(headers.references))
+    referenced = _reported_upward(config, store.referenced(headers.references))
     if referenced:
         decision = _decide(referenced, sender_units)
         written = {code.upper() for code in codes}
@@ -77,7 +72,7 @@ def _match(
             return _decide(named, sender_units), named
         return decision, referenced
     requests = [k.id for k in config.rules.kinds.values() if k.trigger == "request"]
-    coded = _candidates(store, config, store.coded(codes, requests))
+    coded = _reported_upward(config, store.coded(codes, requests))
     if coded:
         return _decide(coded, sender_units), coded
     phrases = {k.id: k.subject_phrases for k in config.rules.kinds.values() if k.subject_phrases}
@@ -88,20 +83,20 @@ def _match(
         return Decision("stranger"), []
     years = years_in(headers.subject)
     periods = [config.rules.kinds[k].period.format(year=y) for k in kinds for y in years]
-    found = _candidates(store, config, store.phrased(kinds, periods or None, sender_units))
+    found = _reported_upward(config, store.phrased(kinds, periods, sender_units))
     return _decide(found, sender_units), found
 
 
 def _listed_at(
-    store: Store, headers: Headers, found: list[Obligation], sender_units: set[str]
+    store: Store, headers: Headers, found: list[Answerable], sender_units: dict[str, str | None]
 ) -> str | None:
     """The receiving unit whose digest hears of this mail: the parent of the unit it concerns,
     else of the sender's unit, else a unit it was addressed to, else the top unit."""
-    for unit in [*(o.unit for o in found), *sorted(sender_units)]:
-        parent = store.parent_of(unit)
+    parents = [o.parent for o in found] + [sender_units[u] for u in sorted(sender_units)]
+    for parent in parents:
         if parent:
             return parent
-    addressed = sorted(store.units_of(headers.recipients))
+    addressed = sorted(store.units_of(headers.recipients)) if headers.recipients else []
     return addressed[0] if addressed else store.top_unit()
 
 
@@ -136,7 +131,7 @@ def take(
     if intake_id is None:
         log.info("action=intake_replay source=%s", source)
         return Taken("replay")
-    sender_units = store.units_of([headers.sender]) if headers.sender else set()
+    sender_units = store.units_of([headers.sender]) if headers.sender else {}
     decision, found = _match(store, config, headers, sender_units)
     written = {code.upper() for code in codes_in(headers.subject)}
     named = sorted(

@@ -4,7 +4,8 @@ It accepts mail only for ``intake.addresses`` (550 for any other recipient), ref
 over ``intake.smtp.max_message_bytes`` (552, aiosmtpd's limit), and answers 250 only once the mail
 is matched and recorded in the database: when the database cannot be reached it answers 451 and
 the sending server tries again later, so no report mail is lost. The matching and the database
-work run in a worker thread: the event loop stays free for the daemon's other work. Bodies are
+work run in a worker thread, mails that arrive together in one transaction
+(``scheduler.intake.writer``): the event loop stays free for the daemon's other work. Bodies are
 never stored, logged or re-sent (``scheduler.intake.record`` reads the header block only).
 """
 
@@ -21,10 +22,10 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
 from scheduler.clock import Clock
-from scheduler.intake.record import Taken, take
+from scheduler.intake.record import Taken
 from scheduler.intake.settings import IntakeSettings
+from scheduler.intake.writer import GroupWriter
 from scheduler.settings import Config
-from scheduler.store.queries import transaction
 
 log = logging.getLogger(__name__)
 # aiosmtpd logs every envelope address at INFO and every DATA line at DEBUG: never ours to keep
@@ -41,7 +42,8 @@ class IntakeHandler:
         clock: Clock,
         on_taken: Callable[[Taken], None] = lambda taken: None,
     ) -> None:
-        self.engine, self.config, self.clock, self.on_taken = engine, config, clock, on_taken
+        self.writer = GroupWriter(engine, config, clock, "smtp")
+        self.on_taken = on_taken
         self.accepted = {address.lower() for address in config.intake.addresses}
 
     async def handle_RCPT(
@@ -52,14 +54,10 @@ class IntakeHandler:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    def _take(self, raw: bytes) -> Taken:
-        with transaction(self.engine) as store:
-            return take(store, self.config, raw, "smtp", self.clock.now())
-
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         raw = envelope.original_content or envelope.content
         try:
-            taken = await asyncio.to_thread(self._take, bytes(raw))
+            taken = await self.writer.take(bytes(raw))
         except DBAPIError as exc:
             log.warning("action=intake_deferred source=smtp error=%s", type(exc.orig).__name__)
             return "451 4.3.0 Tam thoi khong ghi duoc, xin gui lai sau / try again later"

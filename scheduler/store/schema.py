@@ -21,6 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     make_url,
+    text,
 )
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel, create_engine
@@ -67,7 +68,10 @@ class UnitRow(SQLModel, table=True):
     closing (obligations moved, children re-parented), so it is applied once."""
 
     __tablename__ = "unit"
-    __table_args__ = (Index("ix_unit_closing", "closed_at", "valid_to"),)
+    __table_args__ = (
+        Index("ix_unit_closing", "closed_at", "valid_to"),
+        Index("ix_unit_email_lower", text("lower(email)")),  # who sent a report mail
+    )
     code: str = Field(primary_key=True)
     name: str
     kind: str
@@ -92,7 +96,10 @@ class UnitParentRow(SQLModel, table=True):
 
 class ContactRow(SQLModel, table=True):
     __tablename__ = "contact"
-    __table_args__ = (UniqueConstraint("unit", "role", "address"),)
+    __table_args__ = (
+        UniqueConstraint("unit", "role", "address"),
+        Index("ix_contact_address_lower", text("lower(address)")),  # who sent a report mail
+    )
     id: int | None = Field(default=None, primary_key=True)
     unit: str = Field(foreign_key="unit.code", index=True)
     role: str
@@ -103,6 +110,7 @@ class CaseRow(SQLModel, table=True):
     """A verified case: a code, a commune, a category and dates. Nothing that names a child."""
 
     __tablename__ = "case_file"
+    __table_args__ = (Index("ix_case_file_code_upper", text("upper(code)")),)  # in a subject
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(sa_column=Column(String, unique=True, nullable=False))
     unit: str = Field(foreign_key="unit.code", index=True)
