@@ -109,6 +109,9 @@ def test_a_case_from_the_command_line(database_url: str) -> None:
         "next_action_at",
         "moved_from",  # added with units that merge (README: add, never rename)
         "superseded_by",
+        "submitted_via",  # added with the mail intake and the district's confirmation
+        "confirmed_at",
+        "disputed_at",
     }
 
 

@@ -4,8 +4,8 @@ Adds to ``obligation``: ``submitted_via`` (mail, link, api, cli), ``submission_r
 ``confirmed_at``/``confirmed_by`` and ``disputed_at``; the ``intake_mail`` table (what the intake
 saw of each report mail: identity and outcome, never a body or a subject) and ``intake_cursor``
 (where the IMAP watch stopped); expression indexes to find a sender's unit and a subject's
-case code without regard to letter case. Submissions recorded before this revision learn their ``via``
-and recording time from the audit trail, which has always named who recorded them.
+case code without regard to letter case. Submissions recorded before this revision learn their
+``via`` and recording time from the audit trail, which has always named who recorded them.
 
 Revision ID: 0003
 Revises: 0002
