@@ -21,7 +21,9 @@ log = logging.getLogger(__name__)
 async def run(ctx: Context) -> None:
     settings = ctx.config.intake.imap
     try:
-        await asyncio.to_thread(poll, ctx.engine, ctx.config, ctx.clock.now())
+        await asyncio.to_thread(
+            poll, ctx.engine, ctx.config, ctx.clock.now(), stopping=ctx.stopping.is_set
+        )
     except MailboxError as error:
         log.log(
             logging.WARNING if isinstance(error, TransientMailbox) else logging.ERROR,

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import logging
 import ssl
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -67,9 +67,16 @@ def mailbox_key(settings: IntakeImap) -> str:
     return f"imap:{settings.folder}"
 
 
-def poll(engine: Engine, config: Config, now: datetime, batch: int = BATCH) -> Polled:
+def poll(
+    engine: Engine,
+    config: Config,
+    now: datetime,
+    batch: int = BATCH,
+    stopping: Callable[[], bool] = lambda: False,
+) -> Polled:
     """Take every mail that is new in the watched folder; ``MailboxError`` when the server
-    cannot be read (the cursor keeps what was taken before the failure)."""
+    cannot be read (the cursor keeps what was taken before the failure). ``stopping`` is asked
+    between batches: the daemon is shutting down, and the rest waits for the next start."""
     settings = config.intake.imap
     key = mailbox_key(settings)
     with transaction(engine) as store:
@@ -79,21 +86,11 @@ def poll(engine: Engine, config: Config, now: datetime, batch: int = BATCH) -> P
         with _translated("folder", PermanentMailbox):
             selected = client.select_folder(settings.folder, readonly=True)
         uidvalidity, uidnext = int(selected[b"UIDVALIDITY"]), int(selected[b"UIDNEXT"])
-        with _translated("server", TransientMailbox):
-            if cursor is not None and cursor[0] == uidvalidity:
-                last = cursor[1]
-                uids = [u for u in client.search(["UID", f"{last + 1}:*"]) if u > last]
-            else:
-                last, since = 0, (now - timedelta(days=settings.lookback_days)).date()
-                log.info(
-                    "action=intake_imap_reread folder=%s uidvalidity=%s since=%s",
-                    quoted(settings.folder),
-                    uidvalidity,
-                    since.isoformat(),
-                )
-                uids = client.search(["SINCE", since])
+        last, uids = _unread(client, settings, cursor, uidvalidity, now)
         stored = cursor
-        for chunk in _chunks(sorted(uids), batch):
+        for chunk in _chunks(uids, batch):
+            if stopping():
+                return Polled(read, failed)
             with _translated("server", TransientMailbox):
                 fetched = client.fetch(chunk, _FETCH)
             for uid in chunk:
@@ -117,6 +114,29 @@ def poll(engine: Engine, config: Config, now: datetime, batch: int = BATCH) -> P
             end[1],
         )
     return Polled(read, failed)
+
+
+def _unread(
+    client: Any,
+    settings: IntakeImap,
+    cursor: tuple[int, int] | None,
+    uidvalidity: int,
+    now: datetime,
+) -> tuple[int, list[int]]:
+    """(the last UID read, the UIDs to read, ascending): those above the cursor, or, when the
+    folder is new to hanbao or was rebuilt, those that arrived in the last ``lookback_days``."""
+    with _translated("server", TransientMailbox):
+        if cursor is not None and cursor[0] == uidvalidity:
+            last = cursor[1]  # "n:*" names the highest UID even when it is below n
+            return last, sorted(u for u in client.search(["UID", f"{last + 1}:*"]) if u > last)
+        since = (now - timedelta(days=settings.lookback_days)).date()
+        log.info(
+            "action=intake_imap_reread folder=%s uidvalidity=%s since=%s",
+            quoted(settings.folder),
+            uidvalidity,
+            since.isoformat(),
+        )
+        return 0, sorted(client.search(["SINCE", since]))
 
 
 def _chunks(uids: Sequence[int], size: int) -> Iterator[list[int]]:
