@@ -22,7 +22,12 @@ async def run(ctx: Context) -> None:
     settings = ctx.config.intake.imap
     try:
         await asyncio.to_thread(
-            poll, ctx.engine, ctx.config, ctx.clock.now(), stopping=ctx.stopping.is_set
+            poll,
+            ctx.engine,
+            ctx.config,
+            ctx.clock.now(),
+            stopping=ctx.stopping.is_set,
+            on_taken=lambda taken: ctx.metrics.intake.labels("imap", taken.outcome).inc(),
         )
     except MailboxError as error:
         log.log(

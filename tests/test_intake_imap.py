@@ -308,6 +308,8 @@ def test_a_wrong_password_is_one_clear_line_and_a_later_poll_works(
     ctx.config = watching(config, mailbox.settings())
     asyncio.run(runner.add("intake_imap", intake.run)())
     assert len(intake_ids(engine)) == 1
+    mails = {"source": "imap", "outcome": "unmatched"}
+    assert ctx.metrics.registry.get_sample_value("hanbao_intake_mails_total", mails) == 1
     assert metric("hanbao_job_failures_total") == 1
     assert metric("hanbao_job_last_success_timestamp_seconds") is not None
 

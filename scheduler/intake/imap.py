@@ -41,7 +41,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from scheduler.errors import MailboxError, PermanentMailbox, TransientMailbox
-from scheduler.intake.record import take
+from scheduler.intake.record import Taken, take
 from scheduler.intake.settings import IntakeImap
 from scheduler.logs import quoted
 from scheduler.settings import Config
@@ -73,10 +73,12 @@ def poll(
     now: datetime,
     batch: int = BATCH,
     stopping: Callable[[], bool] = lambda: False,
+    on_taken: Callable[[Taken], None] = lambda taken: None,
 ) -> Polled:
     """Take every mail that is new in the watched folder; ``MailboxError`` when the server
     cannot be read (the cursor keeps what was taken before the failure). ``stopping`` is asked
-    between batches: the daemon is shutting down, and the rest waits for the next start."""
+    between batches: the daemon is shutting down, and the rest waits for the next start.
+    ``on_taken`` hears what came of each mail (the daemon counts it)."""
     settings = config.intake.imap
     key = mailbox_key(settings)
     with transaction(engine) as store:
@@ -96,10 +98,12 @@ def poll(
             for uid in chunk:
                 if uid not in fetched:
                     continue  # expunged since the search
-                if _take(engine, config, uid, fetched[uid], now):
-                    read += 1
-                else:
+                taken = _take(engine, config, uid, fetched[uid], now)
+                if taken is None:
                     failed += 1
+                else:
+                    read += 1
+                    on_taken(taken)
             stored = _move(engine, key, (uidvalidity, chunk[-1]), now)
         # above every UID seen; on a first read also above the older mail the search left out
         end = (uidvalidity, max(last, uidnext - 1, *uids))
@@ -144,12 +148,14 @@ def _chunks(uids: Sequence[int], size: int) -> Iterator[list[int]]:
         yield list(uids[start : start + size])
 
 
-def _take(engine: Engine, config: Config, uid: int, item: dict[bytes, Any], now: datetime) -> bool:
-    """Take one fetched mail in a transaction of its own; False when it failed."""
+def _take(
+    engine: Engine, config: Config, uid: int, item: dict[bytes, Any], now: datetime
+) -> Taken | None:
+    """Take one fetched mail in a transaction of its own; None when it failed."""
     received = item.get(b"INTERNALDATE")
     try:
         with transaction(engine) as store:
-            take(
+            return take(
                 store,
                 config,
                 bytes(item[_HEADER]),
@@ -166,8 +172,7 @@ def _take(engine: Engine, config: Config, uid: int, item: dict[bytes, Any], now:
             uid,
             type(error).__name__,
         )
-        return False
-    return True
+        return None
 
 
 def _move(engine: Engine, key: str, cursor: tuple[int, int], now: datetime) -> tuple[int, int]:
