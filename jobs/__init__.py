@@ -19,6 +19,11 @@ from scheduler.metrics import Metrics
 from scheduler.settings import Config
 
 
+class Failed(Exception):
+    """The run failed, and the job has said why in one log line: the daemon counts it as a
+    failure and adds no traceback."""
+
+
 @dataclass
 class Context:
     engine: Engine

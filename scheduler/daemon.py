@@ -23,7 +23,8 @@ import uvicorn
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import Engine
 
-from jobs import Context, digest, housekeeping, mail, periodic, sweep
+from jobs import Context, Failed, digest, housekeeping, mail, periodic, sweep
+from jobs import intake as intake_job
 from scheduler.api import create_app
 from scheduler.clock import Clock
 from scheduler.errors import ConfigError
@@ -75,9 +76,10 @@ class _Jobs:
             started = time.perf_counter()
             try:
                 await job(ctx)
-            except Exception:
+            except Exception as error:
                 ctx.metrics.failures.labels(name).inc()
-                log.exception("action=job_failed job=%s", name)
+                if not isinstance(error, Failed):  # a Failed job has said why, in one line
+                    log.exception("action=job_failed job=%s", name)
             else:
                 ctx.health.ok(name)
                 ctx.metrics.last_success.labels(name).set_to_current_time()
@@ -121,6 +123,8 @@ async def run(config: Config, engine: Engine, clock: Clock) -> None:
         ("digest", digest.run, settings.digest_seconds),
         ("housekeeping", housekeeping.run, settings.housekeeping_seconds),
     ]
+    if config.intake.imap.enabled:
+        jobs.append(("intake_imap", intake_job.run, config.intake.imap.poll_seconds))
     runner = _Jobs(ctx)
     ctx.wake = runner.wake
     start = datetime.now(VN_TZ)

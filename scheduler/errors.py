@@ -61,3 +61,23 @@ class TransientDelivery(DeliveryError):
 
 class PermanentDelivery(DeliveryError):
     """Not worth retrying: the server refused this recipient or this message for good (5xx)."""
+
+
+class MailboxError(HanbaoError):
+    """Reading the watched mailbox failed as a whole; the next poll tries again.
+
+    ``reason`` is one word for logs and alerts: ``network``, ``tls``, ``login``, ``folder`` or
+    ``server``."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        self.reason = reason
+        super().__init__(message)
+
+
+class TransientMailbox(MailboxError):
+    """The server is down, slow, busy or dropped the connection: likely to pass by itself."""
+
+
+class PermanentMailbox(MailboxError):
+    """A setting is wrong (password, certificate, folder) or the server refuses us: an operator
+    must act. Polls keep trying, and keep saying so."""

@@ -6,6 +6,7 @@ arguments; this formatter adds the time, level and logger in front.
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from datetime import UTC, datetime
@@ -27,5 +28,11 @@ def configure(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("apscheduler", "mail.log", "alembic"):
+    # imapclient's debug lines echo the headers it fetches, addresses included
+    for noisy in ("apscheduler", "mail.log", "alembic", "imapclient"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def quoted(text: str) -> str:
+    """A free-text value (a server's answer) as one logfmt value: double-quoted, escaped."""
+    return json.dumps(text, ensure_ascii=False)

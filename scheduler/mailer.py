@@ -8,7 +8,6 @@ waits, nothing is lost, and the operator is told through the logs.
 
 from __future__ import annotations
 
-import ssl
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -20,6 +19,7 @@ import aiosmtplib
 from scheduler.errors import PermanentDelivery, TransientDelivery
 from scheduler.mail_settings import SmtpSettings
 from scheduler.outbox import Outgoing
+from scheduler.tls import client_context
 from scheduler.vntime import as_vn
 
 
@@ -42,12 +42,6 @@ def to_mime(message: Outgoing, sender: str, now: datetime) -> EmailMessage:
     return mime
 
 
-def _tls_context(settings: SmtpSettings) -> ssl.SSLContext:
-    context = ssl.create_default_context(cafile=str(settings.ca_file) if settings.ca_file else None)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    return context
-
-
 def _answer(error: aiosmtplib.SMTPResponseException) -> str:
     return f"{error.code} {error.message}"
 
@@ -65,7 +59,7 @@ class SmtpSession:
             timeout=settings.timeout,
             use_tls=settings.security == "tls",
             start_tls=settings.security == "starttls",
-            tls_context=_tls_context(settings) if tls else None,
+            tls_context=client_context(settings.ca_file) if tls else None,
             validate_certs=tls,
         )
 
