@@ -24,6 +24,7 @@ from scheduler.store.schema import (
 )
 
 _MAIL = SQLModel.metadata.tables["intake_mail"]
+UNSETTLED = ("unmatched", "ambiguous", "stranger", "early")  # for a person to decide
 
 
 class IntakeQueries(Queries):
@@ -128,7 +129,7 @@ class IntakeQueries(Queries):
         rows = self.session.exec(
             select(IntakeMailRow)
             .where(IntakeMailRow.unit == unit)
-            .where(col(IntakeMailRow.outcome).in_(["unmatched", "ambiguous", "stranger", "early"]))
+            .where(col(IntakeMailRow.outcome).in_(UNSETTLED))
             .where(col(IntakeMailRow.recorded_at) >= since)
             .where(col(IntakeMailRow.recorded_at) < until)
             .order_by(col(IntakeMailRow.received_at), col(IntakeMailRow.id))
