@@ -21,10 +21,10 @@ from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Res
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry, make_asgi_app
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 
-from scheduler import ledger, web
+from scheduler import ledger, receipt, web
 from scheduler.access import Principal, authenticate, reach
 from scheduler.clock import Clock
 from scheduler.errors import Conflict, HanbaoError, InvalidInput, NotFound
@@ -115,6 +115,21 @@ class AdhocIn(BaseModel):
 
 class SubmissionIn(BaseModel):
     at: Moment
+
+
+# the keys of receipt.DISPUTE_REASONS, spelt out for the schema (a test keeps them equal)
+DisputeReason = Literal["not_received", "wrong_report", "incomplete", "unreadable"]
+
+
+class DisputeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Annotated[
+        DisputeReason,
+        Field(
+            description="why the receiving unit does not have the report: "
+            + "; ".join(f"{k} ({v})" for k, v in receipt.DISPUTE_REASONS.items())
+        ),
+    ]
 
 
 class ObligationOut(BaseModel):
@@ -225,6 +240,18 @@ def create_app(
     def out(items: list[Obligation], now: datetime) -> list[ObligationOut]:
         return [ObligationOut(**o.as_json(now)) for o in items]
 
+    def receiving(store: Store, who: Principal, obligation_id: int) -> None:
+        """Only the side that receives the report has a word on it: a supervisor or leader of
+        a unit above the one that owes it, or an admin; never the unit that owes it."""
+        obligation = visible(store, who, obligation_id)
+        if who.role == "officer" or who.unit == obligation.unit:
+            raise HTTPException(
+                403,
+                "chỉ cơ quan cấp trên nhận báo cáo mới xác nhận hay báo chưa nhận / only the "
+                "receiving side (a supervisor or leader of a unit above, or admin) confirms or "
+                "disputes a submission",
+            )
+
     @app.post(
         "/api/cases",
         status_code=201,
@@ -314,6 +341,39 @@ def create_app(
                 store, config, obligation_id, _moment(body.at), now, who.actor, via="api"
             )
         return out([done, *started], now)
+
+    answers: dict[int | str, dict[str, Any]] = {
+        403: {"description": "the token is not of the receiving side"},
+        404: {"description": "no such obligation within the token's reach"},
+        409: {"description": "no submission is recorded, or it changed meanwhile"},
+        422: {"description": "a report that does not go to the parent unit, or bad input"},
+    }
+
+    @app.post(
+        "/api/obligations/{obligation_id}/confirmation",
+        response_model=ObligationOut,
+        responses=answers,
+        summary="The receiving unit confirms it has the report (twice changes nothing)",
+    )
+    def confirm(obligation_id: ObligationId, who: Caller) -> ObligationOut:
+        now = clock.now()
+        with transaction(engine) as store:
+            receiving(store, who, obligation_id)
+            confirmed = receipt.confirm(store, config, obligation_id, now, who.actor)
+        return out([confirmed], now)[0]
+
+    @app.post(
+        "/api/obligations/{obligation_id}/dispute",
+        response_model=ObligationOut,
+        responses=answers,
+        summary="The receiving unit does not have the report: it is open again, reminders resume",
+    )
+    def dispute(obligation_id: ObligationId, body: DisputeIn, who: Caller) -> ObligationOut:
+        now = clock.now()
+        with transaction(engine) as store:
+            receiving(store, who, obligation_id)
+            disputed = receipt.dispute(store, config, obligation_id, body.reason, now, who.actor)
+        return out([disputed], now)[0]
 
     @app.get(
         "/api/obligations",
