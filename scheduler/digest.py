@@ -23,7 +23,7 @@ from scheduler.records import Obligation
 from scheduler.render import LateRow, ReceivedRow, Renderer, UnmatchedRow
 from scheduler.settings import Config
 from scheduler.store.queries import Store
-from scheduler.vntime import at, days_late
+from scheduler.vntime import at, days_late, vn_date
 
 
 @dataclass
@@ -40,9 +40,17 @@ class _Content:
         return {*self.late, *self.received, *self.unmatched, *self.failures}
 
 
-def _since(config: Config, now: datetime) -> datetime:
-    """The previous working day's digest time: a weekend or Tết hides nothing."""
-    return at(config.calendar.shift(now.date(), -1), config.mail.digest_time)
+def _window(store: Store, config: Config, now: datetime) -> tuple[datetime, datetime]:
+    """What today's digests cover: from the digest time of the last day any digest was
+    composed (the previous working day, unless nothing went out, or the daemon was stopped, for
+    days) to today's digest time. So each report and mail recorded is in one digest, whichever
+    tick composes it; a weekend, Tết or a stopped daemon hides nothing."""
+    until = at(now.date(), config.mail.digest_time)
+    since = at(config.calendar.shift(now.date(), -1), config.mail.digest_time)
+    last = store.last_digest_before(until)
+    if last is not None:
+        since = min(since, at(vn_date(last), config.mail.digest_time))
+    return since, until
 
 
 def _title(config: Config, obligation: Obligation) -> str:
@@ -55,12 +63,10 @@ def _title(config: Config, obligation: Obligation) -> str:
 
 def _content(store: Store, config: Config, as_of: datetime) -> _Content:
     """What a digest composed at ``as_of`` says: obligations late then (and those flagged late
-    since the previous digest but submitted by then), reminders that could not be delivered
-    since, and what was recorded between the previous working day's digest time and today's:
-    reports of kinds that go to the parent, and mail the intake could not match. So each report
-    and each mail is in one digest, whichever tick composes it."""
-    since = _since(config, as_of)
-    until = at(as_of.date(), config.mail.digest_time)
+    since the window began but submitted by then), reminders that could not be delivered since,
+    and what was recorded in the window: reports of kinds that go to the parent, not confirmed
+    by ``as_of``, and mail the intake could not match."""
+    since, until = _window(store, config, as_of)
     content = _Content()
     late = store.late(since, as_of)
     received = [

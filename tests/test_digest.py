@@ -151,6 +151,19 @@ def test_each_report_is_in_one_digest_and_a_confirmed_one_in_none(
     assert "VV-D3" not in first + second  # the district confirmed it already
 
 
+def test_a_working_day_without_a_digest_hides_nothing(engine: Engine, cfg: Config) -> None:
+    open_case(engine, cfg, "VV-D6", "02/03/2027 10:00", "02/03/2027 10:00")
+    open_case(engine, cfg, "VV-D7", "03/03/2027 09:00", "03/03/2027 09:00")
+    submit(engine, cfg, "VV-D6", "urgent_report", "02/03/2027 15:00")
+    assert queue(engine, cfg, "03/03/2027 08:30") == 1
+    submit(engine, cfg, "VV-D7", "urgent_report", "03/03/2027 10:00")
+    # Thursday 04/03: the daemon is stopped all day, no digest is composed
+    assert queue(engine, cfg, "05/03/2027 08:30") == 1
+    first, friday = (m.body_text.split("BÁO CÁO ĐÃ NHẬN")[1] for m in digests(engine))
+    assert "VV-D6" in first and "VV-D7" not in first
+    assert "VV-D7" in friday and "VV-D6" not in friday  # its written report is late, above
+
+
 def test_nothing_received_nothing_late_no_digest(engine: Engine, cfg: Config) -> None:
     open_case(engine, cfg, "VV-D4", "03/03/2027 10:00", "03/03/2027 10:00")
     confirmed = submit(engine, cfg, "VV-D4", "urgent_report", "03/03/2027 15:00")

@@ -123,6 +123,15 @@ class DigestQueries(Queries):
         )
         return {unit for unit in units if unit is not None}
 
+    def last_digest_before(self, moment: datetime) -> datetime | None:
+        """When the latest digest composed before ``moment`` was composed, for any unit."""
+        last: datetime | None = self.session.exec(
+            select(func.max(MessageRow.created_at))
+            .where(col(MessageRow.template) == "digest")
+            .where(col(MessageRow.created_at) < moment)
+        ).one()
+        return last
+
     def composed(self, message_id: int) -> tuple[str | None, datetime]:
         """(the unit it is about, when it was composed) of a queued message."""
         row = self.session.get(MessageRow, message_id)
