@@ -3,8 +3,10 @@
 
 Every API call carries ``Authorization: Bearer <token>`` (``hanbao token create``). A token acts
 only on the units it reaches (``scheduler.access``); a unit out of reach is "not found". Every
-write goes through ``scheduler.ledger`` with the token's identity in the audit trail, inside one
-transaction, so a refused request writes nothing. Errors are JSON: 401, 403, 404, 409, 422 (with
+write goes through ``scheduler.ledger`` (the receiving unit's confirmation or dispute through
+``scheduler.receipt``, for a supervisor or leader above the unit that owes, or an admin) with
+the token's identity in the audit trail, inside one transaction, so a refused request writes
+nothing. Errors are JSON: 401, 403, 404, 409, 422 (with
 what to fix) and 429 after too many failed authentications.
 """
 
@@ -346,7 +348,6 @@ def create_app(
         403: {"description": "the token is not of the receiving side"},
         404: {"description": "no such obligation within the token's reach"},
         409: {"description": "no submission is recorded, or it changed meanwhile"},
-        422: {"description": "a report that does not go to the parent unit, or bad input"},
     }
 
     @app.post(
