@@ -502,30 +502,11 @@ def test_the_receiving_unit_confirms_and_disputes_from_the_command_line(
     database_url: str,
 ) -> None:
     db = database_url
-    hanbao(
-        "case",
-        "open",
-        "VV-CLI",
-        "--unit",
-        "X03",
-        "--verified",
-        "04/02/2027 15:00",
-        "--as-of",
-        "04/02/2027 16:00",
-        db=db,
-    )
-    urgent = hanbao_json(
-        "case",
-        "report",
-        "VV-CLI",
-        "--stage",
-        "urgent",
-        "--at",
-        "11/02/2027 09:00",
-        "--as-of",
-        "11/02/2027 10:00",
-        db=db,
-    )[0]
+    # verified on 29 Tết: the urgent report is due 11/02 (the README's tour)
+    opening = ["case", "open", "VV-CLI", "--unit", "X03", "--verified", "04/02/2027 15:00"]
+    hanbao(*opening, "--as-of", "04/02/2027 16:00", db=db)
+    report = ["case", "report", "VV-CLI", "--stage", "urgent", "--at", "11/02/2027 09:00"]
+    urgent = hanbao_json(*report, "--as-of", "11/02/2027 10:00", db=db)[0]
     ident = str(urgent["id"])
     assert (urgent["submitted_via"], urgent["confirmed_at"]) == ("cli", None)
     (confirmed,) = hanbao_json("confirm", ident, "--as-of", "11/02/2027 11:00", db=db)
