@@ -203,7 +203,7 @@ def sweep_success(metrics: str) -> float | None:
 def outcomes(metrics: str) -> dict[str, int]:
     found: dict[str, int] = {}
     for outcome, value in re.findall(
-        r'^hanbao_intake_mails_total\{source="smtp",outcome="(\w+)"\} (\S+)$', metrics, re.M
+        r'^hanbao_intake_mails_total\{outcome="(\w+)",source="smtp"\} (\S+)$', metrics, re.M
     ):
         if float(value):
             found[outcome] = int(float(value))

@@ -3,8 +3,10 @@
 
 Every API call carries ``Authorization: Bearer <token>`` (``hanbao token create``). A token acts
 only on the units it reaches (``scheduler.access``); a unit out of reach is "not found". Every
-write goes through ``scheduler.ledger`` with the token's identity in the audit trail, inside one
-transaction, so a refused request writes nothing. Errors are JSON: 401, 403, 404, 409, 422 (with
+write goes through ``scheduler.ledger`` (the receiving unit's confirmation or dispute through
+``scheduler.receipt``, for a supervisor or leader above the unit that owes, or an admin) with
+the token's identity in the audit trail, inside one transaction, so a refused request writes
+nothing. Errors are JSON: 401, 403, 404, 409, 422 (with
 what to fix) and 429 after too many failed authentications.
 """
 
@@ -21,10 +23,10 @@ from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Res
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry, make_asgi_app
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 
-from scheduler import ledger, web
+from scheduler import ledger, receipt, web
 from scheduler.access import Principal, authenticate, reach
 from scheduler.clock import Clock
 from scheduler.errors import Conflict, HanbaoError, InvalidInput, NotFound
@@ -115,6 +117,21 @@ class AdhocIn(BaseModel):
 
 class SubmissionIn(BaseModel):
     at: Moment
+
+
+# the keys of receipt.DISPUTE_REASONS, spelt out for the schema (a test keeps them equal)
+DisputeReason = Literal["not_received", "wrong_report", "incomplete", "unreadable"]
+
+
+class DisputeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Annotated[
+        DisputeReason,
+        Field(
+            description="why the receiving unit does not have the report: "
+            + "; ".join(f"{k} ({v})" for k, v in receipt.DISPUTE_REASONS.items())
+        ),
+    ]
 
 
 class ObligationOut(BaseModel):
@@ -225,6 +242,18 @@ def create_app(
     def out(items: list[Obligation], now: datetime) -> list[ObligationOut]:
         return [ObligationOut(**o.as_json(now)) for o in items]
 
+    def receiving(store: Store, who: Principal, obligation_id: int) -> None:
+        """Only the side that receives the report has a word on it: a supervisor or leader of
+        a unit above the one that owes it, or an admin; never the unit that owes it."""
+        obligation = visible(store, who, obligation_id)
+        if who.role == "officer" or who.unit == obligation.unit:
+            raise HTTPException(
+                403,
+                "chỉ cơ quan cấp trên nhận báo cáo mới xác nhận hay báo chưa nhận / only the "
+                "receiving side (a supervisor or leader of a unit above, or admin) confirms or "
+                "disputes a submission",
+            )
+
     @app.post(
         "/api/cases",
         status_code=201,
@@ -314,6 +343,38 @@ def create_app(
                 store, config, obligation_id, _moment(body.at), now, who.actor, via="api"
             )
         return out([done, *started], now)
+
+    answers: dict[int | str, dict[str, Any]] = {
+        403: {"description": "the token is not of the receiving side"},
+        404: {"description": "no such obligation within the token's reach"},
+        409: {"description": "no submission is recorded, or it changed meanwhile"},
+    }
+
+    @app.post(
+        "/api/obligations/{obligation_id}/confirmation",
+        response_model=ObligationOut,
+        responses=answers,
+        summary="The receiving unit confirms it has the report (twice changes nothing)",
+    )
+    def confirm(obligation_id: ObligationId, who: Caller) -> ObligationOut:
+        now = clock.now()
+        with transaction(engine) as store:
+            receiving(store, who, obligation_id)
+            confirmed = receipt.confirm(store, config, obligation_id, now, who.actor)
+        return out([confirmed], now)[0]
+
+    @app.post(
+        "/api/obligations/{obligation_id}/dispute",
+        response_model=ObligationOut,
+        responses=answers,
+        summary="The receiving unit does not have the report: it is open again, reminders resume",
+    )
+    def dispute(obligation_id: ObligationId, body: DisputeIn, who: Caller) -> ObligationOut:
+        now = clock.now()
+        with transaction(engine) as store:
+            receiving(store, who, obligation_id)
+            disputed = receipt.dispute(store, config, obligation_id, body.reason, now, who.actor)
+        return out([disputed], now)[0]
 
     @app.get(
         "/api/obligations",

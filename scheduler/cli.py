@@ -20,7 +20,7 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy import Engine
 
-from scheduler import ledger, outbox, report
+from scheduler import ledger, outbox, receipt, report
 from scheduler.access import create_token, revoke_token
 from scheduler.clock import SystemClock, clock_from
 from scheduler.errors import ConfigError, DeliveryError, HanbaoError, InvalidInput
@@ -78,6 +78,9 @@ AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="act as if now were
 CaseCodeArg = Annotated[
     str, typer.Argument(help="mã vụ việc, không ghi tên / case code, never a name")
 ]
+ObligationArg = Annotated[
+    int, typer.Argument(help="mã nghĩa vụ (cột Mã của status) / the obligation's id")
+]
 SAMPLE_UNITS = DEFAULT_CONFIG.parent / "units.sample.yaml"
 OBLIGATION_COLUMNS = (
     ("id", "Mã"),
@@ -89,6 +92,7 @@ OBLIGATION_COLUMNS = (
     ("state", "Trạng thái"),
     ("submitted_at", "Đã nộp"),
     ("days_late", "Số ngày trễ"),
+    ("standing", "Tình trạng nộp"),  # the unit's word, or the receiving unit's (not in --json)
 )
 STATE_VI = {
     "open": "đang mở",
@@ -135,6 +139,7 @@ def _show_obligations(items: list[Obligation], now: datetime, json_out: bool) ->
         row["state"] = STATE_VI[row["state"]]
         row["due"] = _short(row["due"])
         row["submitted_at"] = _short(row["submitted_at"])
+        row["standing"] = receipt.describe(item)
     print_table(rows, OBLIGATION_COLUMNS)
 
 
@@ -444,9 +449,7 @@ def adhoc_request(
 
 @app.command()
 def submit(
-    obligation_id: Annotated[
-        int, typer.Argument(help="mã nghĩa vụ (cột Mã của status) / the obligation's id")
-    ],
+    obligation_id: ObligationArg,
     at: Annotated[str, typer.Option("--at", help="dd/mm/yyyy HH:MM nộp")],
     as_of: AsOfOpt = None,
     json_out: JsonOpt = False,
@@ -460,6 +463,40 @@ def submit(
             store, env.config, obligation_id, parse_datetime(at), env.now, "cli", via="cli"
         )
     _show_obligations([done, *started], env.now, json_out)
+
+
+@app.command()
+def confirm(
+    obligation_id: ObligationArg,
+    as_of: AsOfOpt = None,
+    json_out: JsonOpt = False,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Cấp trên xác nhận đã nhận báo cáo / the receiving unit confirms it has the report."""
+    env = _env(config, db, as_of)
+    with _writing(env) as store:
+        confirmed = receipt.confirm(store, env.config, obligation_id, env.now, "cli")
+    _show_obligations([confirmed], env.now, json_out)
+
+
+@app.command()
+def dispute(
+    obligation_id: ObligationArg,
+    reason: Annotated[
+        str, typer.Option("--reason", help="lý do / why: " + " | ".join(receipt.DISPUTE_REASONS))
+    ],
+    as_of: AsOfOpt = None,
+    json_out: JsonOpt = False,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Cấp trên báo chưa nhận được: báo cáo mở lại, nhắc tiếp, trễ tính theo hạn / the receiving
+    unit does not have the report: it is open again and its reminders resume."""
+    env = _env(config, db, as_of)
+    with _writing(env) as store:
+        disputed = receipt.dispute(store, env.config, obligation_id, reason, env.now, "cli")
+    _show_obligations([disputed], env.now, json_out)
 
 
 @periodic_app.command("generate")

@@ -1,103 +1,163 @@
-"""The district's daily digest: one mail per working day to each supervising unit, listing every
-late unit below it (obligation, due, days late, reminders already sent), the units flagged late
-since the last digest that have submitted meanwhile, and any reminder that could not be
-delivered since then, instead of one mail per late flag.
+"""The district's daily digest: one mail per working day to each supervising unit, instead of
+one mail per late flag. It lists every late unit below it (obligation, due, days late, reminders
+already sent), the units flagged late since the last digest that have submitted meanwhile, each
+report received since the last digest with signed links "Đã nhận" (confirm) and "Chưa nhận
+được" (dispute), the mail its intake could not match ("thư chưa khớp", for a person to decide),
+and any reminder that could not be delivered. It is sent when any of these has something.
 
 It is keyed by unit, day and address, so calling it on every tick after ``mail.digest_time``
-queues it once. A digest still queued when a unit it lists submits is re-rendered before it is
-sent (``refreshed``): the late flag stays, and its line says when the report came in.
+queues it once. A digest still queued when a unit it lists as late submits is re-rendered before
+it is sent (``refreshed``): the late flag stays, and its line says when the report came in.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, or_
-from sqlmodel import col, select
-
-from scheduler import outbox
+from scheduler import links, outbox, receipt
 from scheduler.hierarchy.units import Unit
 from scheduler.outbox import Outgoing
-from scheduler.render import LateRow, Renderer
+from scheduler.records import Obligation
+from scheduler.render import LateRow, ReceivedRow, Renderer, UnmatchedRow
 from scheduler.settings import Config
 from scheduler.store.queries import Store
-from scheduler.store.schema import (
-    CaseRow,
-    MessageItemRow,
-    MessageRow,
-    ObligationRow,
-    ReminderRow,
-    UnitRow,
-)
-from scheduler.vntime import at, days_late
+from scheduler.vntime import at, days_late, vn_date
 
 
-def _since(config: Config, now: datetime) -> datetime:
-    """The previous working day's digest time: a weekend or Tết hides nothing."""
-    return at(config.calendar.shift(now.date(), -1), config.mail.digest_time)
+@dataclass
+class _Content:
+    """What the digests composed at one moment say, by supervising unit."""
+
+    late: dict[str, list[LateRow]] = field(default_factory=lambda: defaultdict(list))
+    received: dict[str, list[Obligation]] = field(default_factory=lambda: defaultdict(list))
+    unmatched: dict[str, list[UnmatchedRow]] = field(default_factory=dict)
+    failures: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    units: dict[str, Unit] = field(default_factory=dict)
+
+    def parents(self) -> set[str]:
+        return {*self.late, *self.received, *self.unmatched, *self.failures}
 
 
-def _late(
-    store: Store, config: Config, since: datetime, as_of: datetime
-) -> dict[str, list[LateRow]]:
-    """By supervising unit, what a digest composed at ``as_of`` lists: every obligation below it
-    late and not submitted then, and every one flagged late since ``since`` but submitted
-    before ``as_of`` (the district still hears of it); each with its submission, if any."""
-    base = (
-        select(ObligationRow, UnitRow, CaseRow.code)
-        .join(UnitRow, col(UnitRow.code) == col(ObligationRow.unit))
-        .outerjoin(CaseRow, col(CaseRow.id) == col(ObligationRow.case_id))
-        .where(col(UnitRow.parent).is_not(None))
-    )
-    late_then = store.session.exec(
-        base.where(
-            or_(col(ObligationRow.submitted_at).is_(None), col(ObligationRow.submitted_at) > as_of)
-        )
-        .where(col(ObligationRow.superseded_by).is_(None))
-        .where(col(ObligationRow.due_at) < as_of)
-    ).all()
-    flagged_then_submitted = store.session.exec(
-        base.join(ReminderRow, col(ReminderRow.obligation_id) == col(ObligationRow.id))
-        .where(col(ReminderRow.late_flag))
-        .where(col(ReminderRow.recorded_at) >= since)
-        .where(col(ReminderRow.recorded_at) <= as_of)
-        .where(col(ObligationRow.submitted_at) <= as_of)
-        .distinct()
-    ).all()
-    late = sorted([*late_then, *flagged_then_submitted], key=lambda r: (r[1].code, r[0].due_at))
-    sent = _reminders_sent(store, [o.id for o, _, _ in late if o.id is not None], as_of)
-    rows: dict[str, list[LateRow]] = defaultdict(list)
-    for obligation, unit, case_code in late:
-        kind = config.rules.kinds.get(obligation.kind)
-        name = kind.name if kind else obligation.kind
-        title = f"{case_code} - {name}" if case_code else f"{name} {obligation.period or ''}"
-        assert unit.parent is not None
-        rows[unit.parent].append(
+def _window(store: Store, config: Config, now: datetime) -> tuple[datetime, datetime]:
+    """What today's digests cover: from the digest time of the last day any digest was
+    composed (the previous working day, unless nothing went out, or the daemon was stopped, for
+    days) to today's digest time. So each report and mail recorded is in one digest, whichever
+    tick composes it; a weekend, Tết or a stopped daemon hides nothing."""
+    until = at(now.date(), config.mail.digest_time)
+    since = at(config.calendar.shift(now.date(), -1), config.mail.digest_time)
+    last = store.last_digest_before(until)
+    if last is not None:
+        since = min(since, at(vn_date(last), config.mail.digest_time))
+    return since, until
+
+
+def _title(config: Config, obligation: Obligation) -> str:
+    kind = config.rules.kinds.get(obligation.kind)
+    name = kind.name if kind else obligation.kind
+    if obligation.case_code:
+        return f"{obligation.case_code} - {name}"
+    return f"{name} {obligation.period or ''}".strip()
+
+
+def _content(store: Store, config: Config, as_of: datetime) -> _Content:
+    """What a digest composed at ``as_of`` says: obligations late then (and those flagged late
+    since the window began but submitted by then), reminders that could not be delivered since,
+    and what was recorded in the window: reports of kinds that go to the parent, not confirmed
+    by ``as_of``, and mail the intake could not match."""
+    since, until = _window(store, config, as_of)
+    content = _Content()
+    late = store.late(since, as_of)
+    received = [
+        o
+        for o in store.received(since, until, as_of)
+        if (kind := config.rules.kinds.get(o.kind)) is not None and kind.reported_upward
+    ]
+    content.units = store.units({o.unit for o in [*late, *received]})
+    sent = store.reminders_sent([o.id for o in late], as_of)
+    for obligation in sorted(late, key=lambda o: (o.unit, o.due_at)):
+        unit = content.units[obligation.unit]
+        assert unit.parent is not None  # the store lists only units with a parent
+        content.late[unit.parent].append(
             LateRow(
                 unit.code,
                 unit.name,
-                title.strip(),
+                _title(config, obligation),
                 obligation.due_at,
                 days_late(obligation.due_at, obligation.submitted_at or as_of),
-                sent.get(obligation.id or 0, 0),
+                sent.get(obligation.id, 0),
                 obligation.submitted_at,
             )
         )
-    return rows
+    for obligation in sorted(received, key=lambda o: (o.unit, o.submitted_at or as_of)):
+        parent = content.units[obligation.unit].parent
+        assert parent is not None
+        content.received[parent].append(obligation)
+    for parent in store.unsettled_units(since, until):
+        content.unmatched[parent] = [
+            UnmatchedRow(sender, tuple(codes), received_at, outcome)
+            for sender, codes, received_at, outcome in store.unmatched_between(parent, since, until)
+        ]
+    for parent, recipient, error, subject in store.undelivered(since, as_of):
+        content.failures[parent].append(f"{recipient}: {error} ({subject})")
+    return content
+
+
+def _received_row(
+    config: Config, obligation: Obligation, unit: Unit, address: str, now: datetime
+) -> ReceivedRow:
+    """A report to confirm, with the two links signed for this recipient and this submission."""
+    assert obligation.submitted_at is not None
+    web = config.web
+    urls: dict[links.Purpose, str | None] = {"confirm": None, "dispute": None}
+    if web.signing_key:
+        for purpose in urls:
+            token = links.sign(
+                web.signing_key,
+                obligation.id,
+                address,
+                now,
+                web.link_days,
+                purpose,
+                obligation.submitted_at,
+            )
+            urls[purpose] = f"{web.base_url}/{purpose}/{token}"
+    return ReceivedRow(
+        obligation.id,
+        unit.code,
+        unit.name,
+        _title(config, obligation),
+        obligation.due_at,
+        obligation.submitted_at,
+        receipt.describe(obligation),
+        urls["confirm"],
+        urls["dispute"],
+    )
 
 
 def _composed(
+    config: Config,
     renderer: Renderer,
     address: str,
     parent: Unit,
-    rows: dict[str, list[LateRow]],
-    failures: dict[str, list[str]],
+    content: _Content,
     now: datetime,
 ) -> outbox.Composed:
     code = parent.code
+    received = [
+        _received_row(config, o, content.units[o.unit], address, now)
+        for o in content.received.get(code, [])
+    ]
     draft = renderer.digest(
-        address, code, parent.name, rows.get(code, []), failures.get(code, []), now
+        address,
+        code,
+        parent.name,
+        content.late.get(code, []),
+        content.failures.get(code, []),
+        now,
+        received,
+        content.unmatched.get(code, []),
     )
     return outbox.Composed(draft, concerned=(code,), unit=code)
 
@@ -106,14 +166,13 @@ def digest(store: Store, config: Config, renderer: Renderer, now: datetime) -> i
     """Queue today's digests if it is a working day past the digest time; how many were new."""
     if not config.calendar.is_working_day(now.date()) or now.time() < config.mail.digest_time:
         return 0
-    since = _since(config, now)
-    rows, failures = _late(store, config, since, now), _failures(store, since, now)
+    content = _content(store, config, now)
     queued = 0
-    for parent in store.units(set(rows) | set(failures)).values():
+    for parent in store.units(content.parents()).values():
         for address in parent.addresses("supervisor"):
             queued += outbox.enqueue(
                 store,
-                _composed(renderer, address, parent, rows, failures, now),
+                _composed(config, renderer, address, parent, content, now),
                 domain=config.mail.domain,
                 now=now,
             )
@@ -125,46 +184,11 @@ def refreshed(
 ) -> outbox.Composed | None:
     """A queued digest re-rendered as it was composed, when an obligation it lists as late has
     been submitted since: its line then says when. None when what it says still holds."""
-    row = store.session.get(MessageRow, message.id)
-    assert row is not None and row.unit is not None  # a digest is about its supervising unit
-    composed_at = row.created_at
-    since = _since(config, composed_at)
-    rows = _late(store, config, since, composed_at)
-    if not any(r.submitted_at and r.submitted_at > composed_at for r in rows.get(row.unit, [])):
+    unit, composed_at = store.composed(message.id)
+    assert unit is not None  # a digest is about its supervising unit
+    content = _content(store, config, composed_at)
+    late = content.late.get(unit, [])
+    if not any(r.submitted_at and r.submitted_at > composed_at for r in late):
         return None
-    parent = store.units([row.unit])[row.unit]
-    failures = _failures(store, since, composed_at)
-    return _composed(renderer, message.recipient, parent, rows, failures, composed_at)
-
-
-def _reminders_sent(store: Store, obligation_ids: list[int], until: datetime) -> dict[int, int]:
-    """How many ladder steps of each obligation reached at least one person by ``until``."""
-    if not obligation_ids:
-        return {}
-    counted = store.session.exec(
-        select(MessageItemRow.obligation_id, func.count(func.distinct(MessageItemRow.reminder_id)))
-        .join(MessageRow, col(MessageRow.id) == col(MessageItemRow.message_id))
-        .where(col(MessageRow.state) == "sent")
-        .where(col(MessageRow.finished_at) <= until)
-        .where(col(MessageItemRow.obligation_id).in_(obligation_ids))
-        .group_by(col(MessageItemRow.obligation_id))
-    ).all()
-    return {obligation: int(n) for obligation, n in counted}
-
-
-def _failures(store: Store, since: datetime, until: datetime) -> dict[str, list[str]]:
-    """Reminders that could not be delivered between ``since`` and ``until``, by the parent of
-    their unit."""
-    failed = store.session.exec(
-        select(MessageRow, UnitRow.parent)
-        .join(UnitRow, col(UnitRow.code) == col(MessageRow.unit))
-        .where(col(MessageRow.state).in_(["failed", "refused"]))
-        .where(col(MessageRow.finished_at) >= since)
-        .where(col(MessageRow.finished_at) <= until)
-        .where(col(UnitRow.parent).is_not(None))
-    ).all()
-    result: dict[str, list[str]] = defaultdict(list)
-    for message, parent in failed:
-        if parent is not None:
-            result[parent].append(f"{message.recipient}: {message.last_error} ({message.subject})")
-    return result
+    parent = store.units([unit])[unit]
+    return _composed(config, renderer, message.recipient, parent, content, composed_at)

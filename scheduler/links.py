@@ -1,9 +1,12 @@
-"""One-click acknowledgement links: "Đã gửi báo cáo" in a reminder mail.
+"""One-click links in mail, each signed for one purpose: "Đã gửi báo cáo" in a reminder
+(``ack``), and "Đã nhận" (``confirm``) or "Chưa nhận được" (``dispute``) in the district's digest.
 
-A link carries (obligation, recipient, expiry), signed with HMAC-SHA256 under the key from
-``HANBAO_SIGNING_KEY`` (or ``HANBAO_SIGNING_KEY_FILE``). Anything altered fails the signature;
-an old link fails the expiry. Following a link only shows a confirmation page; the submission
-is recorded by the form on it (a POST with a CSRF value derived from the link), once.
+A link carries (obligation, recipient, expiry), and for the district's word the moment of the
+submission it is about, signed with HMAC-SHA256 under the key from ``HANBAO_SIGNING_KEY`` (or
+``HANBAO_SIGNING_KEY_FILE``) and its purpose: a link signed for one purpose does not verify for
+another. Anything altered fails the signature; an old link fails the expiry. Following a link
+only shows a page; what it records is done by the form on it (a POST with a CSRF value derived
+from the link), once.
 """
 
 from __future__ import annotations
@@ -14,8 +17,16 @@ import hmac
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from scheduler.errors import HanbaoError
+
+Purpose = Literal["ack", "confirm", "dispute"]
+_EXPIRED = {
+    "ack": "Đề nghị ghi nhận việc gửi báo cáo với cán bộ phụ trách.",
+    "confirm": "Đề nghị dùng liên kết trong thư tổng hợp mới nhất, hoặc xác nhận trên hệ thống.",
+    "dispute": "Đề nghị dùng liên kết trong thư tổng hợp mới nhất, hoặc báo trên hệ thống.",
+}
 
 
 class LinkError(HanbaoError):
@@ -27,10 +38,15 @@ class LinkError(HanbaoError):
 
 
 @dataclass(frozen=True)
-class Ack:
+class Link:
     obligation_id: int
     recipient: str
     expires: datetime
+    submitted_at: int | None = None  # confirm, dispute: the submission it is about (epoch s)
+
+    def about(self, submitted_at: datetime | None) -> bool:
+        """Whether the link speaks of this submission (not an earlier, disputed one)."""
+        return submitted_at is not None and int(submitted_at.timestamp()) == self.submitted_at
 
 
 def _b64(data: bytes) -> str:
@@ -45,19 +61,33 @@ def _mac(key: bytes, message: bytes) -> bytes:
     return hmac.new(key, message, hashlib.sha256).digest()
 
 
-def sign(key: bytes, obligation_id: int, recipient: str, now: datetime, days: int) -> str:
-    expires = int((now + timedelta(days=days)).timestamp())
-    payload = json.dumps(
-        {"o": obligation_id, "r": recipient, "e": expires}, separators=(",", ":")
-    ).encode()
-    return f"{_b64(payload)}.{_b64(_mac(key, b'ack|' + payload))}"
+def sign(
+    key: bytes,
+    obligation_id: int,
+    recipient: str,
+    now: datetime,
+    days: int,
+    purpose: Purpose = "ack",
+    submitted_at: datetime | None = None,
+) -> str:
+    """A link for ``purpose``; ``submitted_at`` binds a confirm or dispute link to the
+    submission the digest listed. Signing the same values again gives the same link."""
+    fields: dict[str, object] = {
+        "o": obligation_id,
+        "r": recipient,
+        "e": int((now + timedelta(days=days)).timestamp()),
+    }
+    if submitted_at is not None:
+        fields["s"] = int(submitted_at.timestamp())
+    payload = json.dumps(fields, separators=(",", ":")).encode()
+    return f"{_b64(payload)}.{_b64(_mac(key, purpose.encode() + b'|' + payload))}"
 
 
-def verify(key: bytes, token: str, now: datetime) -> Ack:
+def verify(key: bytes, token: str, now: datetime, purpose: Purpose = "ack") -> Link:
     try:
         payload_text, signature = token.split(".")
         payload = _unb64(payload_text)
-        valid = hmac.compare_digest(_unb64(signature), _mac(key, b"ack|" + payload))
+        valid = hmac.compare_digest(_unb64(signature), _mac(key, purpose.encode() + b"|" + payload))
     except (ValueError, TypeError):
         valid = False
     if not valid:
@@ -65,10 +95,11 @@ def verify(key: bytes, token: str, now: datetime) -> Ack:
     fields = json.loads(payload)
     expires = datetime.fromtimestamp(int(fields["e"]), now.tzinfo)
     if now > expires:
-        raise LinkError(
-            "Liên kết đã hết hạn. Đề nghị ghi nhận việc gửi báo cáo với cán bộ phụ trách."
-        )
-    return Ack(int(fields["o"]), str(fields["r"]), expires)
+        raise LinkError(f"Liên kết đã hết hạn. {_EXPIRED[purpose]}")
+    submitted = fields.get("s")
+    return Link(
+        int(fields["o"]), str(fields["r"]), expires, None if submitted is None else int(submitted)
+    )
 
 
 def csrf(key: bytes, token: str) -> str:

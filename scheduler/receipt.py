@@ -13,7 +13,7 @@ from datetime import datetime
 
 from scheduler.errors import Conflict, InvalidInput, NotFound
 from scheduler.plan import occurrences
-from scheduler.records import Obligation
+from scheduler.records import Obligation, Via
 from scheduler.settings import Config
 from scheduler.store.queries import Store
 from scheduler.vntime import fmt_datetime
@@ -24,12 +24,24 @@ DISPUTE_REASONS = {
     "incomplete": "Báo cáo thiếu nội dung hoặc sai mẫu",
     "unreadable": "Không mở được tệp báo cáo",
 }
+_SELF_DECLARED: dict[Via | None, str] = {
+    "link": " (qua liên kết)",
+    "api": " (qua API)",
+    "cli": " (ghi bằng dòng lệnh)",
+}
 
 
-def _submitted(store: Store, obligation_id: int) -> Obligation:
+def _submitted(store: Store, config: Config, obligation_id: int) -> Obligation:
     obligation = store.obligation(obligation_id)
     if obligation is None:
         raise NotFound(f"không có nghĩa vụ / unknown obligation {obligation_id}")
+    kind = config.rules.kinds.get(obligation.kind)
+    if kind is not None and not kind.reported_upward:
+        raise InvalidInput(
+            f"nghĩa vụ {obligation_id} ({kind.id}) không gửi lên cấp trên: cấp trên không xác "
+            "nhận hay báo chưa nhận / this report does not go to the parent unit, which has "
+            "nothing to confirm or dispute"
+        )
     if obligation.submitted_at is None:
         raise Conflict(
             f"nghĩa vụ {obligation_id} chưa được ghi nhận nộp: không có gì để xác nhận / "
@@ -38,9 +50,11 @@ def _submitted(store: Store, obligation_id: int) -> Obligation:
     return obligation
 
 
-def confirm(store: Store, obligation_id: int, now: datetime, actor: str) -> Obligation:
+def confirm(
+    store: Store, config: Config, obligation_id: int, now: datetime, actor: str
+) -> Obligation:
     """The receiving unit has the report. Confirming twice changes nothing."""
-    obligation = _submitted(store, obligation_id)
+    obligation = _submitted(store, config, obligation_id)
     if store.confirm(obligation_id, now, actor):
         store.audit(
             now,
@@ -62,11 +76,12 @@ def dispute(
     resume (every occurrence since the ladder began is looked at again; those already recorded
     stay recorded once, a late flag due by now is recorded at the next sweep)."""
     if reason not in DISPUTE_REASONS:
+        allowed = "; ".join(f"{key} ({text})" for key, text in DISPUTE_REASONS.items())
         raise InvalidInput(
             f"--reason: lý do không có trong danh sách / unknown reason {reason!r}; "
-            f"dùng / use {', '.join(DISPUTE_REASONS)}"
+            f"dùng một trong / use one of: {allowed}"
         )
-    obligation = _submitted(store, obligation_id)
+    obligation = _submitted(store, config, obligation_id)
     assert obligation.submitted_at is not None
     kind = config.rules.kinds.get(obligation.kind)
     occs = (
@@ -108,7 +123,7 @@ def describe(obligation: Obligation) -> str:
             return f"Cấp trên chưa nhận được ({fmt_datetime(obligation.disputed_at)})"
         return ""
     if obligation.confirmed_at is not None:
-        return "Cấp trên đã xác nhận nhận"
+        return f"Cấp trên đã xác nhận đã nhận ({fmt_datetime(obligation.confirmed_at)})"
     if obligation.submitted_via == "mail":
         return "Đã thấy thư báo cáo"
-    return "Đơn vị tự báo đã gửi"
+    return "Đơn vị tự báo đã gửi" + _SELF_DECLARED.get(obligation.submitted_via, "")

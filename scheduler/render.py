@@ -29,6 +29,7 @@ MARKERS = {
     "escalation": "[QUÁ HẠN]",
     "late_flag": "[QUÁ HẠN]",
     "digest": "[QUÁ HẠN]",
+    "summary": "[TỔNG HỢP]",  # a digest with nothing late, only reports to confirm or mail to see
     "test": "[THỬ]",
 }
 PRIORITY = {
@@ -93,6 +94,55 @@ class LateRow:
     @property
     def submitted(self) -> str | None:
         return fmt_datetime(self.submitted_at) if self.submitted_at else None
+
+
+@dataclass(frozen=True)
+class ReceivedRow:
+    """A report received since the last digest: the receiving unit is asked for its word."""
+
+    obligation_id: int
+    unit_code: str
+    unit_name: str
+    title: str
+    due_at: datetime
+    submitted_at: datetime
+    standing: str  # how it arrived: the report mail seen, or the unit's own word
+    confirm_url: str | None = None  # "Đã nhận": signed for one recipient
+    dispute_url: str | None = None  # "Chưa nhận được"
+
+    @property
+    def due(self) -> str:
+        return fmt_datetime(self.due_at)
+
+    @property
+    def submitted(self) -> str:
+        return fmt_datetime(self.submitted_at)
+
+
+UNSETTLED_VI = {
+    "unmatched": "không khớp báo cáo nào",
+    "ambiguous": "khớp nhiều báo cáo, không rõ báo cáo nào",
+    "stranger": "người gửi không phải địa chỉ liên hệ của đơn vị nào",
+    "early": "gửi trước khi phát sinh nghĩa vụ báo cáo",
+}
+
+
+@dataclass(frozen=True)
+class UnmatchedRow:
+    """A mail the intake saw and could not match: sender, case codes, time; never a subject."""
+
+    sender: str | None
+    codes: tuple[str, ...]
+    received_at: datetime
+    outcome: str
+
+    @property
+    def received(self) -> str:
+        return fmt_datetime(self.received_at)
+
+    @property
+    def why(self) -> str:
+        return UNSETTLED_VI.get(self.outcome, self.outcome)
 
 
 @dataclass(frozen=True)
@@ -190,16 +240,25 @@ class Renderer:
         rows: Sequence[LateRow],
         failures: Sequence[str],
         now: datetime,
+        received: Sequence[ReceivedRow] = (),
+        unmatched: Sequence[UnmatchedRow] = (),
     ) -> Draft:
-        """The district's daily list of late units (and mail that could not be delivered)."""
-        subject = (
-            f"{MARKERS['digest']} {unit_name}: {len(rows)} báo cáo quá hạn "
-            f"ngày {fmt_date(now.date())}"
-        )
+        """The district's daily mail: late units, reports received to confirm or dispute, mail
+        the intake could not match, and reminders that could not be delivered."""
+        overdue = bool(rows) or not (received or unmatched)  # the digest as it always was
+        counts = [f"{len(rows)} báo cáo quá hạn"] if overdue else []
+        if received:
+            counts.append(f"{len(received)} báo cáo đã nhận cần xác nhận")
+        if unmatched:
+            counts.append(f"{len(unmatched)} thư chưa khớp")
+        marker = MARKERS["digest" if overdue else "summary"]
+        subject = f"{marker} {unit_name}: {', '.join(counts)} ngày {fmt_date(now.date())}"
         text, html = self._render(
             "digest",
             items=(),
             rows=rows,
+            received=received,
+            unmatched=unmatched,
             failures=failures,
             unit_name=unit_name,
             now=fmt_datetime(now),

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from scheduler.hierarchy.units import Unit
+from scheduler.receipt import describe
 from scheduler.records import Obligation
 from scheduler.rules import Rules
 from scheduler.vntime import fmt_datetime
@@ -21,12 +22,13 @@ HEADINGS = (
     "Vụ việc / kỳ",
     "Hạn",
     "Số ngày quá hạn",
+    "Tình trạng nộp",  # added with the district's word: columns are only ever added at the end
 )
 
 
 def overdue_rows(
     obligations: Sequence[Obligation], units: dict[str, Unit], rules: Rules, now: datetime
-) -> list[tuple[str, str, str, str, str, str, int]]:
+) -> list[tuple[str, str, str, str, str, str, int, str]]:
     rows = []
     for o in obligations:
         unit = units.get(o.unit)
@@ -41,6 +43,7 @@ def overdue_rows(
                 o.case_code or o.period or "",
                 fmt_datetime(o.due_at),
                 o.days_late(now),
+                describe(o),
             )
         )
     rows.sort(key=lambda r: (r[0], r[1], -r[6]))
@@ -70,7 +73,7 @@ def to_xlsx(rows: Sequence[Sequence[object]], now: datetime) -> bytes:
         cell.font = Font(bold=True)
     for row in rows:
         sheet.append(list(row))
-    for column, width in zip("ABCDEFG", (28, 12, 30, 44, 18, 18, 16), strict=True):
+    for column, width in zip("ABCDEFGH", (28, 12, 30, 44, 18, 18, 16, 36), strict=True):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A3"
     buffer = io.BytesIO()

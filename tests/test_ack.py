@@ -1,17 +1,24 @@
-"""One-click acknowledgement: once, signed, expiring, and a GET changes nothing."""
+"""One-click links: the acknowledgement in a reminder, and the district's "Đã nhận" / "Chưa
+nhận được" from its digest: once, signed for one purpose, expiring, and a GET changes nothing."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from scheduler import links
+from scheduler import ledger, links
 from scheduler.compose import compose
+from scheduler.receipt import DISPUTE_REASONS
 from scheduler.render import Renderer
 from scheduler.settings import Config
 from scheduler.store.queries import transaction
@@ -125,3 +132,118 @@ def test_reminder_mails_carry_a_working_link(api: Api, engine: Engine, config: C
     assert links.verify(KEY, url, vn(NOW)).recipient == OFFICER
     assert confirm(api, url)[0] == 200
     assert state(engine, urgent)[0] == "submitted"
+
+
+# --- the district's word: "Đã nhận" and "Chưa nhận được" from the digest ----------------------
+
+SUPERVISOR = "laodong@huyenmau.tinhmau.example"
+SUBMITTED = "10/03/2027 08:30"
+
+
+def submitted(engine: Engine, config: Config, code: str, at: str = SUBMITTED) -> int:
+    urgent = open_case(engine, config, code, "09/03/2027 15:00", "09/03/2027 15:00")
+    with transaction(engine) as store:
+        ledger.submit(store, config, urgent, vn(at), vn(at), "test", via="link")
+    return urgent
+
+
+def word_link(purpose: links.Purpose, obligation_id: int, at: str = SUBMITTED) -> str:
+    return links.sign(KEY, obligation_id, SUPERVISOR, vn(NOW), 30, purpose, vn(at))
+
+
+def answer(api: Api, purpose: str, link: str, **form: str) -> tuple[int, str]:
+    response = api.client.post(f"/{purpose}/{link}", data={"csrf": links.csrf(KEY, link), **form})
+    return response.status_code, response.text
+
+
+def word_on(engine: Engine, obligation_id: int) -> list[str | None]:
+    """[submitted, confirmed, disputed] as dd/mm/yyyy HH:MM."""
+    with transaction(engine) as store:
+        o = store.obligation(obligation_id)
+    assert o is not None
+    return [
+        m.strftime("%d/%m/%Y %H:%M") if m else None
+        for m in (o.submitted_at, o.confirmed_at, o.disputed_at)
+    ]
+
+
+def test_the_district_confirms_once_by_its_link_and_a_get_changes_nothing(
+    api: Api, engine: Engine, config: Config
+) -> None:
+    urgent = submitted(engine, config, "VV-NHAN")
+    link = word_link("confirm", urgent)
+    for _ in range(3):  # a mail scanner following the link
+        page = api.client.get(f"/confirm/{link}")
+        assert page.status_code == 200 and 'id="confirm"' in page.text
+    assert "Ghi nhận đã gửi lúc: 10/03/2027 08:30" in page.text and "VV-NHAN" in page.text
+    assert word_on(engine, urgent) == [SUBMITTED, None, None]
+    assert answer(api, "confirm", link, csrf="wrong")[0] == 403
+    assert word_on(engine, urgent) == [SUBMITTED, None, None]
+    code, text = answer(api, "confirm", link)
+    assert code == 200 and "Đã ghi nhận việc cơ quan đã nhận được báo cáo" in text, text
+    assert word_on(engine, urgent) == [SUBMITTED, NOW, None]
+    with transaction(engine) as store:
+        audit = [a for a in store.audit_trail(urgent) if a.action == "submission_confirmed"]
+    assert [a.actor for a in audit] == [f"link:{SUPERVISOR}"]
+    assert answer(api, "confirm", link)[0] == 409  # a link works once
+    again = api.client.get(f"/confirm/{link}")
+    assert again.status_code == 409 and "mỗi liên kết chỉ dùng một lần" in again.text
+
+
+def test_the_dispute_page_offers_only_the_fixed_reasons_and_reopens_the_report(
+    api: Api, engine: Engine, config: Config
+) -> None:
+    urgent = submitted(engine, config, "VV-CHUA")
+    link = word_link("dispute", urgent)
+    page = api.client.get(f"/dispute/{link}")
+    assert page.status_code == 200
+    assert re.findall(r'<option value="([a-z_]+)">', page.text) == list(DISPUTE_REASONS)
+    assert "<textarea" not in page.text and 'type="text"' not in page.text
+    assert word_on(engine, urgent) == [SUBMITTED, None, None]  # the GET changed nothing
+    assert answer(api, "dispute", link, reason="Nguyễn Văn A")[0] == 422
+    assert answer(api, "dispute", link)[0] == 422  # no reason chosen
+    assert word_on(engine, urgent) == [SUBMITTED, None, None]
+    code, text = answer(api, "dispute", link, reason="incomplete")
+    assert code == 200 and "Báo cáo thiếu nội dung hoặc sai mẫu" in text
+    assert word_on(engine, urgent) == [None, None, NOW]
+    assert state(engine, urgent) == ("open", None)  # due 10/03 23:59: open again, not yet late
+    with transaction(engine) as store:
+        (audit,) = [a for a in store.audit_trail(urgent) if a.action == "submission_disputed"]
+    assert (audit.actor, audit.detail["reason"]) == (f"link:{SUPERVISOR}", "incomplete")
+    # the confirm link of the same digest has nothing left to confirm
+    stale = api.client.get(f"/confirm/{word_link('confirm', urgent)}")
+    assert stale.status_code == 409 and "không được ghi nhận là đã nộp" in stale.text
+    # the commune sends it again: the old links do not speak for the new submission
+    with transaction(engine) as store:
+        ledger.submit(store, config, urgent, vn(NOW), vn(NOW), "test", via="cli")
+    newer = api.client.get(f"/confirm/{word_link('confirm', urgent)}")
+    assert newer.status_code == 409 and "thư tổng hợp mới nhất" in newer.text
+    assert answer(api, "confirm", word_link("confirm", urgent))[0] == 409
+    assert word_on(engine, urgent) == [NOW, None, None]
+    assert answer(api, "confirm", word_link("confirm", urgent, at=NOW))[0] == 200
+
+
+@pytest.mark.parametrize(
+    ("page", "purpose"),
+    [("ack", "confirm"), ("confirm", "dispute"), ("dispute", "confirm"), ("confirm", "ack")],
+)
+def test_a_link_signed_for_one_purpose_is_refused_by_another_page(
+    api: Api, engine: Engine, config: Config, page: str, purpose: links.Purpose
+) -> None:
+    urgent = submitted(engine, config, "VV-NOI")
+    link = word_link(purpose, urgent)
+    refused = api.client.get(f"/{page}/{link}")
+    assert refused.status_code == 400 and "không hợp lệ" in refused.text
+    assert answer(api, page, link, reason="not_received")[0] == 400
+    assert word_on(engine, urgent) == [SUBMITTED, None, None]
+
+
+def test_ack_links_signed_before_purposes_existed_still_work() -> None:
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    expires = int((vn(NOW) + timedelta(days=30)).timestamp())
+    payload = json.dumps({"o": 7, "r": OFFICER, "e": expires}, separators=(",", ":")).encode()
+    old = f"{b64(payload)}.{b64(hmac.new(KEY, b'ack|' + payload, hashlib.sha256).digest())}"
+    assert links.sign(KEY, 7, OFFICER, vn(NOW), 30) == old
+    assert links.verify(KEY, old, vn(NOW)).obligation_id == 7

@@ -4,24 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from scheduler.access import create_token
-from scheduler.api import create_app
+from scheduler.api import DisputeReason, create_app
 from scheduler.clock import SimulatedClock
 from scheduler.health import Health
 from scheduler.hierarchy.units import Unit
 from scheduler.metrics import Metrics
+from scheduler.receipt import DISPUTE_REASONS
 from scheduler.settings import Config
 from scheduler.store.queries import transaction
+from scheduler.sweep import sweep
 from tests.conftest import vn
 
 NOW = "10/03/2027 09:00"
 KEY = b"k" * 48
+OFFICER = "treem@anbinh.huyenmau.tinhmau.example"
 
 
 @dataclass
@@ -298,3 +301,136 @@ def test_security_headers(api: Api) -> None:
     ):
         assert header in response.headers
     assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+# --- the receiving unit's word ----------------------------------------------------------------
+
+
+def submitted_case(api: Api, code: str, verified: str, at: str) -> int:
+    """A case of X01 whose urgent report the commune says it sent at ``at``; its id."""
+    opened = api.call(
+        "POST", "/api/cases", "x01", json={"code": code, "unit": "X01", "verified_at": verified}
+    )
+    urgent = int(opened.json()[0]["id"])
+    done = api.call("POST", f"/api/obligations/{urgent}/submission", "x01", json={"at": at})
+    assert done.status_code == 200 and done.json()[0]["submitted_via"] == "api"
+    return urgent
+
+
+def word(api: Api, what: str, obligation: int, who: str, reason: str | None = None) -> Any:
+    body = {"reason": reason} if reason is not None else None
+    return api.call("POST", f"/api/obligations/{obligation}/{what}", who, json=body)
+
+
+def test_the_parent_unit_confirms_a_submission_and_twice_changes_nothing(
+    api: Api, engine: Engine
+) -> None:
+    urgent = submitted_case(api, "VV-OK", "09/03/2027 15:00", "10/03/2027 08:30")
+    first = word(api, "confirmation", urgent, "h01")
+    assert first.status_code == 200
+    body = first.json()
+    assert (body["state"], body["confirmed_at"], body["submitted_via"]) == (
+        "submitted",
+        "2027-03-10T09:00:00+07:00",
+        "api",
+    )
+    again = word(api, "confirmation", urgent, "lead")
+    assert again.status_code == 200 and again.json() == body
+    with transaction(engine) as store:
+        confirmed = [a for a in store.audit_trail(urgent) if a.action == "submission_confirmed"]
+    assert [a.actor.rsplit(":", 2)[1:] for a in confirmed] == [["H01", "supervisor"]]
+    other = submitted_case(api, "VV-OK2", "09/03/2027 15:00", "10/03/2027 08:40")
+    assert word(api, "confirmation", other, "admin").json()["confirmed_at"] is not None
+
+
+def test_only_the_receiving_side_may_confirm_or_dispute(api: Api, engine: Engine) -> None:
+    urgent = submitted_case(api, "VV-ROLE", "09/03/2027 15:00", "10/03/2027 08:30")
+    with transaction(engine) as store:
+        api.tokens["x01sup"] = create_token(store, "X01", "supervisor", "x", vn(NOW))[1]
+    for what, reason in (("confirmation", None), ("dispute", "not_received")):
+        assert word(api, what, urgent, "x01", reason).status_code == 403  # the officer
+        refused = word(api, what, urgent, "x01sup", reason)  # the commune that owes it
+        assert refused.status_code == 403 and "only the receiving side" in refused.json()["detail"]
+        assert word(api, what, urgent, "h02", reason).status_code == 404  # another district
+        assert word(api, what, urgent, "y01", reason).status_code == 404
+    unknown = word(api, "dispute", urgent, "h01", "Nguyễn Văn A không nộp")
+    extra = api.call(
+        "POST",
+        f"/api/obligations/{urgent}/dispute",
+        "h01",
+        json={"reason": "not_received", "note": "tên trẻ"},
+    )
+    assert (unknown.status_code, extra.status_code) == (422, 422)
+    plan = api.call("GET", "/api/obligations?kind=support_plan", "h01").json()[0]["id"]
+    api.call("POST", f"/api/obligations/{plan}/submission", "x01", json={"at": NOW})
+    refused = word(api, "confirmation", plan, "h01")
+    assert (
+        refused.status_code == 422 and "does not go to the parent unit" in refused.json()["detail"]
+    )
+    written = api.call("GET", "/api/obligations?kind=written_report", "h01").json()[0]["id"]
+    assert word(api, "confirmation", written, "h01").status_code == 409  # nothing submitted yet
+    state = api.call("GET", f"/api/obligations/{urgent}", "h01").json()
+    assert (state["state"], state["confirmed_at"], state["disputed_at"]) == (
+        "submitted",
+        None,
+        None,
+    )
+    assert not [a for a in state["audit"] if a["action"].startswith("submission_")]
+
+
+def test_a_dispute_before_the_deadline_reopens_and_reminders_resume(
+    api: Api, engine: Engine, config: Config
+) -> None:
+    urgent = submitted_case(api, "VV-DISP", "09/03/2027 15:00", "10/03/2027 08:30")  # due 10/03
+    assert [e for e in sweep(engine, config, vn(NOW)) if e.obligation.id == urgent] == []
+    disputed = word(api, "dispute", urgent, "h01", "not_received")
+    assert disputed.status_code == 200
+    body = disputed.json()
+    assert (body["state"], body["submitted_at"], body["submitted_via"], body["days_late"]) == (
+        "open",
+        None,
+        None,
+        0,
+    )
+    assert body["disputed_at"] == "2027-03-10T09:00:00+07:00"
+    emitted = [e for e in sweep(engine, config, vn(NOW)) if e.obligation.id == urgent]
+    assert emitted and all(OFFICER in e.recipients for e in emitted)  # reminded again
+    assert not any(e.late_flag for e in emitted)
+    assert [e for e in sweep(engine, config, vn(NOW)) if e.obligation.id == urgent] == []
+    assert word(api, "dispute", urgent, "h01", "not_received").status_code == 409  # nothing left
+    history = api.call("GET", f"/api/obligations/{urgent}", "h01").json()
+    (audit,) = [a for a in history["audit"] if a["action"] == "submission_disputed"]
+    assert (
+        audit["actor"].endswith(":H01:supervisor") and audit["detail"]["reason"] == "not_received"
+    )
+
+
+def test_a_dispute_after_the_deadline_is_late_and_flags_the_commune(
+    api: Api, engine: Engine, config: Config
+) -> None:
+    urgent = submitted_case(api, "VV-LATE", "05/03/2027 10:00", "08/03/2027 09:00")  # due 08/03
+    assert word(api, "confirmation", urgent, "h01").status_code == 200
+    body = word(api, "dispute", urgent, "lead", "wrong_report").json()
+    assert (body["state"], body["days_late"], body["confirmed_at"]) == ("overdue", 2, None)
+    emitted = [e for e in sweep(engine, config, vn(NOW)) if e.obligation.id == urgent]
+    assert [e.step for e in emitted if e.late_flag] == ["late_flag"]
+    history = api.call("GET", f"/api/obligations/{urgent}", "h01").json()
+    (audit,) = [a for a in history["audit"] if a["action"] == "submission_disputed"]
+    assert audit["detail"]["was_confirmed"] is True and audit["detail"]["reason"] == "wrong_report"
+    # the commune sends it again: a new submission, late, for the district to confirm
+    again = api.call(
+        "POST", f"/api/obligations/{urgent}/submission", "x01", json={"at": NOW}
+    ).json()[0]
+    assert (again["state"], again["days_late"], again["disputed_at"]) == ("submitted", 2, None)
+
+
+def test_the_district_word_is_documented_in_openapi(api: Api) -> None:
+    assert set(get_args(DisputeReason)) == set(DISPUTE_REASONS)
+    paths = api.client.get("/openapi.json").json()["paths"]
+    for what in ("confirmation", "dispute"):
+        operation = paths[f"/api/obligations/{{obligation_id}}/{what}"]["post"]
+        assert {"200", "403", "404", "409"} <= set(operation["responses"])
+    schemas = api.client.get("/openapi.json").json()["components"]["schemas"]
+    reason = schemas["DisputeIn"]["properties"]["reason"]
+    assert set(reason.get("enum") or reason["allOf"][0]["enum"]) == set(DISPUTE_REASONS)
+    assert schemas["DisputeIn"].get("additionalProperties") is False

@@ -1,6 +1,7 @@
 """In a real browser (Debian's Chromium, driven by Playwright): a leader logs in to the
 overview, the officer follows the acknowledgement link from a mail captured by aiosmtpd,
-confirms, and the obligation leaves the overdue list. Saves a screenshot of the page."""
+confirms, and the obligation leaves the overdue list for the week's submissions, self-declared;
+the district confirms it by its link, and the page says so. Saves a screenshot of the page."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 from sqlalchemy import Engine
 
 from scheduler.access import create_token
+from scheduler.links import sign
 from scheduler.settings import Config
 from scheduler.store.queries import transaction
 from tests.conftest import FIGURES, ROOT, open_case, vn, write_settings
@@ -22,6 +24,8 @@ from tests.test_daemon import FAST, daemon
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SCREENSHOTS = ROOT / "test-artifacts"
 OFFICER = "treem@anbinh.huyenmau.tinhmau.example"
+SUPERVISOR = "laodong@huyenmau.tinhmau.example"
+KEY = b"s" * 48
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it)"
 )
@@ -51,7 +55,7 @@ def test_leader_sees_the_case_leave_the_overdue_list_after_the_link(
         mail={"rate_per_minute": 60_000},
         web={"base_url": base},
     )
-    monkeypatch.setenv("HANBAO_SIGNING_KEY", "s" * 48)  # inherited by the daemon subprocess
+    monkeypatch.setenv("HANBAO_SIGNING_KEY", KEY.decode())  # inherited by the daemon subprocess
     try:
         with daemon(settings, f"start=10/03/2027 09:00;speed=1;anchor={time.time()}") as running:
             handler.wait_for(
@@ -90,6 +94,30 @@ def test_leader_sees_the_case_leave_the_overdue_list_after_the_link(
 
                 page.reload()
                 assert page.locator(row).count() == 0
+                standing = page.locator(f'#submitted tr[data-id="{urgent}"] .standing')
+                assert standing.inner_text() == "Đơn vị tự báo đã gửi (qua liên kết)"
+
+                # the district's "Đã nhận", as its digest would link it
+                with transaction(engine) as store:
+                    acked = store.obligation(urgent)
+                assert acked is not None
+                district = browser.new_page()
+                district.goto(
+                    f"{base}/confirm/"
+                    + sign(
+                        KEY,
+                        urgent,
+                        SUPERVISOR,
+                        vn("10/03/2027 09:00"),
+                        30,
+                        "confirm",
+                        acked.submitted_at,
+                    )
+                )
+                district.click("#confirm")
+                district.wait_for_selector("#done")
+                page.reload()
+                assert standing.inner_text().startswith("Cấp trên đã xác nhận đã nhận")
                 browser.close()
             running.stop()  # SIGTERM, and it must exit 0
     finally:

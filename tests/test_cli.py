@@ -395,6 +395,8 @@ READS_THE_CLOCK = {
     "case report",
     "adhoc request",
     "submit",
+    "confirm",
+    "dispute",
     "periodic generate",
     "sweep",
     "status",
@@ -494,3 +496,46 @@ def test_readme_tour_sends_no_reminder_for_a_plan_submitted_before_delivery(
         assert "Kế hoạch hỗ trợ" in message["subject"]
         assert f"nghĩa vụ {plan} đã nộp lúc 18/02/2027 10:30" in message["last_error"]
     assert "cancelled" in hanbao("outbox", "list", db=fresh_db).stdout
+
+
+def test_the_receiving_unit_confirms_and_disputes_from_the_command_line(
+    database_url: str,
+) -> None:
+    db = database_url
+    # verified on 29 Tết: the urgent report is due 11/02 (the README's tour)
+    opening = ["case", "open", "VV-CLI", "--unit", "X03", "--verified", "04/02/2027 15:00"]
+    hanbao(*opening, "--as-of", "04/02/2027 16:00", db=db)
+    report = ["case", "report", "VV-CLI", "--stage", "urgent", "--at", "11/02/2027 09:00"]
+    urgent = hanbao_json(*report, "--as-of", "11/02/2027 10:00", db=db)[0]
+    ident = str(urgent["id"])
+    assert (urgent["submitted_via"], urgent["confirmed_at"]) == ("cli", None)
+    (confirmed,) = hanbao_json("confirm", ident, "--as-of", "11/02/2027 11:00", db=db)
+    assert (confirmed["state"], confirmed["confirmed_at"]) == (
+        "submitted",
+        "2027-02-11T11:00:00+07:00",
+    )
+    table = hanbao("confirm", ident, "--as-of", "11/02/2027 12:00", db=db).stdout
+    assert "Cấp trên đã xác nhận đã nhận (11/02/2027 11:00)" in table  # twice: unchanged
+    bad = hanbao("dispute", ident, "--reason", "chau bi danh", db=db, ok=False)
+    assert bad.returncode == 2
+    assert "unknown reason 'chau bi danh'" in bad.stderr
+    assert "not_received (Chưa nhận được báo cáo)" in bad.stderr and "unreadable" in bad.stderr
+    (disputed,) = hanbao_json(
+        "dispute", ident, "--reason", "not_received", "--as-of", "12/02/2027 09:00", db=db
+    )
+    assert (disputed["state"], disputed["days_late"], disputed["submitted_at"]) == (
+        "overdue",
+        1,
+        None,
+    )
+    assert (disputed["confirmed_at"], disputed["submitted_via"], disputed["disputed_at"]) == (
+        None,
+        None,
+        "2027-02-12T09:00:00+07:00",
+    )
+    (shown,) = [o for o in hanbao_json("status", "--unit", "X03", db=db) if o["id"] == urgent["id"]]
+    assert shown["disputed_at"] == disputed["disputed_at"]
+    flags = hanbao_json("sweep", "--as-of", "12/02/2027 09:00", db=db)
+    assert [e["step"] for e in flags if e["obligation"] == urgent["id"] and e["late_flag"]] == [
+        "late_flag"
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 from collections.abc import Iterator
 
@@ -9,8 +10,9 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import Engine
 
-from scheduler import ledger
+from scheduler import ledger, receipt
 from scheduler.access import authenticate, revoke_token
+from scheduler.records import Via
 from scheduler.settings import Config
 from scheduler.store.queries import transaction
 from tests.conftest import open_case, vn
@@ -104,3 +106,34 @@ def test_a_revoked_token_stops_api_calls_and_page_sessions(api: Api, engine: Eng
         revoke_token(store, who.token_id, vn("10/03/2027 09:00"))
     assert api.client.get("/overview", follow_redirects=False).status_code == 303
     assert api.call("GET", "/api/obligations", "h01").status_code == 401
+
+
+def test_the_leaders_see_how_each_submission_stands(
+    api: Api, engine: Engine, config: Config
+) -> None:
+    by_link = open_case(engine, config, "VV-S1", "05/03/2027 10:00", "05/03/2027 10:00")
+    by_mail = open_case(engine, config, "VV-S2", "05/03/2027 11:00", "05/03/2027 11:00")
+    with transaction(engine) as store:
+        disputed = next(o.id for o in store.obligations(unit="X01") if o.case_code == "VV-W1")
+        ways: list[tuple[int, Via]] = [(by_link, "link"), (by_mail, "mail"), (disputed, "api")]
+        for obligation, via in ways:
+            moment = vn("08/03/2027 09:00")
+            ledger.submit(store, config, obligation, moment, moment, "test", via=via)
+        receipt.confirm(store, config, by_mail, vn("09/03/2027 08:00"), "cli")
+        receipt.dispute(store, config, disputed, "not_received", vn("09/03/2027 08:10"), "cli")
+    login(api, "h01")
+    page = api.client.get("/overview").text
+    recent = page[page.index('id="submitted"') :]
+    assert "Đơn vị tự báo đã gửi (qua liên kết)" in recent
+    assert "Cấp trên đã xác nhận đã nhận (09/03/2027 08:00)" in recent
+    overdue = page[page.index(f'data-id="{disputed}"') :]
+    assert overdue.index("Cấp trên chưa nhận được (09/03/2027 08:10)") < overdue.index("</tr>")
+    history = api.client.get("/overview/unit/X01").text
+    assert "Tình trạng nộp" in history and "Đã thấy thư báo cáo" not in history  # confirmed
+    assert "Cấp trên đã xác nhận đã nhận (09/03/2027 08:00)" in history
+    rows = list(
+        csv.reader(io.StringIO(api.client.get("/overview/export.csv").text.lstrip("\ufeff")))
+    )
+    assert rows[0][-1] == "Tình trạng nộp" and rows[0][6] == "Số ngày quá hạn"
+    (line,) = [r for r in rows if r[4] == "VV-W1" and r[3].startswith("Báo cáo nhanh")]
+    assert line[-1] == "Cấp trên chưa nhận được (09/03/2027 08:10)"

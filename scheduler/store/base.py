@@ -1,4 +1,5 @@
-"""What every group of queries shares: the session it runs on, and the two dialect details."""
+"""What every group of queries shares: the session it runs on, the two dialect details, and
+reading obligations as values."""
 
 from __future__ import annotations
 
@@ -6,7 +7,10 @@ from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session
+from sqlmodel import Session, col
+
+from scheduler.records import Obligation
+from scheduler.store.schema import CaseRow, ObligationRow
 
 ROWS_PER_STATEMENT = 1000  # 11,000 bound values: under PostgreSQL (65,535) and SQLite limits
 T = TypeVar("T")
@@ -28,3 +32,28 @@ class Queries:
         """``INSERT`` with ``ON CONFLICT``, in the session's dialect."""
         dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
         return dialect.insert(table)
+
+    def _obligations(self, query: Any) -> list[Obligation]:
+        query = query.outerjoin(CaseRow, col(CaseRow.id) == col(ObligationRow.case_id))
+        return [
+            Obligation(
+                id=row.id,
+                key=row.key,
+                kind=row.kind,
+                unit=row.unit,
+                case_code=code,
+                period=row.period,
+                requested_by=row.requested_by,
+                event_at=row.event_at,
+                due_at=row.due_at,
+                created_at=row.created_at,
+                submitted_at=row.submitted_at,
+                next_action_at=row.next_action_at,
+                moved_from=row.moved_from,
+                superseded_by=row.superseded_by,
+                submitted_via=row.submitted_via,
+                confirmed_at=row.confirmed_at,
+                disputed_at=row.disputed_at,
+            )
+            for row, code in self.session.exec(query)
+        ]

@@ -23,7 +23,7 @@ from scheduler.store.schema import IntakeCursorRow
 _T = SQLModel.metadata.tables
 _MAIL, _OBLIGATION, _UNIT = _T["intake_mail"], _T["obligation"], _T["unit"]
 _CASE, _CONTACT, _MESSAGE, _ITEM = _T["case_file"], _T["contact"], _T["message"], _T["message_item"]
-_LISTED = ("unmatched", "ambiguous", "stranger", "early")
+UNSETTLED = ("unmatched", "ambiguous", "stranger", "early")  # for a person to decide
 
 
 def _answerable(condition: Any) -> Any:
@@ -185,7 +185,7 @@ class IntakeQueries(Queries):
         rows = self.session.connection().execute(
             select(_MAIL.c.sender, _MAIL.c.codes, _MAIL.c.received_at, _MAIL.c.outcome)
             .where(_MAIL.c.unit == unit)
-            .where(_MAIL.c.outcome.in_(_LISTED))
+            .where(_MAIL.c.outcome.in_(UNSETTLED))
             .where(_MAIL.c.recorded_at >= since)
             .where(_MAIL.c.recorded_at < until)
             .order_by(_MAIL.c.received_at, _MAIL.c.id)

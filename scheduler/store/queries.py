@@ -20,6 +20,7 @@ from sqlmodel import Session, SQLModel, col, select, update
 
 from scheduler.records import AuditEntry, Obligation
 from scheduler.store.base import slices
+from scheduler.store.digest import DigestQueries
 from scheduler.store.handover import HandoverQueries
 from scheduler.store.intake import IntakeQueries
 from scheduler.store.schema import (
@@ -40,8 +41,9 @@ _REMINDER = SQLModel.metadata.tables["reminder"]
 _ACK = SQLModel.metadata.tables["ack_link"]
 
 
-class Store(UnitQueries, HandoverQueries, SubmissionQueries, IntakeQueries):
-    """Every named query, over one session (units and hand-overs in their own modules).
+class Store(UnitQueries, HandoverQueries, SubmissionQueries, IntakeQueries, DigestQueries):
+    """Every named query, over one session (units, hand-overs, submissions, the intake's and
+    the digest's in their own modules).
 
     The caller owns the transaction (commit or roll back)."""
 
@@ -118,9 +120,11 @@ class Store(UnitQueries, HandoverQueries, SubmissionQueries, IntakeQueries):
         open_only: bool = False,
         due_before: datetime | None = None,
         moved_out: bool = False,
+        submitted_since: datetime | None = None,
     ) -> list[Obligation]:
         """Obligations, earliest due first; with ``moved_out``, a unit's list keeps those it
-        owed before a reorganisation handed them over (its history)."""
+        owed before a reorganisation handed them over (its history); with ``submitted_since``,
+        only those submitted since then."""
         query = select(ObligationRow, CaseRow.code)
         if unit is not None:
             query = query.where(
@@ -134,6 +138,8 @@ class Store(UnitQueries, HandoverQueries, SubmissionQueries, IntakeQueries):
             )
         if due_before is not None:
             query = query.where(col(ObligationRow.due_at) < due_before)
+        if submitted_since is not None:
+            query = query.where(col(ObligationRow.submitted_at) >= submitted_since)
         return self._obligations(query.order_by(col(ObligationRow.due_at), col(ObligationRow.id)))
 
     def due_for_action(self, now: datetime, limit: int) -> list[Obligation]:
@@ -188,31 +194,6 @@ class Store(UnitQueries, HandoverQueries, SubmissionQueries, IntakeQueries):
         self.session.connection().execute(
             update(_OBLIGATION).where(_OBLIGATION.c.id == obligation_id).values(hold_until=until)
         )
-
-    def _obligations(self, query: Any) -> list[Obligation]:
-        query = query.outerjoin(CaseRow, col(CaseRow.id) == col(ObligationRow.case_id))
-        return [
-            Obligation(
-                id=row.id,
-                key=row.key,
-                kind=row.kind,
-                unit=row.unit,
-                case_code=code,
-                period=row.period,
-                requested_by=row.requested_by,
-                event_at=row.event_at,
-                due_at=row.due_at,
-                created_at=row.created_at,
-                submitted_at=row.submitted_at,
-                next_action_at=row.next_action_at,
-                moved_from=row.moved_from,
-                superseded_by=row.superseded_by,
-                submitted_via=row.submitted_via,
-                confirmed_at=row.confirmed_at,
-                disputed_at=row.disputed_at,
-            )
-            for row, code in self.session.exec(query)
-        ]
 
     def advance(self, obligation_id: int, expected: datetime | None, new: datetime | None) -> bool:
         """Compare-and-set of ``next_action_at``: False when another sweep moved it first."""
