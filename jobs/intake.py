@@ -13,7 +13,6 @@ import logging
 from jobs import Context, Failed
 from scheduler.errors import MailboxError, TransientMailbox
 from scheduler.intake.imap import poll
-from scheduler.logs import quoted
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +35,7 @@ async def run(ctx: Context) -> None:
             error.reason,
             settings.host,
             settings.effective_port,
-            quoted(settings.folder),
-            quoted(str(error)),
+            settings.folder,
+            str(error),
         )
         raise Failed from None

@@ -43,7 +43,6 @@ from sqlalchemy.exc import OperationalError
 from scheduler.errors import MailboxError, PermanentMailbox, TransientMailbox
 from scheduler.intake.record import Taken, take
 from scheduler.intake.settings import IntakeImap
-from scheduler.logs import quoted
 from scheduler.settings import Config
 from scheduler.store.queries import transaction
 from scheduler.tls import client_context
@@ -112,7 +111,7 @@ def poll(
     if read or failed:
         log.info(
             "action=intake_imap_polled folder=%s read=%s failed=%s last_uid=%s",
-            quoted(settings.folder),
+            settings.folder,
             read,
             failed,
             end[1],
@@ -136,7 +135,7 @@ def _unread(
         since = (now - timedelta(days=settings.lookback_days)).date()
         log.info(
             "action=intake_imap_reread folder=%s uidvalidity=%s since=%s",
-            quoted(settings.folder),
+            settings.folder,
             uidvalidity,
             since.isoformat(),
         )
@@ -168,7 +167,7 @@ def _take(
     except Exception as error:  # this mail only: the type, never the text (it may quote data)
         log.error(
             "action=intake_imap_mail_failed folder=%s uid=%s error=%s",
-            quoted(config.intake.imap.folder),
+            config.intake.imap.folder,
             uid,
             type(error).__name__,
         )
