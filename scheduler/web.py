@@ -11,7 +11,6 @@ supervisor or admin token; the session is a signed, HttpOnly, SameSite=Strict co
 
 from __future__ import annotations
 
-import hmac
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,7 +21,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from scheduler import ledger, links, receipt, report
+from scheduler import ledger, links, receipt, report, signing
 from scheduler.access import Principal, authenticate, principal, reach
 from scheduler.errors import Conflict, HanbaoError
 from scheduler.hierarchy.units import Unit
@@ -63,7 +62,7 @@ class Opened:
         return self.link.recipient
 
     def check_csrf(self, token: str, csrf: str) -> None:
-        if not hmac.compare_digest(csrf, links.csrf(self.key, token)):
+        if not links.csrf_matches(self.key, token, csrf):
             raise Refused("Biểu mẫu không hợp lệ. Đề nghị mở lại liên kết trong thư.", 403)
 
     def context(self, token: str) -> dict[str, Any]:
@@ -105,21 +104,16 @@ def awaiting(link: links.Link, obligation: Obligation, used: bool, purpose: Answ
 
 
 def _session_value(key: bytes, token_id: int, now: datetime) -> str:
-    expires = int((now + timedelta(hours=SESSION_HOURS)).timestamp())
-    body = f"{token_id}.{expires}"
-    return body + "." + hmac.new(key, b"session|" + body.encode(), "sha256").hexdigest()
+    expires = signing.expiry(now + timedelta(hours=SESSION_HOURS))
+    return signing.sign(key, "session", {"t": token_id, signing.EXPIRES: expires})
 
 
 def _session_token(key: bytes, value: str, now: datetime) -> int | None:
+    """The token a session cookie was signed for; None for anything that does not verify."""
     try:
-        token_id, expires, mac = value.split(".")
-    except ValueError:
+        return int(signing.verify(key, "session", value, now)["t"])
+    except signing.Invalid:
         return None
-    body = f"{token_id}.{expires}"
-    good = hmac.new(key, b"session|" + body.encode(), "sha256").hexdigest()
-    if not hmac.compare_digest(mac, good) or int(expires) < now.timestamp():
-        return None
-    return int(token_id)
 
 
 def viewer(request: Request) -> Principal:

@@ -50,13 +50,46 @@ def test_session_cookie_is_httponly_strict_and_tamper_proof(api: Api) -> None:
     header = response.headers["set-cookie"].lower()
     assert "httponly" in header and "samesite=strict" in header
     value = api.client.cookies["hanbao_session"]
-    token_id, expires, mac = value.split(".")
+    mac = value.split(".")[1]
     api.client.cookies.clear()
-    api.client.cookies.set("hanbao_session", f"{int(token_id) + 1}.{expires}.{mac}")
+    api.client.post("/login", data={"token": api.tokens["h01"]}, follow_redirects=False)
+    other = api.client.cookies["hanbao_session"].split(".")[0]
+    api.client.cookies.clear()
+    api.client.cookies.set("hanbao_session", f"{other}.{mac}")  # another session, this mac
     assert api.client.get("/overview", follow_redirects=False).status_code == 303
     api.client.cookies.clear()  # the same path with the genuine value does get in
     api.client.cookies.set("hanbao_session", value)
     assert api.client.get("/overview", follow_redirects=False).status_code == 200
+
+
+GARBLED = [
+    "hanbao_session=1.9999999999.tôi".encode(),  # the issue's: non-ASCII where a mac was
+    "hanbao_session=1.9999999999.tôi".encode("latin-1"),
+    b"hanbao_session=\xff\xfe.\x80",
+    b"hanbao_session=...",
+    b"hanbao_session=",
+]
+
+
+@pytest.mark.parametrize("path", ["/overview", "/overview/unit/X01", "/overview/export.csv"])
+@pytest.mark.parametrize("cookie", GARBLED)
+def test_a_garbled_session_cookie_is_not_logged_in(api: Api, path: str, cookie: bytes) -> None:
+    response = api.client.get(path, headers={b"cookie": cookie}, follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/login"
+
+
+@pytest.mark.parametrize("path", ["/overview", "/overview/unit/X01", "/overview/export.csv"])
+def test_a_real_cookie_ending_in_a_non_ascii_letter_is_not_logged_in(api: Api, path: str) -> None:
+    assert login(api, "lead") == 303
+    value = api.client.cookies["hanbao_session"]
+    api.client.cookies.clear()
+    for altered in (value[:-1] + "é", value + "=", value + "é"):
+        cookie = f"hanbao_session={altered}".encode()
+        response = api.client.get(path, headers={b"cookie": cookie}, follow_redirects=False)
+        assert response.status_code == 303 and response.headers["location"] == "/login"
+    # the genuine value, sent the same way, does get in
+    genuine = api.client.get(path, headers={b"cookie": f"hanbao_session={value}".encode()})
+    assert genuine.status_code == 200
 
 
 def test_overview_shows_overdue_by_parent_and_unit_within_reach(api: Api) -> None:
