@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -28,11 +28,12 @@ from scheduler.hierarchy.units import Unit
 from scheduler.links import LinkError
 from scheduler.records import Obligation
 from scheduler.store.queries import transaction
-from scheduler.vntime import fmt_datetime
+from scheduler.vntime import at, fmt_datetime, month_of, months_ending
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates" / "web")
 SESSION = "hanbao_session"
 SESSION_HOURS = 8
+TREND_MONTHS = 12  # the leaders' trend of late flags: calendar months, this one last
 PAGE_ROLES = ("leader", "supervisor", "admin")
 USED = "Ý kiến này đã được ghi nhận trước đó: mỗi liên kết chỉ dùng một lần."
 Answer = Literal["confirm", "dispute"]  # the receiving unit's word on a submission
@@ -331,6 +332,7 @@ def router() -> APIRouter:
     ) -> HTMLResponse | Response:
         services = request.app.state.services
         now = services.clock.now()
+        months = months_ending(now, TREND_MONTHS)
         with transaction(services.engine) as store:
             units = store.units()
             reached = reach(who, units)
@@ -345,14 +347,13 @@ def router() -> APIRouter:
             open_items = [o for o in store.obligations(open_only=True) if shown(o)]
             week_ago = now - timedelta(days=7)
             submitted = [o for o in store.obligations(submitted_since=week_ago) if shown(o)]
-            flags = store.late_flags(reached, now - timedelta(days=366))
+            flags = store.late_flags(reached, at(months[0], time(0)))
         soon = now + timedelta(days=7)
         groups: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
         for o in open_items:
             if o.due_at < now or o.due_at <= soon:
                 groups[units[o.unit].parent or ""][o.unit].append(o)
-        per_month = Counter(at.strftime("%m/%Y") for _, at in flags)
-        months = [(now - timedelta(days=30 * i)).strftime("%m/%Y") for i in range(11, -1, -1)]
+        per_month = Counter(month_of(when) for _, when in flags)
         kinds = services.config.rules.kinds
         return page(
             request,
@@ -369,7 +370,7 @@ def router() -> APIRouter:
             current=now,
             overdue=sum(o.due_at < now for o in open_items),
             due_soon=sum(now <= o.due_at <= soon for o in open_items),
-            trend=[(m, per_month.get(m, 0)) for m in dict.fromkeys(months)],
+            trend=[(f"{m:%m/%Y}", per_month[m]) for m in months],
             peak=max(per_month.values(), default=1),
             parents=sorted({units[c].parent for c in reached if units[c].parent} & reached),
             submitted=sorted(submitted, key=lambda o: o.submitted_at or now, reverse=True),
