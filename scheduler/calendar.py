@@ -19,6 +19,7 @@ from pathlib import Path
 import holidays
 import yaml
 
+from scheduler import yamlfile
 from scheduler.errors import ConfigError, InvalidInput
 from scheduler.vntime import ONE_DAY, end_of_day, fmt_date, parse_date, vn_date
 
@@ -26,6 +27,13 @@ _WEEKEND = (5, 6)  # Saturday, Sunday
 _KINDS = ("day_off", "working_day")
 _SEARCH_LIMIT = 366  # no run of days off is longer than a year; past that the data is wrong
 MAX_DAYS = 3660  # no period in law is longer than ten years; more is a typing mistake
+
+
+def _past_the_calendar(day: date) -> InvalidInput:
+    return InvalidInput(
+        f"hạn tính từ {fmt_date(day)} ra ngoài lịch (năm 1-9999) / the deadline falls outside "
+        "the calendar (years 1-9999): kiểm tra năm đã nhập / check the year typed"
+    )
 
 
 @dataclass(frozen=True)
@@ -81,7 +89,10 @@ class WorkCalendar:
         if n == 0:
             return self.roll_forward(day)
         for _ in range(remaining * 7 + _SEARCH_LIMIT):
-            current += step
+            try:
+                current += step
+            except OverflowError:
+                raise _past_the_calendar(day) from None
             if self.is_working_day(current):
                 remaining -= 1
                 if remaining == 0:
@@ -120,7 +131,12 @@ class WorkCalendar:
         """End of the ``n``-th day after ``start``'s day, moved to a working day if it is off."""
         if not 1 <= n <= MAX_DAYS:
             raise InvalidInput(f"số ngày từ 1 đến {MAX_DAYS} / days must be 1 to {MAX_DAYS}: {n}")
-        return end_of_day(self.roll_forward(vn_date(start) + timedelta(days=n)))
+        day = vn_date(start)
+        try:
+            last = day + timedelta(days=n)
+        except OverflowError:
+            raise _past_the_calendar(day) from None
+        return end_of_day(self.roll_forward(last))
 
     def days_off(self, year: int) -> list[DayOff]:
         """Every day off in ``year`` that is not an ordinary weekend, with its name."""
@@ -147,7 +163,7 @@ class WorkCalendar:
 def load_changes(path: Path) -> list[DayChange]:
     """Read the override file; each entry: date, kind (day_off or working_day), name, source."""
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        document = yamlfile.load(path.read_text(encoding="utf-8")) or {}
     except FileNotFoundError:
         raise ConfigError(
             f"{path}: không có tệp lịch điều chỉnh / override file not found"

@@ -10,7 +10,7 @@ import os
 import secrets
 import socket
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -78,8 +78,34 @@ AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="act as if now were
 CaseCodeArg = Annotated[
     str, typer.Argument(help="mã vụ việc, không ghi tên / case code, never a name")
 ]
+MAX_ID = 2**63 - 1  # the largest id SQLite and PostgreSQL (bigint) can hold
+
+
+def _record_id(vi: str, en: str, listing: str) -> Callable[[str], int]:
+    """Parses an id as typed; what is not a number, or one no database can hold, names no
+    record and is refused here (the driver would fail on it with an overflow)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = 0
+        if not 1 <= value <= MAX_ID:
+            raise InvalidInput(
+                f"không có {vi} / unknown {en} {text}: mã là số trong `{listing}` / "
+                f"the id is a number from `{listing}`"
+            )
+        return value
+
+    return parse
+
+
 ObligationArg = Annotated[
-    int, typer.Argument(help="mã nghĩa vụ (cột Mã của status) / the obligation's id")
+    int,
+    typer.Argument(
+        help="mã nghĩa vụ (cột Mã của status) / the obligation's id",
+        parser=_record_id("nghĩa vụ", "obligation", "hanbao status"),
+    ),
 ]
 SAMPLE_UNITS = DEFAULT_CONFIG.parent / "units.sample.yaml"
 OBLIGATION_COLUMNS = (
@@ -669,7 +695,13 @@ def outbox_list(
 
 @outbox_app.command("retry")
 def outbox_retry(
-    message_id: Annotated[int, typer.Argument(help="mã thư (outbox list) / the message's id")],
+    message_id: Annotated[
+        int,
+        typer.Argument(
+            help="mã thư (outbox list) / the message's id",
+            parser=_record_id("thư", "message", "hanbao outbox list"),
+        ),
+    ],
     as_of: AsOfOpt = None,
     json_out: JsonOpt = False,
     config: ConfigOpt = None,
@@ -899,7 +931,13 @@ def token_create(
 
 @token_app.command("revoke")
 def token_revoke(
-    token_id: Annotated[int, typer.Argument(help="mã token (token create) / the token's id")],
+    token_id: Annotated[
+        int,
+        typer.Argument(
+            help="mã token (token create) / the token's id",
+            parser=_record_id("token", "token", "hanbao token create"),
+        ),
+    ],
     as_of: AsOfOpt = None,
     json_out: JsonOpt = False,
     config: ConfigOpt = None,

@@ -2,23 +2,20 @@
 (``ack``), and "Đã nhận" (``confirm``) or "Chưa nhận được" (``dispute``) in the district's digest.
 
 A link carries (obligation, recipient, expiry), and for the district's word the moment of the
-submission it is about, signed with HMAC-SHA256 under the key from ``HANBAO_SIGNING_KEY`` (or
-``HANBAO_SIGNING_KEY_FILE``) and its purpose: a link signed for one purpose does not verify for
-another. Anything altered fails the signature; an old link fails the expiry. Following a link
-only shows a page; what it records is done by the form on it (a POST with a CSRF value derived
-from the link), once.
+submission it is about, signed by :mod:`scheduler.signing` for its purpose: a link signed for
+one purpose does not verify for another. Anything altered fails the signature; an old link
+fails the expiry. Following a link only shows a page; what it records is done by the form on it
+(a POST with a CSRF value derived from the link), once.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from scheduler import signing
 from scheduler.errors import HanbaoError
 
 Purpose = Literal["ack", "confirm", "dispute"]
@@ -49,18 +46,6 @@ class Link:
         return submitted_at is not None and int(submitted_at.timestamp()) == self.submitted_at
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def _mac(key: bytes, message: bytes) -> bytes:
-    return hmac.new(key, message, hashlib.sha256).digest()
-
-
 def sign(
     key: bytes,
     obligation_id: int,
@@ -72,39 +57,40 @@ def sign(
 ) -> str:
     """A link for ``purpose``; ``submitted_at`` binds a confirm or dispute link to the
     submission the digest listed. Signing the same values again gives the same link."""
-    fields: dict[str, object] = {
+    fields: dict[str, int | str] = {
         "o": obligation_id,
         "r": recipient,
-        "e": int((now + timedelta(days=days)).timestamp()),
+        signing.EXPIRES: signing.expiry(now + timedelta(days=days)),
     }
     if submitted_at is not None:
         fields["s"] = int(submitted_at.timestamp())
-    payload = json.dumps(fields, separators=(",", ":")).encode()
-    return f"{_b64(payload)}.{_b64(_mac(key, purpose.encode() + b'|' + payload))}"
+    return signing.sign(key, purpose, fields)
 
 
 def verify(key: bytes, token: str, now: datetime, purpose: Purpose = "ack") -> Link:
     try:
-        payload_text, signature = token.split(".")
-        payload = _unb64(payload_text)
-        valid = hmac.compare_digest(_unb64(signature), _mac(key, purpose.encode() + b"|" + payload))
-    except (ValueError, TypeError):
-        valid = False
-    if not valid:
-        raise LinkError("Liên kết không hợp lệ hoặc đã bị sửa đổi.")
-    fields = json.loads(payload)
-    expires = datetime.fromtimestamp(int(fields["e"]), now.tzinfo)
-    if now > expires:
-        raise LinkError(f"Liên kết đã hết hạn. {_EXPIRED[purpose]}")
+        fields = signing.verify(key, purpose, token, now)
+    except signing.Expired:
+        raise LinkError(f"Liên kết đã hết hạn. {_EXPIRED[purpose]}") from None
+    except signing.Invalid:
+        raise LinkError("Liên kết không hợp lệ hoặc đã bị sửa đổi.") from None
     submitted = fields.get("s")
     return Link(
-        int(fields["o"]), str(fields["r"]), expires, None if submitted is None else int(submitted)
+        int(fields["o"]),
+        str(fields["r"]),
+        datetime.fromtimestamp(int(fields[signing.EXPIRES]), now.tzinfo),
+        None if submitted is None else int(submitted),
     )
 
 
 def csrf(key: bytes, token: str) -> str:
     """The value the confirmation form must send back with the link."""
-    return _b64(_mac(key, b"csrf|" + token.encode()))
+    return signing.tag(key, "csrf", token)
+
+
+def csrf_matches(key: bytes, token: str, given: str) -> bool:
+    """Whether a form sent back the link's CSRF value (any text a client sends is safe)."""
+    return signing.matches(key, "csrf", token, given)
 
 
 def digest(token: str) -> str:

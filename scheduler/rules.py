@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 import yaml
 
+from scheduler import yamlfile
 from scheduler.calendar import WorkCalendar
 from scheduler.errors import ConfigError, InvalidInput
 from scheduler.vntime import end_of_day, parse_date
@@ -432,7 +433,7 @@ class _Reader:
 
 def load_rules(path: Path) -> Rules:
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = yamlfile.load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: không có tệp quy tắc / rules file not found") from None
     except yaml.YAMLError as exc:

@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from scheduler import yamlfile
 from scheduler.calendar import WorkCalendar, load_changes
 from scheduler.errors import ConfigError
 from scheduler.intake.settings import IntakeSettings, parse_intake
@@ -114,7 +115,7 @@ def load_config(
     """Read and check the settings; ``env`` (default: the process environment) overrides."""
     env = os.environ if env is None else env
     try:
-        document: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        document: Any = yamlfile.load(path.read_text(encoding="utf-8")) or {}
     except FileNotFoundError:
         raise ConfigError(
             f"{path}: không có tệp cấu hình / settings file not found "

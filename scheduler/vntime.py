@@ -100,6 +100,19 @@ def days_late(due: datetime, done: datetime) -> int:
     return max(1, (vn_date(done) - vn_date(due)).days)
 
 
+def month_of(moment: datetime) -> date:
+    """The first day of the calendar month, in Vietnam, in which an instant falls."""
+    return vn_date(moment).replace(day=1)
+
+
+def months_ending(moment: datetime, count: int) -> list[date]:
+    """The ``count`` calendar months up to and including ``moment``'s (in Vietnam), oldest
+    first, each as its first day."""
+    last = month_of(moment)
+    index = last.year * 12 + last.month - 1
+    return [date(i // 12, i % 12 + 1, 1) for i in range(index - count + 1, index + 1)]
+
+
 def fmt_date(day: date) -> str:
     return day.strftime("%d/%m/%Y")
 

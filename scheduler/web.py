@@ -11,10 +11,9 @@ supervisor or admin token; the session is a signed, HttpOnly, SameSite=Strict co
 
 from __future__ import annotations
 
-import hmac
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -22,18 +21,19 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from scheduler import ledger, links, receipt, report
+from scheduler import ledger, links, receipt, report, signing
 from scheduler.access import Principal, authenticate, principal, reach
 from scheduler.errors import Conflict, HanbaoError
 from scheduler.hierarchy.units import Unit
 from scheduler.links import LinkError
 from scheduler.records import Obligation
 from scheduler.store.queries import transaction
-from scheduler.vntime import fmt_datetime
+from scheduler.vntime import at, fmt_datetime, month_of, months_ending
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates" / "web")
 SESSION = "hanbao_session"
 SESSION_HOURS = 8
+TREND_MONTHS = 12  # the leaders' trend of late flags: calendar months, this one last
 PAGE_ROLES = ("leader", "supervisor", "admin")
 USED = "Ý kiến này đã được ghi nhận trước đó: mỗi liên kết chỉ dùng một lần."
 Answer = Literal["confirm", "dispute"]  # the receiving unit's word on a submission
@@ -63,7 +63,7 @@ class Opened:
         return self.link.recipient
 
     def check_csrf(self, token: str, csrf: str) -> None:
-        if not hmac.compare_digest(csrf, links.csrf(self.key, token)):
+        if not links.csrf_matches(self.key, token, csrf):
             raise Refused("Biểu mẫu không hợp lệ. Đề nghị mở lại liên kết trong thư.", 403)
 
     def context(self, token: str) -> dict[str, Any]:
@@ -105,21 +105,16 @@ def awaiting(link: links.Link, obligation: Obligation, used: bool, purpose: Answ
 
 
 def _session_value(key: bytes, token_id: int, now: datetime) -> str:
-    expires = int((now + timedelta(hours=SESSION_HOURS)).timestamp())
-    body = f"{token_id}.{expires}"
-    return body + "." + hmac.new(key, b"session|" + body.encode(), "sha256").hexdigest()
+    expires = signing.expiry(now + timedelta(hours=SESSION_HOURS))
+    return signing.sign(key, "session", {"t": token_id, signing.EXPIRES: expires})
 
 
 def _session_token(key: bytes, value: str, now: datetime) -> int | None:
+    """The token a session cookie was signed for; None for anything that does not verify."""
     try:
-        token_id, expires, mac = value.split(".")
-    except ValueError:
+        return int(signing.verify(key, "session", value, now)["t"])
+    except signing.Invalid:
         return None
-    body = f"{token_id}.{expires}"
-    good = hmac.new(key, b"session|" + body.encode(), "sha256").hexdigest()
-    if not hmac.compare_digest(mac, good) or int(expires) < now.timestamp():
-        return None
-    return int(token_id)
 
 
 def viewer(request: Request) -> Principal:
@@ -337,6 +332,7 @@ def router() -> APIRouter:
     ) -> HTMLResponse | Response:
         services = request.app.state.services
         now = services.clock.now()
+        months = months_ending(now, TREND_MONTHS)
         with transaction(services.engine) as store:
             units = store.units()
             reached = reach(who, units)
@@ -351,14 +347,13 @@ def router() -> APIRouter:
             open_items = [o for o in store.obligations(open_only=True) if shown(o)]
             week_ago = now - timedelta(days=7)
             submitted = [o for o in store.obligations(submitted_since=week_ago) if shown(o)]
-            flags = store.late_flags(reached, now - timedelta(days=366))
+            flags = store.late_flags(reached, at(months[0], time(0)))
         soon = now + timedelta(days=7)
         groups: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
         for o in open_items:
             if o.due_at < now or o.due_at <= soon:
                 groups[units[o.unit].parent or ""][o.unit].append(o)
-        per_month = Counter(at.strftime("%m/%Y") for _, at in flags)
-        months = [(now - timedelta(days=30 * i)).strftime("%m/%Y") for i in range(11, -1, -1)]
+        per_month = Counter(month_of(when) for _, when in flags)
         kinds = services.config.rules.kinds
         return page(
             request,
@@ -375,7 +370,7 @@ def router() -> APIRouter:
             current=now,
             overdue=sum(o.due_at < now for o in open_items),
             due_soon=sum(now <= o.due_at <= soon for o in open_items),
-            trend=[(m, per_month.get(m, 0)) for m in dict.fromkeys(months)],
+            trend=[(f"{m:%m/%Y}", per_month[m]) for m in months],
             peak=max(per_month.values(), default=1),
             parents=sorted({units[c].parent for c in reached if units[c].parent} & reached),
             submitted=sorted(submitted, key=lambda o: o.submitted_at or now, reverse=True),

@@ -83,7 +83,19 @@ def test_get_alone_never_changes_anything(api: Api, engine: Engine, config: Conf
     assert confirm(api, link)[0] == 200  # the link is still good for the person
 
 
-@pytest.mark.parametrize("how", ["tampered", "forged", "expired", "garbage", "no_csrf"])
+@pytest.mark.parametrize(
+    "how",
+    [
+        "tampered",
+        "forged",
+        "expired",
+        "garbage",
+        "padded",
+        "non_ascii",
+        "no_csrf",
+        "csrf_non_ascii",
+    ],
+)
 def test_bad_links_are_refused_politely(api: Api, engine: Engine, config: Config, how: str) -> None:
     urgent = open_case(engine, config, "VV-BAD", "09/03/2027 15:00", "09/03/2027 15:00")
     good = link_for(urgent)
@@ -95,10 +107,13 @@ def test_bad_links_are_refused_politely(api: Api, engine: Engine, config: Config
         "forged": link_for(urgent, key=b"x" * 48),
         "expired": link_for(urgent, at="01/01/2027 09:00", days=30),
         "garbage": "not-a-link",
+        "padded": good + "=",  # decoded leniently, it was the same signature
+        "non_ascii": good[:-1] + "é",
         "no_csrf": good,
+        "csrf_non_ascii": good,
     }[how]
-    if how == "no_csrf":
-        code, text = confirm(api, bad, csrf="wrong")
+    if how in ("no_csrf", "csrf_non_ascii"):
+        code, text = confirm(api, bad, csrf="wrong" if how == "no_csrf" else "sai-ở-đây")
         assert code == 403 and "Biểu mẫu không hợp lệ" in text
     else:
         assert api.client.get(f"/ack/{bad}").status_code == 400
@@ -238,12 +253,22 @@ def test_a_link_signed_for_one_purpose_is_refused_by_another_page(
     assert word_on(engine, urgent) == [SUBMITTED, None, None]
 
 
-def test_ack_links_signed_before_purposes_existed_still_work() -> None:
+@pytest.mark.parametrize("purpose", ["ack", "confirm", "dispute"])
+def test_links_signed_before_the_signing_module_still_work(purpose: links.Purpose) -> None:
     def b64(data: bytes) -> str:
         return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
-    expires = int((vn(NOW) + timedelta(days=30)).timestamp())
-    payload = json.dumps({"o": 7, "r": OFFICER, "e": expires}, separators=(",", ":")).encode()
-    old = f"{b64(payload)}.{b64(hmac.new(KEY, b'ack|' + payload, hashlib.sha256).digest())}"
-    assert links.sign(KEY, 7, OFFICER, vn(NOW), 30) == old
-    assert links.verify(KEY, old, vn(NOW)).obligation_id == 7
+    fields: dict[str, object] = {
+        "o": 7,
+        "r": OFFICER,
+        "e": int((vn(NOW) + timedelta(days=30)).timestamp()),
+    }
+    if purpose != "ack":
+        fields["s"] = int(vn(SUBMITTED).timestamp())
+    payload = json.dumps(fields, separators=(",", ":")).encode()
+    mac = hmac.new(KEY, purpose.encode() + b"|" + payload, hashlib.sha256).digest()
+    old = f"{b64(payload)}.{b64(mac)}"
+    at = None if purpose == "ack" else vn(SUBMITTED)
+    assert links.sign(KEY, 7, OFFICER, vn(NOW), 30, purpose, at) == old
+    link = links.verify(KEY, old, vn(NOW), purpose)
+    assert (link.obligation_id, link.about(at)) == (7, purpose != "ack")

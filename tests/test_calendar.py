@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scheduler.calendar import WorkCalendar, load_changes
-from scheduler.errors import ConfigError
+from scheduler.errors import ConfigError, InvalidInput
 from scheduler.settings import Config
 from scheduler.vntime import VN_TZ, end_of_day
 from tests.conftest import vn
@@ -74,6 +74,16 @@ def test_calendar_days_roll_to_the_next_working_day(calendar: WorkCalendar) -> N
     assert calendar.calendar_days_deadline(vn("15/08/2026 10:00"), 15) == end_of_day(
         date(2026, 9, 3)
     )
+
+
+def test_a_deadline_past_the_year_9999_is_refused_not_an_overflow(
+    calendar: WorkCalendar,
+) -> None:
+    last = datetime(9999, 12, 31, 10, 0, tzinfo=VN_TZ)
+    with pytest.raises(InvalidInput, match="falls outside the calendar"):
+        calendar.working_days_deadline(last, 1)
+    with pytest.raises(InvalidInput, match="falls outside the calendar"):
+        calendar.calendar_days_deadline(last, 1)
 
 
 def test_days_off_lists_named_holidays_and_not_plain_weekends(calendar: WorkCalendar) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -50,6 +52,9 @@ def hanbao_json(
     *args: str, db: str | None, env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> Any:
     return json.loads(hanbao(*args, "--json", db=db, env=env, cwd=cwd).stdout)
+
+
+TOO_BIG = "99999999999999999999"  # more than SQLite's and PostgreSQL's 64-bit ids
 
 
 @pytest.fixture
@@ -539,3 +544,81 @@ def test_the_receiving_unit_confirms_and_disputes_from_the_command_line(
     assert [e["step"] for e in flags if e["obligation"] == urgent["id"] and e["late_flag"]] == [
         "late_flag"
     ]
+
+
+# --- bad input from the sweep of issue 17: a message and exit 2, nothing written --------------
+
+
+def file_digest(url: str) -> str:
+    return hashlib.sha256(Path(url.removeprefix("sqlite:///")).read_bytes()).hexdigest()
+
+
+def test_a_deadline_counted_from_the_year_9999_is_refused(fresh_db: str) -> None:
+    result = hanbao(
+        "calendar", "deadline", "31/12/9999", "--working-days", "1", db=fresh_db, ok=False
+    )
+    refused(result, "31/12/9999", "falls outside the calendar", "check the year typed")
+
+
+@pytest.mark.parametrize(
+    ("args", "english"),
+    [
+        (("submit", TOO_BIG, "--at", "01/03/2027 10:00"), "unknown obligation"),
+        (("confirm", TOO_BIG), "unknown obligation"),
+        (("dispute", TOO_BIG, "--reason", "not_received"), "unknown obligation"),
+        (("outbox", "retry", TOO_BIG), "unknown message"),
+        (("token", "revoke", TOO_BIG), "unknown token"),
+    ],
+)
+def test_an_id_no_database_can_hold_is_an_unknown_record(
+    fresh_db: str, args: tuple[str, ...], english: str
+) -> None:
+    hanbao("init", db=fresh_db)
+    before = file_digest(fresh_db)
+    refused(hanbao(*args, db=fresh_db, ok=False), f"{english} {TOO_BIG}", "the id is a number")
+    assert file_digest(fresh_db) == before
+
+
+def test_a_unit_row_with_its_code_twice_is_refused(fresh_db: str, tmp_path: Path) -> None:
+    hanbao("init", db=fresh_db)
+    units = tmp_path / "units.yaml"
+    units.write_text(
+        "units:\n  - {code: X77, name: UBND xã Mới, kind: commune, parent: H01,\n"
+        "     email: ubnd@moi.huyenmau.tinhmau.example, code: X78}\n",
+        encoding="utf-8",
+    )
+    before = file_digest(fresh_db)
+    refused(
+        hanbao("units", "import", str(units), db=fresh_db, ok=False),
+        str(units),
+        "key 'code' is given twice",
+        "line 3",
+    )
+    assert file_digest(fresh_db) == before
+
+
+@pytest.mark.parametrize(
+    ("file", "line", "again"),
+    [
+        ("hanbao.yaml", "sweep_batch: 500\n", "allowed_domains: ['*.example']\n"),
+        ("rules.yaml", "    deadline: {working_days: 1}\n", "    deadline: {hours: 12}\n"),
+        ("calendar-overrides.yaml", "  - date: 02/01/2026\n", "    date: 03/01/2026\n"),
+    ],
+)
+def test_a_key_given_twice_in_a_configuration_file_is_refused(
+    tmp_path: Path, file: str, line: str, again: str
+) -> None:
+    folder = tmp_path / "config"
+    shutil.copytree(CONFIG_PATH.parent, folder)
+    text = (folder / file).read_text(encoding="utf-8")
+    assert text.count(line) == 1
+    (folder / file).write_text(text.replace(line, line + again), encoding="utf-8")
+    result = hanbao("check-config", "--config", str(folder / "hanbao.yaml"), db=None, ok=False)
+    key = again.split(":")[0].strip()
+    refused(result, str(folder / file), f"key '{key}' is given twice", "keep one")
+
+
+def test_status_on_a_database_never_initialised_leaves_no_file(tmp_path: Path) -> None:
+    never = tmp_path / "never.sqlite3"
+    refused(hanbao("status", db=f"sqlite:///{never}", ok=False), "hanbao init")
+    assert not never.exists()

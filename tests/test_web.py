@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 
 import pytest
+from fastapi import FastAPI
 from openpyxl import load_workbook
 from sqlalchemy import Engine
 
 from scheduler import ledger, receipt
 from scheduler.access import authenticate, revoke_token
+from scheduler.clock import SimulatedClock
 from scheduler.records import Via
 from scheduler.settings import Config
 from scheduler.store.queries import transaction
+from scheduler.sweep import sweep
 from tests.conftest import open_case, vn
 from tests.test_api import Api, make_api
 
@@ -50,13 +54,66 @@ def test_session_cookie_is_httponly_strict_and_tamper_proof(api: Api) -> None:
     header = response.headers["set-cookie"].lower()
     assert "httponly" in header and "samesite=strict" in header
     value = api.client.cookies["hanbao_session"]
-    token_id, expires, mac = value.split(".")
+    mac = value.split(".")[1]
     api.client.cookies.clear()
-    api.client.cookies.set("hanbao_session", f"{int(token_id) + 1}.{expires}.{mac}")
+    api.client.post("/login", data={"token": api.tokens["h01"]}, follow_redirects=False)
+    other = api.client.cookies["hanbao_session"].split(".")[0]
+    api.client.cookies.clear()
+    api.client.cookies.set("hanbao_session", f"{other}.{mac}")  # another session, this mac
     assert api.client.get("/overview", follow_redirects=False).status_code == 303
     api.client.cookies.clear()  # the same path with the genuine value does get in
     api.client.cookies.set("hanbao_session", value)
     assert api.client.get("/overview", follow_redirects=False).status_code == 200
+
+
+GARBLED = [
+    "hanbao_session=1.9999999999.tôi".encode(),  # the issue's: non-ASCII where a mac was
+    "hanbao_session=1.9999999999.tôi".encode("latin-1"),
+    b"hanbao_session=\xff\xfe.\x80",
+    b"hanbao_session=...",
+    b"hanbao_session=",
+]
+
+
+@pytest.mark.parametrize("path", ["/overview", "/overview/unit/X01", "/overview/export.csv"])
+@pytest.mark.parametrize("cookie", GARBLED)
+def test_a_garbled_session_cookie_is_not_logged_in(api: Api, path: str, cookie: bytes) -> None:
+    response = api.client.get(path, headers={b"cookie": cookie}, follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/login"
+
+
+@pytest.mark.parametrize("path", ["/overview", "/overview/unit/X01", "/overview/export.csv"])
+def test_a_real_cookie_ending_in_a_non_ascii_letter_is_not_logged_in(api: Api, path: str) -> None:
+    assert login(api, "lead") == 303
+    value = api.client.cookies["hanbao_session"]
+    api.client.cookies.clear()
+    for altered in (value[:-1] + "é", value + "=", value + "é"):
+        cookie = f"hanbao_session={altered}".encode()
+        response = api.client.get(path, headers={b"cookie": cookie}, follow_redirects=False)
+        assert response.status_code == 303 and response.headers["location"] == "/login"
+    # the genuine value, sent the same way, does get in
+    genuine = api.client.get(path, headers={b"cookie": f"hanbao_session={value}".encode()})
+    assert genuine.status_code == 200
+
+
+def test_the_trend_counts_calendar_months_so_a_february_flag_shows_on_31_march(
+    api: Api, engine: Engine, config: Config
+) -> None:
+    open_case(engine, config, "VV-FEB", "22/02/2027 10:00", "22/02/2027 10:00")
+    flagged = sweep(engine, config, vn("26/02/2027 09:00"))
+    assert [e.at for e in flagged if e.late_flag]  # recorded on 26/02/2027
+    app = api.client.app
+    assert isinstance(app, FastAPI)
+    app.state.services.clock = SimulatedClock(vn("31/03/2027 10:00"), anchor=0, speed=0)
+    login(api, "h01")
+    page = api.client.get("/overview").text
+    rows = re.findall(r"<tr><td>(\d\d/\d{4})</td><td>.*?</span> (\d+)</td></tr>", page)
+    assert [month for month, _ in rows] == [f"{m:02d}/2026" for m in range(4, 13)] + [
+        "01/2027",
+        "02/2027",
+        "03/2027",
+    ]
+    assert dict(rows)["02/2027"] != "0"
 
 
 def test_overview_shows_overdue_by_parent_and_unit_within_reach(api: Api) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from scheduler import yamlfile
 from scheduler.errors import ImportRejected
 from scheduler.rules import ROLES
 
@@ -75,7 +76,7 @@ def read_rows(path: Path) -> Iterator[dict[str, Any]]:
 
 def _yaml_rows(path: Path) -> Iterator[dict[str, Any]]:
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = yamlfile.load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise ImportRejected(str(path), [f"YAML không hợp lệ / invalid YAML: {exc}"]) from None
     rows = document.get("units") if isinstance(document, dict) else None

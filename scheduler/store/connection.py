@@ -35,13 +35,21 @@ def checked_url(url: str) -> str:
     return url
 
 
+def sqlite_file(engine: Engine) -> Path | None:
+    """The file of a SQLite database; None for another backend or a database in memory."""
+    database = engine.url.database or ""
+    if engine.dialect.name != "sqlite" or database in ("", ":memory:") or "mode=memory" in database:
+        return None
+    return Path(database.removeprefix("file:").partition("?")[0])
+
+
 def unreachable(error: DBAPIError, engine: Engine) -> ConfigError:
     """What went wrong reaching ``engine``'s database, in words an operator can act on."""
     where = engine.url.render_as_string(hide_password=True)
     said = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
     lowered = said.lower()
     if engine.dialect.name == "sqlite":
-        folder = Path((engine.url.database or "").removeprefix("file:")).resolve().parent
+        folder = (sqlite_file(engine) or Path()).resolve().parent
         if not folder.is_dir():
             reason = f"thư mục {folder} không có / the folder does not exist"
         elif "readonly" in lowered or "read-only" in lowered:

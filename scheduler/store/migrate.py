@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 
 from scheduler.errors import ConfigError
-from scheduler.store.connection import unreachable
+from scheduler.store.connection import sqlite_file, unreachable
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BASELINE = "0001"  # the schema of hanbao 0.1, which stored meta.schema_version = 1
@@ -131,6 +131,9 @@ def create(engine: Engine) -> SchemaState:
 
 def check(engine: Engine, found: SchemaState | None = None) -> None:
     """Refuse to work on a database that is not at the code's schema, saying what to run."""
+    file = sqlite_file(engine)
+    if found is None and file is not None and file.resolve().parent.is_dir() and not file.exists():
+        found = SchemaState(None, head(), empty=True)  # connecting would leave an empty file
     found = found or state(engine)
     if found.up_to_date:
         return
