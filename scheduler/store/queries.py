@@ -33,6 +33,7 @@ from scheduler.store.schema import (
     ReminderRow,
 )
 from scheduler.store.submissions import SubmissionQueries
+from scheduler.store.timeliness import TimelinessQueries
 from scheduler.store.units import UnitQueries
 from scheduler.vntime import iso
 
@@ -41,9 +42,16 @@ _REMINDER = SQLModel.metadata.tables["reminder"]
 _ACK = SQLModel.metadata.tables["ack_link"]
 
 
-class Store(UnitQueries, HandoverQueries, SubmissionQueries, IntakeQueries, DigestQueries):
-    """Every named query, over one session (units, hand-overs, submissions, the intake's and
-    the digest's in their own modules).
+class Store(
+    UnitQueries,
+    HandoverQueries,
+    SubmissionQueries,
+    IntakeQueries,
+    DigestQueries,
+    TimelinessQueries,
+):
+    """Every named query, over one session (units, hand-overs, submissions, the intake's, the
+    digest's and the reporting rates' in their own modules).
 
     The caller owns the transaction (commit or roll back)."""
 

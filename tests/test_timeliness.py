@@ -1,0 +1,144 @@
+"""Reporting rates on both backends, on a scenario built through the ledger whose every figure
+is worked out by hand below; and the pure rules behind them.
+
+The sample district H01 (province T01). X04 merges into X03: its last day is Mon 15/03/2027.
+Urgent reports (01 working day) of cases verified in March 2027:
+- X01, VV-1 verified Thu 04/03 10:00, due end of Fri 05/03, sent Fri 05/03 09:00: on time;
+- X02, VV-2 verified Thu 04/03, due Fri 05/03, sent Tue 09/03: late by 2 working days (Mon,
+  Tue; 4 calendar days over the weekend);
+- X03, VV-3 verified Thu 04/03, never sent: missing;
+- X04, VV-4 verified Wed 10/03, due Thu 11/03, sent Thu 11/03: on time, counted for X04, which
+  existed then;
+- X04, VV-5 verified Mon 15/03 (its last day), due Tue 16/03: the closing hands it to X03,
+  which sends it Wed 17/03: late by 1 working day, counted for X03 (it answered on 16/03).
+Six-monthly report 2027-H1, due end of Wed 30/06/2027: owed by the 11 communes that still
+exist on its deadline and the 4 agencies (X04 owes nothing: X03 reports for the period); X01
+sends it 25/06 (on time), X02 on Fri 02/07 (late by 2 working days: Thu 01, Fri 02), X05 sends
+it 28/06 but H01 disputes it on 29/06 (missing); nobody else sends it.
+Read on Sat 10/07/2027 12:00, for 01/03/2027-30/06/2027.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime
+
+from sqlalchemy import Engine
+
+from scheduler import ledger, receipt, timeliness
+from scheduler.settings import Config
+from scheduler.store.queries import transaction
+from scheduler.sweep import sweep
+from tests.conftest import vn
+
+READ_AT = "10/07/2027 12:00"
+FIRST, LAST = date(2027, 3, 1), date(2027, 6, 30)
+COLUMNS = (
+    *("expected", "submitted", "on_time", "late", "missing"),
+    *("on_time_rate", "mean_days_late", "max_days_late"),
+)
+
+
+def build_scenario(engine: Engine, config: Config) -> None:
+    def at(moment: str) -> datetime:
+        return vn(moment)
+
+    with transaction(engine) as store:
+        x04 = store.units(["X04"])["X04"]
+        store.save_units(
+            [replace(x04, valid_to=date(2027, 3, 15), successor="X03")], date(2027, 1, 1)
+        )
+        ledger.generate_periodic(store, config, 2027, at("01/01/2027 08:00"), "test")
+    for code, unit, verified in (
+        ("VV-1", "X01", "04/03/2027 10:00"),
+        ("VV-2", "X02", "04/03/2027 10:00"),
+        ("VV-3", "X03", "04/03/2027 10:00"),
+        ("VV-4", "X04", "10/03/2027 10:00"),
+        ("VV-5", "X04", "15/03/2027 10:00"),
+    ):
+        with transaction(engine) as store:
+            ledger.open_case(store, config, code, unit, "xam_hai", at(verified), at(verified), "t")
+    for code, sent in (
+        ("VV-1", "05/03/2027 09:00"),
+        ("VV-2", "09/03/2027 09:00"),
+        ("VV-4", "11/03/2027 09:00"),
+    ):
+        with transaction(engine) as store:
+            ledger.report_case(store, config, code, "urgent", at(sent), at(sent), "t", via="cli")
+    sweep(engine, config, at("16/03/2027 08:00"))  # X04's closing is applied: VV-5 moves to X03
+    with transaction(engine) as store:
+        moved = store.obligation_by_key("case:VV-5:urgent_report")
+        assert moved is not None and (moved.unit, moved.moved_from) == ("X03", "X04")
+        ledger.report_case(
+            store,
+            config,
+            "VV-5",
+            "urgent",
+            at("17/03/2027 09:00"),
+            at("17/03/2027 09:00"),
+            "t",
+            via="cli",
+        )
+    for unit, sent in (
+        ("X01", "25/06/2027 09:00"),
+        ("X02", "02/07/2027 09:00"),
+        ("X05", "28/06/2027 09:00"),
+    ):
+        with transaction(engine) as store:
+            report = store.obligation_by_key(f"periodic:six_monthly:2027-H1:{unit}")
+            assert report is not None
+            ledger.submit(store, config, report.id, at(sent), at(sent), "t", via="cli")
+    with transaction(engine) as store:
+        report = store.obligation_by_key("periodic:six_monthly:2027-H1:X05")
+        assert report is not None
+        receipt.dispute(store, config, report.id, "not_received", at("29/06/2027 10:00"), "H01")
+
+
+def figures(rows: list[timeliness.Row], kind: str) -> dict[tuple[str, str], tuple[object, ...]]:
+    return {
+        (r.unit, r.level): (r.period, r.parent, *(r.as_json()[c] for c in COLUMNS))
+        for r in rows
+        if r.kind == kind
+    }
+
+
+def test_every_figure_of_the_hand_built_scenario_on_both_backends(
+    engine: Engine, config: Config
+) -> None:
+    calendar = config.calendar
+    assert all(calendar.is_working_day(date(2027, 3, d)) for d in (4, 5, 8, 9, 10, 11, 15, 16, 17))
+    assert not any(calendar.is_working_day(date(2027, 3, d)) for d in (6, 7))
+    build_scenario(engine, config)
+    with transaction(engine) as store:
+        facts, _ = timeliness.read(store, calendar, FIRST, LAST, vn(READ_AT))
+    rows = timeliness.table(facts)
+
+    urgent = figures(rows, "urgent_report")
+    assert urgent == {
+        # unit/level: period, parent, expected, submitted, on time, late, missing, rate, mean, max
+        ("X01", "unit"): ("2027-03", "H01", 1, 1, 1, 0, 0, 1.0, None, None),
+        ("X02", "unit"): ("2027-03", "H01", 1, 1, 0, 1, 0, 0.0, 2.0, 2),
+        ("X03", "unit"): ("2027-03", "H01", 2, 1, 0, 1, 1, 0.0, 1.0, 1),
+        ("X04", "unit"): ("2027-03", "H01", 1, 1, 1, 0, 0, 1.0, None, None),
+        ("H01", "rollup"): ("2027-03", "T01", 5, 4, 2, 2, 1, 0.4, 1.5, 2),
+        ("T01", "rollup"): ("2027-03", None, 5, 4, 2, 2, 1, 0.4, 1.5, 2),
+    }
+
+    six = figures(rows, "six_monthly")
+    owing = {f"X{n:02d}" for n in range(1, 13)} - {"X04"} | {"CA-H01", "YT-H01", "GD-H01", "TP-H01"}
+    assert {unit for unit, level in six if level == "unit"} == owing  # X04: X03 reports for it
+    assert six[("X01", "unit")] == ("2027-H1", "H01", 1, 1, 1, 0, 0, 1.0, None, None)
+    assert six[("X02", "unit")] == ("2027-H1", "H01", 1, 1, 0, 1, 0, 0.0, 2.0, 2)
+    assert six[("X05", "unit")] == ("2027-H1", "H01", 1, 0, 0, 0, 1, 0.0, None, None)  # disputed
+    for unit in owing - {"X01", "X02", "X05"}:
+        assert six[(unit, "unit")] == ("2027-H1", "H01", 1, 0, 0, 0, 1, 0.0, None, None), unit
+    assert six[("H01", "rollup")] == ("2027-H1", "T01", 15, 2, 1, 1, 13, 0.0667, 2.0, 2)
+    assert six[("T01", "rollup")] == ("2027-H1", None, 15, 2, 1, 1, 13, 0.0667, 2.0, 2)
+
+    # not yet due on 10/07 (annual, sector): not judged; the kinds due in the span are
+    assert {r.kind for r in rows} == {
+        "urgent_report",
+        "written_report",
+        "support_plan",
+        "six_monthly",
+    }
