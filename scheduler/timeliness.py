@@ -207,8 +207,9 @@ def _chain(
 
 
 def within(facts: Iterable[Fact], unit: str) -> list[Fact]:
-    """The facts of ``unit``'s subtree, itself included."""
-    return [f for f in facts if f.unit == unit or unit in f.chain]
+    """The facts of ``unit``'s subtree, itself included (``table(…, top=unit)`` then leaves out
+    the rows above it: a district's table has no province row counting that district alone)."""
+    return [fact for fact in facts if fact.unit == unit or unit in fact.chain]
 
 
 def table(
@@ -216,10 +217,18 @@ def table(
     *,
     period: Callable[[Fact], str] = lambda fact: fact.period,
     kind: Callable[[Fact], str] = lambda fact: fact.kind,
+    top: str | None = None,
 ) -> list[Row]:
     """Unit rows and parent rollups, per kind and period (or whatever ``period`` and ``kind``
-    group by: a whole span, a month of deadlines, every kind together), rollups first."""
-    parents = {code for fact in facts for code in fact.chain}
+    group by: a whole span, a month of deadlines, every kind together), rollups first; with
+    ``top``, no rollup above that unit."""
+
+    def rolled(fact: Fact) -> tuple[str, ...]:
+        if top is None or top not in fact.chain:
+            return () if fact.unit == top else fact.chain
+        return fact.chain[: fact.chain.index(top) + 1]
+
+    parents = {code for fact in facts for code in rolled(fact)}
     tallies: dict[tuple[str, Level, str, str], _Tally] = {}
     for fact in facts:
         key = (kind(fact), period(fact))
@@ -227,7 +236,7 @@ def table(
         targets: list[tuple[str, Level, str | None]] = [(fact.unit, "unit", above[0])]
         if fact.unit in parents:
             targets.append((fact.unit, "rollup", above[0]))
-        targets.extend((code, "rollup", above[i + 1]) for i, code in enumerate(fact.chain))
+        targets.extend((code, "rollup", above[i + 1]) for i, code in enumerate(rolled(fact)))
         for code, level, parent in targets:
             tally = tallies.get((code, level, *key))
             if tally is None:

@@ -69,13 +69,14 @@ def to_xlsx(
     first: date,
     last: date,
 ) -> bytes:
-    """One sheet per parent: its units' rows, then its own rollup in bold (the total line)."""
+    """One sheet per parent: the rows of the units under it (a district's own rollup on its
+    province's sheet), then its own rollup in bold, the total line."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     sheets: dict[str, list[Row]] = {}
     for row in rows:
-        if row.level == "unit":
+        if row.level == "unit" or row.parent is not None:
             sheets.setdefault(row.parent or "", []).append(row)
     for row in rows:
         if row.level == "rollup" and row.unit in sheets:

@@ -22,14 +22,23 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime
+from pathlib import Path
+from typing import Any
 
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from scheduler import ledger, receipt, timeliness
+from scheduler.access import create_token
+from scheduler.api import create_app
+from scheduler.clock import SimulatedClock
+from scheduler.health import Health
+from scheduler.metrics import Metrics
 from scheduler.settings import Config
 from scheduler.store.queries import transaction
 from scheduler.sweep import sweep
 from tests.conftest import vn
+from tests.test_cli import hanbao, hanbao_json
 
 READ_AT = "10/07/2027 12:00"
 FIRST, LAST = date(2027, 3, 1), date(2027, 6, 30)
@@ -142,3 +151,97 @@ def test_every_figure_of_the_hand_built_scenario_on_both_backends(
         "support_plan",
         "six_monthly",
     }
+
+
+def test_the_command_and_the_api_give_the_same_rows_within_reach(
+    engine: Engine, config: Config, database_url: str, tmp_path: Path
+) -> None:
+    build_scenario(engine, config)
+    span = ("--from", "01/03/2027", "--to", "30/06/2027", "--as-of", READ_AT)
+    rows = hanbao_json("report", "timeliness", *span, "--kind", "urgent_report", db=database_url)
+    h01 = next(r for r in rows if (r["unit"], r["level"]) == ("H01", "rollup"))
+    assert h01 == {
+        "unit": "H01",
+        "parent": "T01",
+        "level": "rollup",
+        "kind": "urgent_report",
+        "period": "2027-03",
+        "expected": 5,
+        "submitted": 4,
+        "on_time": 2,
+        "late": 2,
+        "missing": 1,
+        "on_time_rate": 0.4,
+        "mean_days_late": 1.5,
+        "max_days_late": 2,
+    }
+    assert [(r["unit"], r["level"]) for r in rows] == [
+        ("T01", "rollup"),
+        ("H01", "rollup"),
+        ("X01", "unit"),
+        ("X02", "unit"),
+        ("X03", "unit"),
+        ("X04", "unit"),
+    ]
+    # a district's table stops at the district: no province row counting it alone
+    mine = hanbao_json("report", "timeliness", *span, "--unit", "H01", db=database_url)
+    assert {r["unit"] for r in mine} >= {"H01", "X01"} and "T01" not in {r["unit"] for r in mine}
+
+    book = tmp_path / "dung-han.xlsx"
+    written = hanbao_json(
+        "report", "timeliness", *span, "--format", "xlsx", "-o", str(book), db=database_url
+    )
+    assert written == {"file": str(book), "format": "xlsx", "rows": written["rows"]}
+    from openpyxl import load_workbook
+
+    sheets = load_workbook(book).worksheets
+    assert [s.title for s in sheets] == ["H01 UBND huyện Mẫu Sơn", "T01 UBND tỉnh Mẫu"]
+    heading = [c.value for c in sheets[0][2]]
+    assert heading[:3] == ["Mã đơn vị", "Đơn vị", "Cấp"] and "Tỷ lệ đúng hạn (%)" in heading
+    x02 = next(
+        [c.value for c in r]
+        for r in sheets[0].iter_rows(min_row=3)
+        if r[0].value == "X02" and r[4].value == config.rules.kind("urgent_report").name
+    )
+    assert x02[6:14] == [1, 1, 0, 1, 0, 0, 2, 2]
+    csv = hanbao(
+        "report",
+        "timeliness",
+        *span,
+        "--format",
+        "csv",
+        "-o",
+        str(tmp_path / "t.csv"),
+        db=database_url,
+    )
+    assert csv.returncode == 0
+    assert (tmp_path / "t.csv").read_bytes().startswith("\ufeffMã đơn vị,".encode())
+
+    clock = SimulatedClock(vn(READ_AT), anchor=0, speed=0)
+    with transaction(engine) as store:
+        tokens = {
+            name: create_token(store, unit, role, name, vn(READ_AT))[1]
+            for name, unit, role in (
+                ("x01", "X01", "officer"),
+                ("h01", "H01", "supervisor"),
+                ("admin", "T01", "admin"),
+            )
+        }
+    app = create_app(engine, config, clock, Metrics(engine, clock).registry, Health(900))
+    with TestClient(app) as client:
+
+        def get(who: str, **query: str) -> Any:
+            response = client.get(
+                "/api/timeliness",
+                params={"from": "01/03/2027", "to": "30/06/2027", **query},
+                headers={"Authorization": f"Bearer {tokens[who]}"},
+            )
+            return response.status_code, response.json()
+
+        assert get("admin", kind="urgent_report") == (200, rows)
+        status, seen = get("h01", kind="urgent_report")
+        assert status == 200 and seen == [r for r in rows if r["unit"] != "T01"]
+        status, seen = get("x01")
+        assert status == 200 and {r["unit"] for r in seen} == {"X01"}
+        assert get("x01", unit="X02")[0] == 404
+        assert get("h01", kind="nope")[0] == 422
