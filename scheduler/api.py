@@ -26,7 +26,7 @@ from prometheus_client import CollectorRegistry, make_asgi_app
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 
-from scheduler import ledger, receipt, timeliness, web
+from scheduler import ledger, receipt, timeliness, timeliness_page, web
 from scheduler.access import Principal, authenticate, reach
 from scheduler.clock import Clock
 from scheduler.errors import Conflict, HanbaoError, InvalidInput, NotFound
@@ -239,6 +239,7 @@ def create_app(
 
     app.mount("/metrics", make_asgi_app(registry))
     app.include_router(web.router())
+    app.include_router(timeliness_page.router())
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> JSONResponse:

@@ -135,6 +135,12 @@ def read(
     return attribute(items, units, source.earlier_parents(), calendar), units
 
 
+def months(last: date, count: int = 12) -> list[str]:
+    """The ``count`` months (``YYYY-MM``) ending with ``last``'s, oldest first."""
+    index = last.year * 12 + last.month - 1
+    return [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(index - count + 1, index + 1)]
+
+
 def period_of(item: Expected) -> str:
     """Case reports by the month of their case, periodic and ad-hoc by their period/request."""
     if item.case_verified_at is not None:

@@ -20,11 +20,13 @@ Read on Sat 10/07/2027 12:00, for 01/03/2027-30/06/2027.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
@@ -101,6 +103,22 @@ def build_scenario(engine: Engine, config: Config) -> None:
         report = store.obligation_by_key("periodic:six_monthly:2027-H1:X05")
         assert report is not None
         receipt.dispute(store, config, report.id, "not_received", at("29/06/2027 10:00"), "H01")
+
+
+def serve(engine: Engine, config: Config) -> tuple[dict[str, str], FastAPI]:
+    """Tokens and the HTTP application, its clock stopped at ``READ_AT``."""
+    clock = SimulatedClock(vn(READ_AT), anchor=0, speed=0)
+    with transaction(engine) as store:
+        tokens = {
+            name: create_token(store, unit, role, name, vn(READ_AT))[1]
+            for name, unit, role in (
+                ("x01", "X01", "officer"),
+                ("h01", "H01", "supervisor"),
+                ("admin", "T01", "admin"),
+            )
+        }
+    cfg = replace(config, web=replace(config.web, signing_key=b"k" * 48))
+    return tokens, create_app(engine, cfg, clock, Metrics(engine, clock).registry, Health(900))
 
 
 def figures(rows: list[timeliness.Row], kind: str) -> dict[tuple[str, str], tuple[object, ...]]:
@@ -217,17 +235,7 @@ def test_the_command_and_the_api_give_the_same_rows_within_reach(
     assert csv.returncode == 0
     assert (tmp_path / "t.csv").read_bytes().startswith("\ufeffMã đơn vị,".encode())
 
-    clock = SimulatedClock(vn(READ_AT), anchor=0, speed=0)
-    with transaction(engine) as store:
-        tokens = {
-            name: create_token(store, unit, role, name, vn(READ_AT))[1]
-            for name, unit, role in (
-                ("x01", "X01", "officer"),
-                ("h01", "H01", "supervisor"),
-                ("admin", "T01", "admin"),
-            )
-        }
-    app = create_app(engine, config, clock, Metrics(engine, clock).registry, Health(900))
+    tokens, app = serve(engine, config)
     with TestClient(app) as client:
 
         def get(who: str, **query: str) -> Any:
@@ -245,3 +253,27 @@ def test_the_command_and_the_api_give_the_same_rows_within_reach(
         assert status == 200 and {r["unit"] for r in seen} == {"X01"}
         assert get("x01", unit="X02")[0] == 404
         assert get("h01", kind="nope")[0] == 422
+
+
+def test_the_leaders_page_ranks_units_and_draws_their_trend_without_script(
+    engine: Engine, config: Config
+) -> None:
+    build_scenario(engine, config)
+    tokens, app = serve(engine, config)
+    with TestClient(app) as client:
+        assert client.post("/login", data={"token": tokens["h01"]}).status_code == 200
+        assert 'href="/overview/timeliness"' in client.get("/overview").text
+        query = "from=01/03/2027&to=30/06/2027&kind=urgent_report"
+        page = client.get(f"/overview/timeliness?{query}")
+    assert page.status_code == 200
+    html = page.text
+    assert "<script" not in html and "@media print" in html and "size: A4" in html
+    # H01's card only (T01 is above the supervisor's reach), its communes best first:
+    # X01 and X04 1/1 on time; X02 late, none missing; X03 late and missing
+    assert re.findall(r'class="card parent" data-unit="(\w+)"', html) == ["H01"]
+    assert re.findall(r'class="unit" data-unit="(\w+)"', html) == ["X01", "X04", "X02", "X03"]
+    assert "40.0 %</b> đúng hạn (2/5; trễ 2, chưa báo cáo 1)" in html
+    # one 12-month chart for the district and one per commune; March 2027 drawn for each
+    assert html.count("<svg") == 5
+    assert html.count("03/2027: 1/1 đúng hạn") == 2 and "03/2027: 0/2 đúng hạn" in html
+    assert "03/2027: 2/5 đúng hạn" in html and "04/2027: không có báo cáo đến hạn" in html
