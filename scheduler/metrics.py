@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import platform
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import get_args
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
@@ -17,6 +17,8 @@ from prometheus_client.registry import Collector
 from sqlalchemy import Engine, func
 from sqlmodel import col, select
 
+from scheduler import timeliness
+from scheduler.calendar import WorkCalendar
 from scheduler.clock import Clock
 from scheduler.intake.matching import Outcome
 from scheduler.intake.record import Source
@@ -73,6 +75,7 @@ class Metrics:
             {"version": VERSION, "python": platform.python_version()}
         )
         r.register(_StateCollector(engine, clock, self.scrape_errors))
+        r.register(_OnTimeCollector(engine, clock, self.scrape_errors))
 
 
 class _StateCollector(Collector):
@@ -85,6 +88,51 @@ class _StateCollector(Collector):
         except Exception:  # metrics never break the daemon
             log.exception("action=metrics_scrape_failed")
             self.errors.inc()
+
+
+class _OnTimeCollector(Collector):
+    """``hanbao_reports_on_time_ratio{parent,kind}``: reports due in the last 12 months that were
+    sent on time, per parent (its subtree) and kind; no per-commune series. A year's table is
+    seconds of work at national scale, so it is recomputed at most every ``every``."""
+
+    every = timedelta(minutes=10)
+
+    def __init__(self, engine: Engine, clock: Clock, errors: Counter) -> None:
+        self.engine, self.clock, self.errors = engine, clock, errors
+        self.cached: tuple[datetime, list[tuple[str, str, float]]] | None = None
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        ratio = GaugeMetricFamily(
+            "hanbao_reports_on_time_ratio",
+            "Share of the reports due in the last 12 months that were sent on time, per parent "
+            "unit (its whole subtree) and kind",
+            labels=["parent", "kind"],
+        )
+        now = self.clock.now()
+        try:
+            if self.cached is None or not now - self.every < self.cached[0] <= now:
+                self.cached = (now, _on_time(self.engine, now))
+        except Exception:  # metrics never break the daemon
+            log.exception("action=metrics_scrape_failed")
+            self.errors.inc()
+        for parent, kind, value in self.cached[1] if self.cached else ():
+            ratio.add_metric([parent, kind], value)
+        yield ratio
+
+
+def _on_time(engine: Engine, now: datetime) -> list[tuple[str, str, float]]:
+    """(parent, kind, on-time ratio) over the year up to ``now``. The ratio needs no calendar:
+    on time is by the stored deadline; only the days late, unused here, count working days."""
+    with transaction(engine) as store:
+        facts, _ = timeliness.read(
+            store, WorkCalendar(), now.date() - timedelta(days=365), now.date(), now
+        )
+    rows = timeliness.table(facts, period=lambda _fact: "12m")
+    return [
+        (r.unit, r.kind, r.on_time_rate)
+        for r in rows
+        if r.level == "rollup" and r.on_time_rate is not None
+    ]
 
 
 def _state(engine: Engine, now: datetime) -> Iterator[GaugeMetricFamily]:

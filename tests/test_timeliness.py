@@ -26,6 +26,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
@@ -277,3 +278,22 @@ def test_the_leaders_page_ranks_units_and_draws_their_trend_without_script(
     assert html.count("<svg") == 5
     assert html.count("03/2027: 1/1 đúng hạn") == 2 and "03/2027: 0/2 đúng hạn" in html
     assert "03/2027: 2/5 đúng hạn" in html and "04/2027: không có báo cáo đến hạn" in html
+
+
+def test_the_on_time_ratio_metric_is_per_parent_and_kind_only(
+    engine: Engine, config: Config
+) -> None:
+    build_scenario(engine, config)
+    _, app = serve(engine, config)
+    with TestClient(app) as client:
+        text = client.get("/metrics").text
+    series = {}
+    for labels, value in re.findall(
+        r"^hanbao_reports_on_time_ratio\{(.*)\} (\S+)$", text, re.MULTILINE
+    ):
+        named = dict(re.findall(r'(\w+)="([^"]*)"', labels))
+        assert set(named) == {"parent", "kind"}
+        series[(named["parent"], named["kind"])] = float(value)
+    assert series[("H01", "urgent_report")] == series[("T01", "urgent_report")] == 0.4
+    assert series[("H01", "six_monthly")] == pytest.approx(1 / 15)
+    assert {parent for parent, _ in series} == {"H01", "T01"}  # no per-commune series
