@@ -775,10 +775,14 @@ def demo_command(
     folder: Annotated[
         Path, typer.Option("--folder", help="nơi chứa CSDL và thư / where the database and mail go")
     ] = Path("hanbao-demo"),
+    empty: Annotated[
+        bool,
+        typer.Option("--empty", help="không ghi lịch sử một năm / without the year of history"),
+    ] = False,
     json_out: JsonOpt = False,
     config: ConfigOpt = None,
 ) -> None:
-    """Chạy thử trọn bộ: SQLite, đơn vị mẫu, máy chủ thư cục bộ ghi thư vào thư mục."""
+    """Chạy thử trọn bộ: SQLite, đơn vị mẫu, một năm lịch sử, máy chủ thư cục bộ ghi thư."""
     configure_logs("INFO")
     env = _env(config, f"sqlite:///{folder.resolve() / 'hanbao.sqlite3'}", need_schema=False)
     smtp = env.config.smtp
@@ -802,10 +806,16 @@ def demo_command(
     with _writing(env) as store:
         if not store.units():
             ledger.import_units(store, env.config, SAMPLE_UNITS, env.now, "demo")
-        if not store.obligations():
+        fresh = not store.obligations()
+        if fresh and empty:
             code = f"VV-DEMO-{env.now:%Y%m%d-%H%M}"
             ledger.open_case(store, env.config, code, "X01", "xam_hai", env.now, env.now, "demo")
         _, token = create_token(store, "H01", "supervisor", "demo", env.now)
+    if fresh and not empty:
+        from scheduler.demo import record_year
+
+        print("hanbao demo: ghi lịch sử một năm / recording a year of history...", file=sys.stderr)
+        record_year(env.engine, env.config, env.now)
     mail = folder.resolve() / "mail"
     from scheduler.capture import start_capture
 

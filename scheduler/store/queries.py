@@ -225,6 +225,15 @@ class Store(
                 list(rows),
             )
 
+    def settle_reminders(self, until: datetime) -> None:
+        """Count every reminder recorded by ``until`` as composed when it was recorded: the
+        demo's replayed year, whose mail belonged to that year, is not sent at its start."""
+        self.session.connection().execute(
+            update(_REMINDER)
+            .where(_REMINDER.c.composed_at.is_(None), _REMINDER.c.recorded_at <= until)
+            .values(composed_at=_REMINDER.c.recorded_at)
+        )
+
     def history(self, obligation_id: int) -> dict[str, list[dict[str, Any]]]:
         """Everything that happened to one obligation: steps, mails, audit entries."""
         steps = self.session.exec(
