@@ -22,9 +22,8 @@ What counts (README, "Timeliness"):
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 from scheduler.calendar import WorkCalendar
 from scheduler.hierarchy.life import answering
@@ -34,8 +33,7 @@ from scheduler.vntime import at, end_of_day, vn_date
 Level = Literal["unit", "rollup"]
 
 
-@dataclass(frozen=True, slots=True)
-class Expected:
+class Expected(NamedTuple):
     """One report that was owed, as stored: who owed it, and when it was due and sent."""
 
     unit: str
@@ -46,8 +44,7 @@ class Expected:
     submitted_at: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
-class Fact:
+class Fact(NamedTuple):
     """An expected report attributed: the unit that answers for it, and that unit's parents
     (nearest first) on the deadline's day; ``days_late`` 0 when on time, None when missing."""
 
@@ -59,8 +56,7 @@ class Fact:
     days_late: int | None
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
+class Row(NamedTuple):
     unit: str
     parent: str | None
     level: Level
@@ -115,7 +111,7 @@ class Source(Protocol):
         self, start: datetime, end: datetime, kind: str | None = None
     ) -> list[Expected]: ...
 
-    def units(self) -> dict[str, Unit]: ...
+    def unit_lives(self) -> dict[str, Unit]: ...
 
     def earlier_parents(self) -> list[tuple[str, str | None, date]]: ...
 
@@ -130,7 +126,7 @@ def read(
 ) -> tuple[list[Fact], dict[str, Unit]]:
     """The attributed reports due from ``first`` to ``last`` (days, both included) whose
     deadline has passed by ``now``, and the units."""
-    units = source.units()
+    units = source.unit_lives()
     items = source.expected_reports(at(first, time.min), min(end_of_day(last), now), kind)
     return attribute(items, units, source.earlier_parents(), calendar), units
 
@@ -148,24 +144,45 @@ def period_of(item: Expected) -> str:
     return item.period or f"{vn_date(item.due_at):%Y-%m}"
 
 
-def parents_on(
-    earlier_parents: Iterable[tuple[str, str | None, date]],
-) -> Callable[[Mapping[str, Unit], str, date], str | None]:
-    """A function giving a unit's parent on a day, from (unit, parent, until) history rows."""
-    history: dict[str, list[tuple[date, str | None]]] = {}
-    for code, parent, until in earlier_parents:
-        history.setdefault(code, []).append((until, parent))
-    for entries in history.values():
-        entries.sort(key=lambda entry: entry[0])
+class _Parents:
+    """Each unit's parents (nearest first) on a day, from the units and the (unit, parent,
+    until) history rows; a chain that no history touches is the same every day, kept once."""
 
-    def parent_on(units: Mapping[str, Unit], code: str, day: date) -> str | None:
-        for until, earlier in history.get(code, ()):
+    def __init__(
+        self, units: Mapping[str, Unit], earlier_parents: Iterable[tuple[str, str | None, date]]
+    ) -> None:
+        self.units = units
+        self.history: dict[str, list[tuple[date, str | None]]] = {}
+        for code, parent, until in earlier_parents:
+            self.history.setdefault(code, []).append((until, parent))
+        for entries in self.history.values():
+            entries.sort(key=lambda entry: entry[0])
+        self.always: dict[str, tuple[str, ...]] = {}
+        self.dated: dict[tuple[str, date], tuple[str, ...]] = {}
+
+    def parent(self, code: str, day: date) -> str | None:
+        for until, earlier in self.history.get(code, ()):
             if day <= until:
                 return earlier
-        unit = units.get(code)
+        unit = self.units.get(code)
         return unit.parent if unit else None
 
-    return parent_on
+    def chain(self, code: str, day: date) -> tuple[str, ...]:
+        found = self.always.get(code)
+        if found is None:
+            found = self.dated.get((code, day))
+        if found is None:
+            walked: list[str] = []
+            current = self.parent(code, day)
+            while current is not None and current not in walked and current != code:
+                walked.append(current)
+                current = self.parent(current, day)
+            found = tuple(walked)
+            if code in self.history or any(c in self.history for c in found):
+                self.dated[(code, day)] = found
+            else:
+                self.always[code] = found
+        return found
 
 
 def attribute(
@@ -175,16 +192,19 @@ def attribute(
     calendar: WorkCalendar,
 ) -> list[Fact]:
     """Each expected report with the unit that answers for it and its parents then."""
-    parent = parents_on(earlier_parents)
-    chains: dict[tuple[str, date], tuple[str, ...]] = {}
+    parents = _Parents(units, earlier_parents)
+    days: dict[datetime, date] = {}
     lateness: dict[tuple[date, date], int] = {}
     facts = []
     for item in items:
-        due_day = vn_date(item.due_at)
-        owner = answering(item.unit, units, due_day) or item.unit
-        chain = chains.get((owner, due_day))
-        if chain is None:
-            chain = chains[(owner, due_day)] = _chain(units, parent, owner, due_day)
+        due_day = days.get(item.due_at)
+        if due_day is None:
+            due_day = days[item.due_at] = vn_date(item.due_at)
+        unit = units.get(item.unit)
+        if unit is not None and unit.valid_to is None:
+            owner = item.unit  # a unit without an end answers for itself
+        else:
+            owner = answering(item.unit, units, due_day) or item.unit
         if item.submitted_at is None:
             late: int | None = None
         elif item.submitted_at <= item.due_at:
@@ -194,22 +214,10 @@ def attribute(
             if (due_day, sent) not in lateness:
                 lateness[(due_day, sent)] = max(1, calendar.working_days_between(due_day, sent))
             late = lateness[(due_day, sent)]
-        facts.append(Fact(owner, chain, item.kind, period_of(item), due_day, late))
+        facts.append(
+            Fact(owner, parents.chain(owner, due_day), item.kind, period_of(item), due_day, late)
+        )
     return facts
-
-
-def _chain(
-    units: Mapping[str, Unit],
-    parent: Callable[[Mapping[str, Unit], str, date], str | None],
-    code: str,
-    day: date,
-) -> tuple[str, ...]:
-    chain: list[str] = []
-    current = parent(units, code, day)
-    while current is not None and current not in chain and current != code:
-        chain.append(current)
-        current = parent(units, current, day)
-    return tuple(chain)
 
 
 def within(facts: Iterable[Fact], unit: str) -> list[Fact]:
@@ -235,42 +243,32 @@ def table(
         return fact.chain[: fact.chain.index(top) + 1]
 
     parents = {code for fact in facts for code in rolled(fact)}
-    tallies: dict[tuple[str, Level, str, str], _Tally] = {}
+    # per (unit, level, kind, period): [parent, expected, submitted, on time, days late, worst]
+    tallies: dict[tuple[str, Level, str, str], list[Any]] = {}
+
+    def count(key: tuple[str, Level, str, str], parent: str | None, late: int | None) -> None:
+        tally = tallies.get(key)
+        if tally is None:
+            tally = tallies[key] = [parent, 0, 0, 0, 0, None]
+        tally[1] += 1
+        if late is not None:
+            tally[2] += 1
+            if late == 0:
+                tally[3] += 1
+            else:
+                tally[4] += late
+                tally[5] = late if tally[5] is None else max(tally[5], late)
+
     for fact in facts:
-        key = (kind(fact), period(fact))
-        above = (*fact.chain, None)
-        targets: list[tuple[str, Level, str | None]] = [(fact.unit, "unit", above[0])]
+        grouped, when, late, chain = kind(fact), period(fact), fact.days_late, fact.chain
+        nearest = chain[0] if chain else None
+        count((fact.unit, "unit", grouped, when), nearest, late)
         if fact.unit in parents:
-            targets.append((fact.unit, "rollup", above[0]))
-        targets.extend((code, "rollup", above[i + 1]) for i, code in enumerate(rolled(fact)))
-        for code, level, parent in targets:
-            tally = tallies.get((code, level, *key))
-            if tally is None:
-                tally = tallies[(code, level, *key)] = _Tally(parent)
-            tally.add(fact.days_late)
-    rows = [
-        Row(code, t.parent, level, k, p, t.expected, t.submitted, t.on_time, t.late_days, t.worst)
-        for (code, level, k, p), t in tallies.items()
-    ]
-    rows.sort(key=lambda r: (r.kind, r.period, r.level != "rollup", r.parent or "", r.unit))
-    return rows
-
-
-class _Tally:
-    __slots__ = ("expected", "late_days", "on_time", "parent", "submitted", "worst")
-
-    def __init__(self, parent: str | None) -> None:
-        self.parent = parent
-        self.expected = self.submitted = self.on_time = self.late_days = 0
-        self.worst: int | None = None
-
-    def add(self, days_late: int | None) -> None:
-        self.expected += 1
-        if days_late is None:
-            return
-        self.submitted += 1
-        if days_late == 0:
-            self.on_time += 1
-        else:
-            self.late_days += days_late
-            self.worst = max(self.worst or 0, days_late)
+            count((fact.unit, "rollup", grouped, when), nearest, late)
+        above = rolled(fact)
+        for i, code in enumerate(above):
+            count(
+                (code, "rollup", grouped, when), chain[i + 1] if i + 1 < len(chain) else None, late
+            )
+    order = sorted(tallies, key=lambda k: (k[2], k[3], k[1] != "rollup", tallies[k][0] or "", k[0]))
+    return [Row(k[0], tallies[k][0], k[1], k[2], k[3], *tallies[k][1:]) for k in order]

@@ -8,11 +8,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlmodel import SQLModel
 
+from scheduler.hierarchy.units import Unit
 from scheduler.store.base import Queries
 from scheduler.timeliness import Expected
 
 _OBLIGATION = SQLModel.metadata.tables["obligation"]
 _CASE = SQLModel.metadata.tables["case_file"]
+_UNIT = SQLModel.metadata.tables["unit"]
 
 
 class TimelinessQueries(Queries):
@@ -29,4 +31,15 @@ class TimelinessQueries(Queries):
         )
         if kind is not None:
             query = query.where(o.kind == kind)
-        return [Expected(*row) for row in self.session.connection().execute(query)]
+        return [Expected(*row) for row in self.session.connection().execute(query).all()]
+
+    def unit_lives(self) -> dict[str, Unit]:
+        """Every unit with its parent and its life, without contacts (the national file's
+        contacts are twice as many rows, and reporting rates do not need them)."""
+        u = _UNIT.c
+        query = select(u.code, u.name, u.kind, u.parent, u.email, u.valid_from, u.valid_to)
+        rows = self.session.connection().execute(query.add_columns(u.successor)).all()
+        return {
+            code: Unit(code, name, kind, parent, email, {}, start, end, successor)
+            for code, name, kind, parent, email, start, end, successor in rows
+        }
