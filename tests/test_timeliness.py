@@ -36,6 +36,7 @@ from scheduler.access import create_token
 from scheduler.api import create_app
 from scheduler.clock import SimulatedClock
 from scheduler.health import Health
+from scheduler.hierarchy.units import Unit
 from scheduler.metrics import Metrics
 from scheduler.settings import Config
 from scheduler.store.queries import transaction
@@ -297,3 +298,39 @@ def test_the_on_time_ratio_metric_is_per_parent_and_kind_only(
     assert series[("H01", "urgent_report")] == series[("T01", "urgent_report")] == 0.4
     assert series[("H01", "six_monthly")] == pytest.approx(1 / 15)
     assert {parent for parent, _ in series} == {"H01", "T01"}  # no per-commune series
+
+
+def test_a_unit_counts_under_the_parent_it_had_on_the_deadline_and_a_parent_counts_itself(
+    config: Config,
+) -> None:
+    # X01 answered to H01 until 30/06/2025, then (the 2025 reform) to T01 directly
+    units = {
+        "T01": Unit("T01", "Tỉnh", "province", None, "t@x.example"),
+        "H01": Unit("H01", "Huyện", "district", "T01", "h@x.example"),
+        "X01": Unit("X01", "Xã", "commune", "T01", "x@x.example"),
+    }
+    history = [("X01", "H01", date(2025, 6, 30))]
+    items = [
+        timeliness.Expected("X01", "annual", "2025-H1", None, vn("10/06/2025 23:59"), None),
+        timeliness.Expected(
+            "X01", "annual", "2025-H1", None, vn("10/07/2025 23:59"), vn("10/07/2025 09:00")
+        ),
+        timeliness.Expected(
+            "H01", "annual", "2025-H1", None, vn("20/06/2025 23:59"), vn("20/06/2025 09:00")
+        ),
+    ]
+    facts = timeliness.attribute(items, units, history, config.calendar)
+    assert [f.chain for f in facts] == [("H01", "T01"), ("T01",), ("T01",)]
+    rows = {(r.unit, r.level): r for r in timeliness.table(facts)}
+    assert set(rows) == {("X01", "unit"), ("H01", "unit"), ("H01", "rollup"), ("T01", "rollup")}
+    # H01's rollup: its own report (on time) and X01's of June (missing), not X01's of July
+    assert (rows[("H01", "rollup")].expected, rows[("H01", "rollup")].on_time) == (2, 1)
+    assert rows[("T01", "rollup")].expected == 3 and rows[("T01", "rollup")].missing == 1
+    # a district's own table: nothing above it
+    mine = timeliness.table(timeliness.within(facts, "H01"), top="H01")
+    assert {(r.unit, r.level) for r in mine} == {
+        ("X01", "unit"),
+        ("H01", "unit"),
+        ("H01", "rollup"),
+    }
+    assert next(r for r in mine if r.level == "rollup").parent == "T01"
