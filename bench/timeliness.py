@@ -12,11 +12,8 @@ then, working days late) and the table, as ``hanbao report timeliness`` and
 
 from __future__ import annotations
 
-import argparse
-import json
 import statistics
 import sys
-import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -26,11 +23,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from pg import postgres  # noqa: E402
+from pg import on_each_backend  # noqa: E402
 from sweep import build  # noqa: E402
 
 from scheduler import timeliness  # noqa: E402
-from scheduler.settings import Config, load_config  # noqa: E402
+from scheduler.settings import Config  # noqa: E402
 from scheduler.store import migrate  # noqa: E402
 from scheduler.store.queries import transaction  # noqa: E402
 from scheduler.store.schema import make_engine, normalise_url  # noqa: E402
@@ -88,23 +85,5 @@ def measure(name: str, url: str, config: Config, communes: int) -> dict[str, Any
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=("sqlite", "postgresql"))
-    parser.add_argument("--communes", type=int, default=10_600)
-    args = parser.parse_args()
-    config = load_config(ROOT / "config" / "hanbao.yaml", "sqlite://")
-    results = []
-    if args.only in (None, "sqlite"):
-        with tempfile.TemporaryDirectory() as folder:
-            results.append(
-                measure("SQLite", f"sqlite:///{folder}/bench.sqlite3", config, args.communes)
-            )
-    if args.only in (None, "postgresql"):
-        with postgres() as url:
-            results.append(measure("PostgreSQL", url, config, args.communes))
-    print("\n" + json.dumps(results, ensure_ascii=False, indent=2))
-
-
 if __name__ == "__main__":
-    main()
+    on_each_backend(__doc__.splitlines()[0], measure)
