@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import platform
+import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import get_args
@@ -75,7 +76,8 @@ class Metrics:
             {"version": VERSION, "python": platform.python_version()}
         )
         r.register(_StateCollector(engine, clock, self.scrape_errors))
-        r.register(_OnTimeCollector(engine, clock, self.scrape_errors))
+        self.on_time = _OnTimeCollector(engine, clock, self.scrape_errors)
+        r.register(self.on_time)
 
 
 class _StateCollector(Collector):
@@ -93,13 +95,18 @@ class _StateCollector(Collector):
 class _OnTimeCollector(Collector):
     """``hanbao_reports_on_time_ratio{parent,kind}``: reports due in the last 12 months that were
     sent on time, per parent (its subtree) and kind; no per-commune series. A year's table is
-    seconds of work at national scale, so it is recomputed at most every ``every``."""
+    about a second of work at national scale: a scrape never waits for it (scrapes run on the
+    event loop). It is recomputed in a thread of its own at most every ``every``; meanwhile a
+    scrape gives the last figures (none before the first are ready)."""
 
     every = timedelta(minutes=10)
 
     def __init__(self, engine: Engine, clock: Clock, errors: Counter) -> None:
         self.engine, self.clock, self.errors = engine, clock, errors
+        self.lock = threading.Lock()
         self.cached: tuple[datetime, list[tuple[str, str, float]]] | None = None
+        self.refreshing = False
+        self.refreshed = threading.Event()  # set once figures are ready (tests wait on it)
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         ratio = GaugeMetricFamily(
@@ -109,15 +116,31 @@ class _OnTimeCollector(Collector):
             labels=["parent", "kind"],
         )
         now = self.clock.now()
-        try:
-            if self.cached is None or not now - self.every < self.cached[0] <= now:
-                self.cached = (now, _on_time(self.engine, now))
-        except Exception:  # metrics never break the daemon
-            log.exception("action=metrics_scrape_failed")
-            self.errors.inc()
-        for parent, kind, value in self.cached[1] if self.cached else ():
+        with self.lock:
+            fresh = self.cached is not None and now - self.every < self.cached[0] <= now
+            if not fresh and not self.refreshing:
+                self.refreshing = True
+                threading.Thread(
+                    target=self._refresh, args=(now,), name="on-time-ratio", daemon=True
+                ).start()
+            figures = self.cached[1] if self.cached else []
+        for parent, kind, value in figures:
             ratio.add_metric([parent, kind], value)
         yield ratio
+
+    def _refresh(self, now: datetime) -> None:
+        try:
+            figures = _on_time(self.engine, now)
+        except Exception:  # metrics never break the daemon; the next scrape tries again
+            log.exception("action=metrics_scrape_failed metric=hanbao_reports_on_time_ratio")
+            self.errors.inc()
+            with self.lock:
+                self.refreshing = False
+            return
+        with self.lock:
+            self.cached, self.refreshing = (now, figures), False
+        self.refreshed.set()
+        log.info("action=on_time_ratio_refreshed series=%d", len(figures))
 
 
 def _on_time(engine: Engine, now: datetime) -> list[tuple[str, str, float]]:

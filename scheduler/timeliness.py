@@ -128,7 +128,7 @@ def read(
     deadline has passed by ``now``, and the units."""
     units = source.unit_lives()
     items = source.expected_reports(at(first, time.min), min(end_of_day(last), now), kind)
-    return attribute(items, units, source.earlier_parents(), calendar), units
+    return attribute(items, units, source.earlier_parents(), calendar, now), units
 
 
 def months(last: date, count: int = 12) -> list[str]:
@@ -190,8 +190,10 @@ def attribute(
     units: Mapping[str, Unit],
     earlier_parents: Iterable[tuple[str, str | None, date]],
     calendar: WorkCalendar,
+    now: datetime | None = None,
 ) -> list[Fact]:
-    """Each expected report with the unit that answers for it and its parents then."""
+    """Each expected report with the unit that answers for it and its parents then; a report
+    sent after ``now`` (a table read as of an earlier moment) was still missing then."""
     parents = _Parents(units, earlier_parents)
     days: dict[datetime, date] = {}
     lateness: dict[tuple[date, date], int] = {}
@@ -205,7 +207,7 @@ def attribute(
             owner = item.unit  # a unit without an end answers for itself
         else:
             owner = answering(item.unit, units, due_day) or item.unit
-        if item.submitted_at is None:
+        if item.submitted_at is None or (now is not None and item.submitted_at > now):
             late: int | None = None
         elif item.submitted_at <= item.due_at:
             late = 0
@@ -237,38 +239,44 @@ def table(
     group by: a whole span, a month of deadlines, every kind together), rollups first; with
     ``top``, no rollup above that unit."""
 
-    def rolled(fact: Fact) -> tuple[str, ...]:
-        if top is None or top not in fact.chain:
-            return () if fact.unit == top else fact.chain
-        return fact.chain[: fact.chain.index(top) + 1]
+    def rolled(unit: str, chain: tuple[str, ...]) -> tuple[str, ...]:
+        if top is None or top not in chain:
+            return () if unit == top else chain
+        return chain[: chain.index(top) + 1]
 
-    parents = {code for fact in facts for code in rolled(fact)}
+    parents = {code for fact in facts for code in rolled(fact.unit, fact.chain)}
+    # the rows one fact counts in, the same for every fact of a unit with the same parents
+    routes: dict[tuple[str, tuple[str, ...]], list[tuple[str, Level, str | None]]] = {}
     # per (unit, level, kind, period): [parent, expected, submitted, on time, days late, worst]
     tallies: dict[tuple[str, Level, str, str], list[Any]] = {}
-
-    def count(key: tuple[str, Level, str, str], parent: str | None, late: int | None) -> None:
-        tally = tallies.get(key)
-        if tally is None:
-            tally = tallies[key] = [parent, 0, 0, 0, 0, None]
-        tally[1] += 1
-        if late is not None:
-            tally[2] += 1
-            if late == 0:
-                tally[3] += 1
-            else:
-                tally[4] += late
-                tally[5] = late if tally[5] is None else max(tally[5], late)
-
     for fact in facts:
-        grouped, when, late, chain = kind(fact), period(fact), fact.days_late, fact.chain
-        nearest = chain[0] if chain else None
-        count((fact.unit, "unit", grouped, when), nearest, late)
-        if fact.unit in parents:
-            count((fact.unit, "rollup", grouped, when), nearest, late)
-        above = rolled(fact)
-        for i, code in enumerate(above):
-            count(
-                (code, "rollup", grouped, when), chain[i + 1] if i + 1 < len(chain) else None, late
+        route = routes.get((fact.unit, fact.chain))
+        if route is None:
+            chain = fact.chain
+            above = (*chain, None)
+            route = [(fact.unit, "unit", above[0])]
+            if fact.unit in parents:
+                route.append((fact.unit, "rollup", above[0]))
+            route.extend(
+                (code, "rollup", above[i + 1]) for i, code in enumerate(rolled(fact.unit, chain))
             )
-    order = sorted(tallies, key=lambda k: (k[2], k[3], k[1] != "rollup", tallies[k][0] or "", k[0]))
-    return [Row(k[0], tallies[k][0], k[1], k[2], k[3], *tallies[k][1:]) for k in order]
+            routes[(fact.unit, fact.chain)] = route
+        grouped, when, late = kind(fact), period(fact), fact.days_late
+        for code, level, parent in route:
+            key = (code, level, grouped, when)
+            tally = tallies.get(key)
+            if tally is None:
+                tally = tallies[key] = [parent, 0, 0, 0, 0, None]
+            tally[1] += 1
+            if late is not None:
+                tally[2] += 1
+                if late == 0:
+                    tally[3] += 1
+                else:
+                    tally[4] += late
+                    tally[5] = late if tally[5] is None else max(tally[5], late)
+    rows = [
+        Row(k[0], t[0], k[1], k[2], k[3], t[1], t[2], t[3], t[4], t[5]) for k, t in tallies.items()
+    ]
+    rows.sort(key=lambda r: (r.kind, r.period, r.level != "rollup", r.parent or "", r.unit))
+    return rows

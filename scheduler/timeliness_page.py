@@ -49,14 +49,16 @@ def router() -> APIRouter:
         kinds = services.config.rules.kinds
         try:
             last = parse_date(end) if end else now.date()
-            first = parse_date(start) if start else date(last.year - 1, last.month, 1)
+            given = parse_date(start) if start else None
         except HanbaoError as error:
             return TEMPLATES.TemplateResponse(
                 request, "message.html", {"message": str(error)}, status_code=422
             )
-        first, last = min(first, last), max(first, last)
+        if given is not None and given > last:
+            given, last = last, given
         trend_months = timeliness.months(last)
         trend_first = date.fromisoformat(trend_months[0] + "-01")
+        first = given or trend_first  # by default the 12 months to ``last``
         chosen = kind if kind in kinds else None
         with transaction(services.engine) as store:
             facts, units = timeliness.read(

@@ -107,8 +107,8 @@ def build_scenario(engine: Engine, config: Config) -> None:
         receipt.dispute(store, config, report.id, "not_received", at("29/06/2027 10:00"), "H01")
 
 
-def serve(engine: Engine, config: Config) -> tuple[dict[str, str], FastAPI]:
-    """Tokens and the HTTP application, its clock stopped at ``READ_AT``."""
+def serve(engine: Engine, config: Config) -> tuple[dict[str, str], FastAPI, Metrics]:
+    """Tokens, the HTTP application, its clock stopped at ``READ_AT``, and its metrics."""
     clock = SimulatedClock(vn(READ_AT), anchor=0, speed=0)
     with transaction(engine) as store:
         tokens = {
@@ -120,7 +120,8 @@ def serve(engine: Engine, config: Config) -> tuple[dict[str, str], FastAPI]:
             )
         }
     cfg = replace(config, web=replace(config.web, signing_key=b"k" * 48))
-    return tokens, create_app(engine, cfg, clock, Metrics(engine, clock).registry, Health(900))
+    metrics = Metrics(engine, clock)
+    return tokens, create_app(engine, cfg, clock, metrics.registry, Health(900)), metrics
 
 
 def figures(rows: list[timeliness.Row], kind: str) -> dict[tuple[str, str], tuple[object, ...]]:
@@ -163,6 +164,13 @@ def test_every_figure_of_the_hand_built_scenario_on_both_backends(
         assert six[(unit, "unit")] == ("2027-H1", "H01", 1, 0, 0, 0, 1, 0.0, None, None), unit
     assert six[("H01", "rollup")] == ("2027-H1", "T01", 15, 2, 1, 1, 13, 0.0667, 2.0, 2)
     assert six[("T01", "rollup")] == ("2027-H1", None, 15, 2, 1, 1, 13, 0.0667, 2.0, 2)
+
+    # read as of Thu 01/07 noon, before X02 sent it: missing then
+    with transaction(engine) as store:
+        then, _ = timeliness.read(store, calendar, FIRST, LAST, vn("01/07/2027 12:00"))
+    six_then = figures(timeliness.table(then), "six_monthly")
+    assert six_then[("X02", "unit")] == ("2027-H1", "H01", 1, 0, 0, 0, 1, 0.0, None, None)
+    assert six_then[("H01", "rollup")] == ("2027-H1", "T01", 15, 1, 1, 0, 14, 0.0667, None, None)
 
     # not yet due on 10/07 (annual, sector): not judged; the kinds due in the span are
     assert {r.kind for r in rows} == {
@@ -237,7 +245,7 @@ def test_the_command_and_the_api_give_the_same_rows_within_reach(
     assert csv.returncode == 0
     assert (tmp_path / "t.csv").read_bytes().startswith("\ufeffMã đơn vị,".encode())
 
-    tokens, app = serve(engine, config)
+    tokens, app, _ = serve(engine, config)
     with TestClient(app) as client:
 
         def get(who: str, **query: str) -> Any:
@@ -261,7 +269,7 @@ def test_the_leaders_page_ranks_units_and_draws_their_trend_without_script(
     engine: Engine, config: Config
 ) -> None:
     build_scenario(engine, config)
-    tokens, app = serve(engine, config)
+    tokens, app, _ = serve(engine, config)
     with TestClient(app) as client:
         assert client.post("/login", data={"token": tokens["h01"]}).status_code == 200
         assert 'href="/overview/timeliness"' in client.get("/overview").text
@@ -285,8 +293,10 @@ def test_the_on_time_ratio_metric_is_per_parent_and_kind_only(
     engine: Engine, config: Config
 ) -> None:
     build_scenario(engine, config)
-    _, app = serve(engine, config)
+    _, app, metrics = serve(engine, config)
     with TestClient(app) as client:
+        client.get("/metrics")  # a scrape starts the computation, and does not wait for it
+        assert metrics.on_time.refreshed.wait(30)
         text = client.get("/metrics").text
     series = {}
     for labels, value in re.findall(
