@@ -18,7 +18,7 @@ import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Engine
 
@@ -129,9 +129,7 @@ def record_year(engine: Engine, config: Config, now: datetime, seed: int = SEED)
             plan(at(day, time(rng.randint(8, 16), rng.randint(0, 59))), send(obligation, True))
 
     for year in range(start.year, now.year + 1):
-        plan(
-            max(start, at(datetime(year, 1, 1).date(), config.rules.reminder_time)), periodic(year)
-        )
+        plan(max(start, at(date(year, 1, 1), config.rules.reminder_time)), periodic(year))
     for n, commune in enumerate(communes * CASES_PER_COMMUNE):
         day = config.calendar.roll_forward(vn_date(start) + timedelta(days=rng.randint(1, 360)))
         moment = at(day, time(rng.randint(8, 16), rng.randint(0, 59)))
