@@ -443,6 +443,8 @@ def create_app(
         kind: Annotated[str | None, Query(max_length=64)] = None,
     ) -> list[dict[str, Any]]:
         start, end = parse_date(first), parse_date(last)
+        if end < start:
+            raise InvalidInput("to phải sau from / to must not be before from")
         if kind is not None:
             config.rules.kind(kind)
         with transaction(engine) as store:

@@ -211,6 +211,9 @@ def test_the_command_and_the_api_give_the_same_rows_within_reach(
         ("X03", "unit"),
         ("X04", "unit"),
     ]
+    backwards = ("--from", "02/03/2027", "--to", "01/03/2027")
+    refused = hanbao("report", "timeliness", *backwards, db=database_url, ok=False)
+    assert refused.returncode == 2 and "--to must not be before --from" in refused.stderr
     # a district's table stops at the district: no province row counting it alone
     mine = hanbao_json("report", "timeliness", *span, "--unit", "H01", db=database_url)
     assert {r["unit"] for r in mine} >= {"H01", "X01"} and "T01" not in {r["unit"] for r in mine}
@@ -263,6 +266,8 @@ def test_the_command_and_the_api_give_the_same_rows_within_reach(
         assert status == 200 and {r["unit"] for r in seen} == {"X01"}
         assert get("x01", unit="X02")[0] == 404
         assert get("h01", kind="nope")[0] == 422
+        assert get("h01", **{"from": "01/07/2027"})[0] == 422  # after "to"
+        assert get("h01", **{"to": "31/02/2027"})[0] == 422
 
 
 def test_the_leaders_page_ranks_units_and_draws_their_trend_without_script(
