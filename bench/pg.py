@@ -1,13 +1,16 @@
 """A PostgreSQL for a benchmark: ``HANBAO_BENCH_DATABASE_URL`` when given, else one started
-from the ``pgserver`` package in a temporary folder, with an empty ``hanbao_bench`` database."""
+from the ``pgserver`` package in a temporary folder, with an empty ``hanbao_bench`` database;
+and ``on_each_backend``, a national-scale benchmark's command line."""
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import sys
 import tempfile
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -15,7 +18,12 @@ from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from typing import Any
+
+from scheduler.settings import Config, load_config
 from scheduler.store.schema import normalise_url, with_database
+
+Measure = Callable[[str, str, Config, int], dict[str, Any]]
 
 
 @contextmanager
@@ -38,3 +46,25 @@ def postgres() -> Iterator[str]:
             yield with_database(server.get_uri(), "hanbao_bench")
         finally:
             server.cleanup()
+
+
+def on_each_backend(description: str, measure: Measure) -> None:
+    """``--only sqlite|postgresql`` and ``--communes N`` (default 10,600): run ``measure`` on a
+    fresh SQLite file and on PostgreSQL, then print every result as JSON."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--only", choices=("sqlite", "postgresql"))
+    parser.add_argument("--communes", type=int, default=10_600)
+    args = parser.parse_args()
+    config = load_config(
+        Path(__file__).resolve().parent.parent / "config" / "hanbao.yaml", "sqlite://"
+    )
+    results = []
+    if args.only in (None, "sqlite"):
+        with tempfile.TemporaryDirectory() as folder:
+            results.append(
+                measure("SQLite", f"sqlite:///{folder}/bench.sqlite3", config, args.communes)
+            )
+    if args.only in (None, "postgresql"):
+        with postgres() as url:
+            results.append(measure("PostgreSQL", url, config, args.communes))
+    print("\n" + json.dumps(results, ensure_ascii=False, indent=2))

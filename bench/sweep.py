@@ -12,12 +12,10 @@ when every unit's six-monthly reminder falls due.
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
@@ -29,11 +27,11 @@ from sqlalchemy import Engine, insert, select, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pg import postgres  # noqa: E402
+from pg import on_each_backend  # noqa: E402
 
 from scheduler import ledger  # noqa: E402
 from scheduler.plan import occurrences  # noqa: E402
-from scheduler.settings import Config, load_config  # noqa: E402
+from scheduler.settings import Config  # noqa: E402
 from scheduler.store import migrate  # noqa: E402
 from scheduler.store.queries import transaction  # noqa: E402
 from scheduler.store.schema import (  # noqa: E402
@@ -271,23 +269,5 @@ def measure(name: str, url: str, config: Config, communes: int) -> dict[str, Any
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=("sqlite", "postgresql"))
-    parser.add_argument("--communes", type=int, default=10_600)
-    args = parser.parse_args()
-    config = load_config(ROOT / "config" / "hanbao.yaml", "sqlite://")
-    results = []
-    if args.only in (None, "sqlite"):
-        with tempfile.TemporaryDirectory() as folder:
-            results.append(
-                measure("SQLite", f"sqlite:///{folder}/bench.sqlite3", config, args.communes)
-            )
-    if args.only in (None, "postgresql"):
-        with postgres() as url:
-            results.append(measure("PostgreSQL", url, config, args.communes))
-    print("\n" + json.dumps(results, ensure_ascii=False, indent=2))
-
-
 if __name__ == "__main__":
-    main()
+    on_each_backend(__doc__.splitlines()[0], measure)

@@ -26,7 +26,7 @@ from prometheus_client import CollectorRegistry, make_asgi_app
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 
-from scheduler import ledger, receipt, web
+from scheduler import ledger, receipt, timeliness, timeliness_page, web
 from scheduler.access import Principal, authenticate, reach
 from scheduler.clock import Clock
 from scheduler.errors import Conflict, HanbaoError, InvalidInput, NotFound
@@ -34,7 +34,7 @@ from scheduler.health import Health
 from scheduler.records import Obligation
 from scheduler.settings import Config
 from scheduler.store.queries import Store, transaction
-from scheduler.vntime import parse_datetime, parse_deadline
+from scheduler.vntime import parse_date, parse_datetime, parse_deadline
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -154,6 +154,22 @@ class ObligationOut(BaseModel):
     disputed_at: str | None = None
 
 
+class TimelinessOut(BaseModel):
+    unit: str
+    parent: str | None
+    level: Literal["unit", "rollup"]
+    kind: str
+    period: str
+    expected: int
+    submitted: int
+    on_time: int
+    late: int
+    missing: int
+    on_time_rate: float | None
+    mean_days_late: float | None
+    max_days_late: int | None
+
+
 class HistoryOut(ObligationOut):
     steps: list[dict[str, Any]]
     mails: list[dict[str, Any]]
@@ -223,6 +239,7 @@ def create_app(
 
     app.mount("/metrics", make_asgi_app(registry))
     app.include_router(web.router())
+    app.include_router(timeliness_page.router())
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> JSONResponse:
@@ -412,5 +429,31 @@ def create_app(
             obligation = visible(store, who, obligation_id)
             history = store.history(obligation_id)
         return HistoryOut.model_validate({**obligation.as_json(now), **history})
+
+    @app.get(
+        "/api/timeliness",
+        response_model=list[TimelinessOut],
+        summary="Reporting rates per unit, kind and period, rolled up, within the token's reach",
+    )
+    def read_timeliness(
+        who: Caller,
+        first: Annotated[str, Query(alias="from", max_length=10, examples=["01/01/2027"])],
+        last: Annotated[str, Query(alias="to", max_length=10, examples=["31/12/2027"])],
+        unit: Annotated[str | None, Query(max_length=64)] = None,
+        kind: Annotated[str | None, Query(max_length=64)] = None,
+    ) -> list[dict[str, Any]]:
+        start, end = parse_date(first), parse_date(last)
+        if end < start:
+            raise InvalidInput("to phải sau from / to must not be before from")
+        if kind is not None:
+            config.rules.kind(kind)
+        with transaction(engine) as store:
+            facts, units = timeliness.read(store, config.calendar, start, end, clock.now(), kind)
+        reached = reach(who, units)
+        top = unit or (None if who.role == "admin" else who.unit)
+        if unit is not None and unit not in reached:
+            raise NotFound(f"không có đơn vị / unknown unit {unit!r}")
+        rows = timeliness.table(timeliness.within(facts, top) if top else facts, top=top)
+        return [row.as_json() for row in rows if row.unit in reached]
 
     return app

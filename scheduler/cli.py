@@ -6,6 +6,7 @@ The clock is read here, once per command (``--as-of`` replaces it), and passed i
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import secrets
 import socket
@@ -20,7 +21,7 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy import Engine
 
-from scheduler import ledger, outbox, receipt, report
+from scheduler import ledger, outbox, receipt, report, timeliness, timeliness_export
 from scheduler.access import create_token, revoke_token
 from scheduler.clock import SystemClock, clock_from
 from scheduler.errors import ConfigError, DeliveryError, HanbaoError, InvalidInput
@@ -806,10 +807,14 @@ def demo_command(
     folder: Annotated[
         Path, typer.Option("--folder", help="nơi chứa CSDL và thư / where the database and mail go")
     ] = Path("hanbao-demo"),
+    empty: Annotated[
+        bool,
+        typer.Option("--empty", help="không ghi lịch sử một năm / without the year of history"),
+    ] = False,
     json_out: JsonOpt = False,
     config: ConfigOpt = None,
 ) -> None:
-    """Chạy thử trọn bộ: SQLite, đơn vị mẫu, máy chủ thư cục bộ ghi thư vào thư mục."""
+    """Chạy thử trọn bộ: SQLite, đơn vị mẫu, một năm lịch sử, máy chủ thư cục bộ ghi thư."""
     configure_logs("INFO")
     env = _env(config, f"sqlite:///{folder.resolve() / 'hanbao.sqlite3'}", need_schema=False)
     smtp = env.config.smtp
@@ -833,10 +838,16 @@ def demo_command(
     with _writing(env) as store:
         if not store.units():
             ledger.import_units(store, env.config, SAMPLE_UNITS, env.now, "demo")
-        if not store.obligations():
+        fresh = not store.obligations()
+        if fresh and empty:
             code = f"VV-DEMO-{env.now:%Y%m%d-%H%M}"
             ledger.open_case(store, env.config, code, "X01", "xam_hai", env.now, env.now, "demo")
         _, token = create_token(store, "H01", "supervisor", "demo", env.now)
+    if fresh and not empty:
+        from scheduler.demo import record_year
+
+        print("hanbao demo: ghi lịch sử một năm / recording a year of history...", file=sys.stderr)
+        record_year(env.engine, env.config, env.now)
     mail = folder.resolve() / "mail"
     from scheduler.capture import start_capture
 
@@ -870,6 +881,16 @@ report_app = typer.Typer(no_args_is_help=True, help="Báo cáo cho lãnh đạo 
 app.add_typer(report_app, name="report")
 
 
+def _write_file(target: Path, data: bytes) -> None:
+    try:
+        target.write_bytes(data)
+    except OSError as error:
+        raise InvalidInput(
+            f"-o {target}: không ghi được / cannot write: {error.strerror}; -o cần một tệp trong "
+            "thư mục đã có / -o needs a file in an existing folder"
+        ) from None
+
+
 @report_app.command("overdue")
 def report_overdue(
     format: Annotated[str, typer.Option("--format", help="xlsx | csv")] = "xlsx",
@@ -892,17 +913,62 @@ def report_overdue(
     rows = report.overdue_rows(items, units, env.config.rules, env.now)
     data = report.to_csv(rows) if format == "csv" else report.to_xlsx(rows, env.now)
     target = output or Path(f"qua-han-{env.now:%Y%m%d}.{format}")
-    try:
-        target.write_bytes(data)
-    except OSError as error:
-        raise InvalidInput(
-            f"-o {target}: không ghi được / cannot write: {error.strerror}; -o cần một tệp trong "
-            "thư mục đã có / -o needs a file in an existing folder"
-        ) from None
+    _write_file(target, data)
     if json_out:
         print_json({"file": str(target), "format": format, "rows": len(rows)})
     else:
         print(f"Đã ghi {len(rows)} báo cáo quá hạn vào {target}", file=sys.stderr)
+
+
+@report_app.command("timeliness")
+def report_timeliness(
+    start: Annotated[str, typer.Option("--from", help="dd/mm/yyyy: hạn từ ngày / due from")],
+    end: Annotated[str, typer.Option("--to", help="dd/mm/yyyy: đến ngày (kể cả) / to, included")],
+    kind: Annotated[str | None, typer.Option("--kind", help="chỉ một loại / one kind")] = None,
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="một đơn vị và cấp dưới / a unit's subtree")
+    ] = None,
+    format: Annotated[
+        str | None, typer.Option("--format", help="json | csv | xlsx (mặc định xlsx; --json: json)")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="tệp ghi ra / the file to write")
+    ] = None,
+    as_of: AsOfOpt = None,
+    json_out: JsonOpt = False,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Tỷ lệ báo cáo đúng hạn theo đơn vị, loại và kỳ, tổng hợp lên cấp trên."""
+    chosen = format or ("json" if json_out else "xlsx")
+    if chosen not in ("json", "csv", "xlsx"):
+        raise InvalidInput(f"--format json, csv hoặc / or xlsx, không phải / not {chosen!r}")
+    first, last = parse_date(start), parse_date(end)
+    if last < first:
+        raise InvalidInput("--to phải sau --from / --to must not be before --from")
+    env = _env(config, db, as_of)
+    with _writing(env) as store:
+        if kind is not None:
+            env.config.rules.kind(kind)
+        if unit is not None:
+            ledger.require_unit(store, unit)
+        facts, units = timeliness.read(store, env.config.calendar, first, last, env.now, kind)
+    rows = timeliness.table(timeliness.within(facts, unit) if unit else facts, top=unit)
+    if chosen == "json" and output is None:
+        print_json([r.as_json() for r in rows])
+        return
+    names = {k: v.name for k, v in env.config.rules.kinds.items()}
+    data = {
+        "json": lambda: json.dumps([r.as_json() for r in rows], ensure_ascii=False).encode(),
+        "csv": lambda: timeliness_export.to_csv(rows, units, names),
+        "xlsx": lambda: timeliness_export.to_xlsx(rows, units, names, first, last),
+    }[chosen]()
+    target = output or Path(f"dung-han-{first:%Y%m%d}-{last:%Y%m%d}.{chosen}")
+    _write_file(target, data)
+    if json_out:
+        print_json({"file": str(target), "format": chosen, "rows": len(rows)})
+    else:
+        print(f"Đã ghi {len(rows)} dòng tỷ lệ đúng hạn vào {target}", file=sys.stderr)
 
 
 token_app = typer.Typer(no_args_is_help=True, help="Token API / API tokens")

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import logging
 import platform
+import threading
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import get_args
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
@@ -17,6 +18,8 @@ from prometheus_client.registry import Collector
 from sqlalchemy import Engine, func
 from sqlmodel import col, select
 
+from scheduler import timeliness
+from scheduler.calendar import WorkCalendar
 from scheduler.clock import Clock
 from scheduler.intake.matching import Outcome
 from scheduler.intake.record import Source
@@ -73,6 +76,8 @@ class Metrics:
             {"version": VERSION, "python": platform.python_version()}
         )
         r.register(_StateCollector(engine, clock, self.scrape_errors))
+        self.on_time = _OnTimeCollector(engine, clock, self.scrape_errors)
+        r.register(self.on_time)
 
 
 class _StateCollector(Collector):
@@ -85,6 +90,72 @@ class _StateCollector(Collector):
         except Exception:  # metrics never break the daemon
             log.exception("action=metrics_scrape_failed")
             self.errors.inc()
+
+
+class _OnTimeCollector(Collector):
+    """``hanbao_reports_on_time_ratio{parent,kind}``: reports due in the last 12 months that were
+    sent on time, per parent (its subtree) and kind; no per-commune series. A year's table is
+    about a second of work at national scale: a scrape never waits for it (scrapes run on the
+    event loop). It is recomputed in a thread of its own at most every ``every``; meanwhile a
+    scrape gives the last figures (none before the first are ready)."""
+
+    every = timedelta(minutes=10)
+
+    def __init__(self, engine: Engine, clock: Clock, errors: Counter) -> None:
+        self.engine, self.clock, self.errors = engine, clock, errors
+        self.lock = threading.Lock()
+        self.cached: tuple[datetime, list[tuple[str, str, float]]] | None = None
+        self.refreshing = False
+        self.refreshed = threading.Event()  # set once figures are ready (tests wait on it)
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        ratio = GaugeMetricFamily(
+            "hanbao_reports_on_time_ratio",
+            "Share of the reports due in the last 12 months that were sent on time, per parent "
+            "unit (its whole subtree) and kind",
+            labels=["parent", "kind"],
+        )
+        now = self.clock.now()
+        with self.lock:
+            fresh = self.cached is not None and now - self.every < self.cached[0] <= now
+            if not fresh and not self.refreshing:
+                self.refreshing = True
+                threading.Thread(
+                    target=self._refresh, args=(now,), name="on-time-ratio", daemon=True
+                ).start()
+            figures = self.cached[1] if self.cached else []
+        for parent, kind, value in figures:
+            ratio.add_metric([parent, kind], value)
+        yield ratio
+
+    def _refresh(self, now: datetime) -> None:
+        try:
+            figures = _on_time(self.engine, now)
+        except Exception:  # metrics never break the daemon; the next scrape tries again
+            log.exception("action=metrics_scrape_failed metric=hanbao_reports_on_time_ratio")
+            self.errors.inc()
+            with self.lock:
+                self.refreshing = False
+            return
+        with self.lock:
+            self.cached, self.refreshing = (now, figures), False
+        self.refreshed.set()
+        log.info("action=on_time_ratio_refreshed series=%d", len(figures))
+
+
+def _on_time(engine: Engine, now: datetime) -> list[tuple[str, str, float]]:
+    """(parent, kind, on-time ratio) over the year up to ``now``. The ratio needs no calendar:
+    on time is by the stored deadline; only the days late, unused here, count working days."""
+    with transaction(engine) as store:
+        facts, _ = timeliness.read(
+            store, WorkCalendar(), now.date() - timedelta(days=365), now.date(), now
+        )
+    rows = timeliness.table(facts, period=lambda _fact: "12m")
+    return [
+        (r.unit, r.kind, r.on_time_rate)
+        for r in rows
+        if r.level == "rollup" and r.on_time_rate is not None
+    ]
 
 
 def _state(engine: Engine, now: datetime) -> Iterator[GaugeMetricFamily]:

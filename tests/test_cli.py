@@ -409,6 +409,7 @@ READS_THE_CLOCK = {
     "outbox retry",
     "send-test",
     "report overdue",
+    "report timeliness",
     "token create",
     "token revoke",
 }

@@ -71,16 +71,20 @@ class Daemon:
             self.lines.put(line)
 
     def wait_started(self, timeout: float = 60) -> None:
+        line = self.wait_line("action=started", timeout)
+        self.clock_read = (_logged_now(line), time.monotonic())
+
+    def wait_line(self, fragment: str, timeout: float = 60) -> str:
+        """The next log line that holds ``fragment`` (lines before it are passed over)."""
         deadline = time.monotonic() + timeout
         while (left := deadline - time.monotonic()) > 0:
             try:
                 line = self.lines.get(timeout=left)
             except queue.Empty:
                 break
-            if "action=started" in line:
-                self.clock_read = (_logged_now(line), time.monotonic())
-                return
-        raise AssertionError("daemon did not start:\n" + "".join(self.log))
+            if fragment in line:
+                return line
+        raise AssertionError(f"no {fragment} in the daemon's log:\n" + "".join(self.log))
 
     def wait_for_mail(
         self, sink: Sink, predicate: Callable[[list[Received]], bool], by: datetime

@@ -33,6 +33,7 @@ from scheduler.store.schema import (
     ReminderRow,
 )
 from scheduler.store.submissions import SubmissionQueries
+from scheduler.store.timeliness import TimelinessQueries
 from scheduler.store.units import UnitQueries
 from scheduler.vntime import iso
 
@@ -41,9 +42,16 @@ _REMINDER = SQLModel.metadata.tables["reminder"]
 _ACK = SQLModel.metadata.tables["ack_link"]
 
 
-class Store(UnitQueries, HandoverQueries, SubmissionQueries, IntakeQueries, DigestQueries):
-    """Every named query, over one session (units, hand-overs, submissions, the intake's and
-    the digest's in their own modules).
+class Store(
+    UnitQueries,
+    HandoverQueries,
+    SubmissionQueries,
+    IntakeQueries,
+    DigestQueries,
+    TimelinessQueries,
+):
+    """Every named query, over one session (units, hand-overs, submissions, the intake's, the
+    digest's and the reporting rates' in their own modules).
 
     The caller owns the transaction (commit or roll back)."""
 
@@ -216,6 +224,15 @@ class Store(UnitQueries, HandoverQueries, SubmissionQueries, IntakeQueries, Dige
                 ),
                 list(rows),
             )
+
+    def settle_reminders(self, until: datetime) -> None:
+        """Count every reminder recorded by ``until`` as composed when it was recorded: the
+        demo's replayed year, whose mail belonged to that year, is not sent at its start."""
+        self.session.connection().execute(
+            update(_REMINDER)
+            .where(_REMINDER.c.composed_at.is_(None), _REMINDER.c.recorded_at <= until)
+            .values(composed_at=_REMINDER.c.recorded_at)
+        )
 
     def history(self, obligation_id: int) -> dict[str, list[dict[str, Any]]]:
         """Everything that happened to one obligation: steps, mails, audit entries."""
