@@ -119,29 +119,32 @@ def _content(composed: Composed) -> dict[str, Any]:
     }
 
 
-def _add(store: Store, composed: Composed, domain: str, now: datetime, **state: Any) -> int:
+def _add(store: Store, composed: Composed, domain: str, now: datetime, **state: Any) -> int | None:
+    """Insert a message; None when its key is in the outbox already. One statement, so two
+    daemons composing the same mail at once never collide: the second inserts nothing."""
     key = composed.draft.key
-    row = MessageRow(
-        key=key,
-        message_id=message_key_id(key, domain),
-        **_content(composed),
-        attempts=0,
-        next_attempt_at=now,
-        created_at=now,
-        **state,
+    result = store.session.exec(
+        store.insert(MessageRow)
+        .values(
+            key=key,
+            message_id=message_key_id(key, domain),
+            **_content(composed),
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+            **state,
+        )
+        .on_conflict_do_nothing()
+        .returning(col(MessageRow.id))
     )
-    store.session.add(row)
-    store.session.flush()
-    assert row.id is not None
-    return row.id
+    return result.scalar_one_or_none()  # type: ignore[no-any-return]
 
 
 def enqueue(store: Store, composed: Composed, *, domain: str, now: datetime) -> bool:
     """Add a message (with the reminders it carries); False when its key is already queued."""
-    key = composed.draft.key
-    if store.session.exec(select(MessageRow.id).where(MessageRow.key == key)).first() is not None:
-        return False
     message = _add(store, composed, domain, now, state="pending")
+    if message is None:
+        return False
     store.session.add_all(
         MessageItemRow(message_id=message, reminder_id=reminder, obligation_id=obligation)
         for reminder, obligation in composed.items
@@ -265,6 +268,7 @@ def split(
     cancelled = _add(
         store, withdrawn, domain, now, state="cancelled", finished_at=now, last_error=reason[:500]
     )
+    assert cancelled is not None
     store.session.exec(
         update(MessageItemRow)
         .where(col(MessageItemRow.message_id) == message.id)
