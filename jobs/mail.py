@@ -22,8 +22,8 @@ async def run(ctx: Context) -> None:
         ctx.engine,
         ctx.config,
         ctx.clock.now,
-        stopping=ctx.stopping.is_set,
-        on_batch=lambda: ctx.health.ok("deliver"),
+        stopping=ctx.stopping,
+        on_batch=lambda batch: ctx.health.ok("deliver"),
     )
     for outcome, n in (
         ("sent", report.sent),

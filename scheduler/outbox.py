@@ -7,9 +7,12 @@
        |                  `--stale------> cancelled (all it reminds of has been submitted)
        `------ retry (operator) ------ failed | refused
 
-A claim is a compare-and-set with a lease. A sender that dies after sending but before marking
-the row sent leaves it ``sending``; once the lease has passed it is claimed again and sent again,
-with the same Message-ID. So delivery is at least once, and exactly once in every other case.
+A claim is a compare-and-set with a lease; on PostgreSQL the candidates are read ``FOR UPDATE
+SKIP LOCKED``, so replicas claim different rows. The sender renews the lease as its batch goes
+(``renew``) and never sends a message that is no longer its own. A sender that dies after
+sending but before marking the row sent leaves it ``sending``; once the lease has passed it is
+claimed again and sent again, with the same Message-ID. So delivery is at least once, and
+exactly once in every other case. Queuing is ``INSERT … ON CONFLICT DO NOTHING`` on the key.
 
 What a message says is checked again when it is claimed (``scheduler.deliver``). A claimed
 message can be rewritten (``rewrite``: same key, same Message-ID) or ``split``: the reminders it
@@ -20,11 +23,12 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, or_, tuple_
 from sqlmodel import col, select, update
 
 from scheduler.errors import Conflict, InvalidInput, NotFound
@@ -205,6 +209,25 @@ def _update_claimed(store: Store, message: Outgoing, values: dict[str, Any]) -> 
         .values(**values)
     )
     return bool(result.rowcount == 1)
+
+
+def renew(store: Store, messages: Sequence[Outgoing], until: datetime) -> set[int]:
+    """Extend the lease of claimed messages to ``until``; the ids of those still ours (a message
+    whose lease ran out may have been claimed again since, by another sender)."""
+    if not messages:
+        return set()
+    result = store.session.exec(
+        update(MessageRow)
+        .where(col(MessageRow.state) == "sending")
+        .where(
+            tuple_(col(MessageRow.id), col(MessageRow.attempts)).in_(
+                [(m.id, m.attempts) for m in messages]
+            )
+        )
+        .values(lease_until=until)
+        .returning(col(MessageRow.id))
+    )
+    return set(result.scalars())
 
 
 def mark_sent(store: Store, message: Outgoing, now: datetime) -> bool:
