@@ -78,8 +78,8 @@ class _Jobs:
                 ctx.metrics.failures.labels(name).inc()
                 log.exception("action=job_failed job=%s", name)
             else:
-                ctx.health.ok(name)
-                ctx.metrics.last_success.labels(name).set_to_current_time()
+                if ctx.health.ok(name):
+                    ctx.metrics.last_success.labels(name).set_to_current_time()
             finally:
                 ctx.metrics.duration.labels(name).observe(time.perf_counter() - started)
                 del self.running[name]

@@ -1,5 +1,10 @@
 """``/healthz``: 503 when the sweep or the delivery loop has not succeeded for
-``daemon.stall_seconds`` (wall time), so an orchestrator restarts a stuck daemon."""
+``daemon.stall_seconds`` (wall time), so an orchestrator restarts a stuck daemon.
+
+A run that ends without an error is a success, unless the job is *held back*: the mail loop
+whose last batch only put messages back for retry (the relay is down) does not count its runs
+as successes until a batch gets a message somewhere again.
+"""
 
 from __future__ import annotations
 
@@ -16,9 +21,23 @@ class Health:
         self.stall_seconds = stall_seconds
         self.started = time.monotonic()
         self.last: dict[str, float] = {}
+        self.held_back: set[str] = set()
 
-    def ok(self, job: str) -> None:
+    def ok(self, job: str) -> bool:
+        """A run of ``job`` ended without an error; False when it does not count (held back)."""
+        if job in self.held_back:
+            return False
         self.last[job] = time.monotonic()
+        return True
+
+    def progress(self, job: str) -> None:
+        """``job`` got work done: a success, and no longer held back."""
+        self.held_back.discard(job)
+        self.ok(job)
+
+    def hold_back(self, job: str) -> None:
+        """``job`` ran but its work went back for retry: no success until ``progress``."""
+        self.held_back.add(job)
 
     def report(self) -> tuple[bool, dict[str, Any]]:
         now = time.monotonic()

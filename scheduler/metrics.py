@@ -22,6 +22,7 @@ from scheduler.store.schema import MessageRow, ObligationRow, UnitRow
 
 log = logging.getLogger(__name__)
 VERSION = "0.1.0"
+OUTCOMES = ("sent", "retry", "failed", "refused", "cancelled")  # of hanbao_messages_total
 
 
 class Metrics:
@@ -40,6 +41,8 @@ class Metrics:
         self.messages = Counter(
             "hanbao_messages", "Delivery outcomes of outbox messages", ["outcome"], registry=r
         )
+        for outcome in OUTCOMES:
+            self.messages.labels(outcome)
         self.duration = Histogram(
             "hanbao_job_duration_seconds",
             "Time a job took",
