@@ -61,3 +61,7 @@ class TransientDelivery(DeliveryError):
 
 class PermanentDelivery(DeliveryError):
     """Not worth retrying: the server refused this recipient or this message for good (5xx)."""
+
+
+class DatabaseBusy(HanbaoError):
+    """SQLite stayed locked by another writer for longer than its busy timeout: try again soon."""
