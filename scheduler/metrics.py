@@ -17,6 +17,7 @@ from sqlalchemy import Engine, func
 from sqlmodel import col, select
 
 from scheduler.clock import Clock
+from scheduler.health import ROLES, Role
 from scheduler.store.queries import transaction
 from scheduler.store.schema import MessageRow, ObligationRow, UnitRow
 
@@ -43,6 +44,14 @@ class Metrics:
         )
         for outcome in OUTCOMES:
             self.messages.labels(outcome)
+        self.role = Gauge(
+            "hanbao_role",
+            "1 for the role this process holds: leader (runs the digest, periodic generation "
+            "and housekeeping) or standby",
+            ["role"],
+            registry=r,
+        )
+        self.set_role("standby")
         self.duration = Histogram(
             "hanbao_job_duration_seconds",
             "Time a job took",
@@ -64,6 +73,10 @@ class Metrics:
             {"version": VERSION, "python": platform.python_version()}
         )
         r.register(_StateCollector(engine, clock, self.scrape_errors))
+
+    def set_role(self, held: Role) -> None:
+        for role in ROLES:
+            self.role.labels(role).set(1 if role == held else 0)
 
 
 class _StateCollector(Collector):

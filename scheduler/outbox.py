@@ -167,6 +167,7 @@ def claim(store: Store, now: datetime, limit: int, lease: timedelta) -> list[Out
         .where(ready)
         .order_by(col(MessageRow.priority), col(MessageRow.created_at), col(MessageRow.id))
         .limit(limit)
+        .with_for_update(skip_locked=True)  # PostgreSQL: replicas claim different rows
     ).all()
     claimed = []
     for row in candidates:

@@ -52,7 +52,7 @@ def test_a_relay_outage_shows_on_healthz_and_in_the_retry_count_as_it_goes(
         retried = until(lambda: sample(http_port, RETRIED) or None, 20, "a counted retry")
         assert 25 <= retried < 100
         body = until(lambda: answered(http_port, 503), 20, "a 503")
-        assert body["stalled"] == ["deliver"]
+        assert body["stalled"] == ["deliver"] and body["role"] == "leader"
         hung.close()
         controller = start(relay, relay_port)
         try:
