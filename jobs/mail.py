@@ -28,7 +28,7 @@ def _compose(ctx: Context) -> int:
 def _batch_done(ctx: Context, batch: Report) -> None:
     if batch.progressed:
         ctx.health.progress("deliver")
-    else:
+    elif batch.stalled:
         ctx.health.hold_back("deliver")
 
 

@@ -58,6 +58,7 @@ class Report:
     refused: int = 0
     cancelled: int = 0
     errors: list[str] = field(default_factory=list)
+    relay_failed: bool = False  # a message went back for retry because of the relay
     on_outcome: Callable[[str], None] = field(default=lambda outcome: None, repr=False)
 
     def count(self, outcome: str) -> None:
@@ -67,14 +68,20 @@ class Report:
 
     @property
     def progressed(self) -> bool:
-        """Did a message reach an end? A batch whose messages all went back for retry (the
-        relay is down) did not, and is no sign of a healthy mail loop."""
+        """Did a message reach an end (sent, failed, refused, cancelled)?"""
         return bool(self.sent or self.failed or self.refused or self.cancelled)
+
+    @property
+    def stalled(self) -> bool:
+        """The relay took nothing: every message went back for retry (it is down, or refuses
+        everything for now). No sign of a healthy mail loop."""
+        return self.relay_failed and not self.progressed
 
     def add(self, other: Report) -> None:
         for outcome in OUTCOMES:
             setattr(self, outcome, getattr(self, outcome) + getattr(other, outcome))
         self.errors.extend(other.errors)
+        self.relay_failed |= other.relay_failed
 
 
 class Pacer:
@@ -249,7 +256,9 @@ async def deliver_batch(
         report.count("refused")
     if stuck:
         batch.postpone(
-            stuck, "không soạn lại được thư / cannot re-compose: a kind or unit is unknown"
+            stuck,
+            "không soạn lại được thư / cannot re-compose: a kind or unit is unknown",
+            relay=False,
         )
     if batch.waiting:
         await batch.send(pacer or Pacer(mail.rate_per_minute), stopping or asyncio.Event())
@@ -310,7 +319,7 @@ class _Batch:
             self.waiting.clear()
         finally:
             for message in self.waiting:
-                _record(self.engine, message, "retry", clock(), "daemon stopping", clock())
+                _record(self.engine, message, "retry", clock(), "chưa gửi / not sent", clock())
 
     def _renewed(self) -> bool:
         """Renew the lease of what waits once half of it has gone, and drop what is no longer
@@ -326,7 +335,8 @@ class _Batch:
                 self.waiting.remove(message)
         return bool(self.waiting)
 
-    def postpone(self, messages: list[Outgoing], error: str) -> None:
+    def postpone(self, messages: list[Outgoing], error: str, *, relay: bool = True) -> None:
+        """Back to the queue with backoff; ``relay``: because of the relay's failure."""
         mail = self.config.mail
         for message in messages:
             retry_at = self.clock() + outbox.backoff(
@@ -342,6 +352,7 @@ class _Batch:
             _record(self.engine, message, "retry", self.clock(), error, retry_at)
             self.report.count("retrying")
         self.report.errors.append(error)
+        self.report.relay_failed |= relay
 
 
 async def deliver(

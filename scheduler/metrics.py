@@ -23,7 +23,7 @@ from scheduler.store.schema import MessageRow, ObligationRow, UnitRow
 
 log = logging.getLogger(__name__)
 VERSION = "0.1.0"
-OUTCOMES = ("sent", "retry", "failed", "refused", "cancelled")  # of hanbao_messages_total
+OUTCOME_LABELS = ("sent", "retry", "failed", "refused", "cancelled")  # hanbao_messages_total
 
 
 class Metrics:
@@ -42,7 +42,7 @@ class Metrics:
         self.messages = Counter(
             "hanbao_messages", "Delivery outcomes of outbox messages", ["outcome"], registry=r
         )
-        for outcome in OUTCOMES:
+        for outcome in OUTCOME_LABELS:
             self.messages.labels(outcome)
         self.role = Gauge(
             "hanbao_role",

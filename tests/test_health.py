@@ -10,6 +10,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from scheduler.deliver import Report
+from scheduler.health import Health
 from scheduler.settings import Config
 from scheduler.vntime import VN_TZ
 from tests.conftest import write_settings
@@ -63,3 +65,16 @@ def test_a_relay_outage_shows_on_healthz_and_in_the_retry_count_as_it_goes(
             controller.stop()
         running.stop()
     assert len({r.message_id for r in relay.received}) == 100
+
+
+def test_only_the_relay_taking_nothing_holds_the_mail_loop_back() -> None:
+    # a message that cannot be re-composed goes back for retry, but the relay is not at fault
+    assert not Report(retrying=1).stalled
+    assert Report(retrying=2, relay_failed=True).stalled
+    assert not Report(sent=1, retrying=1, relay_failed=True).stalled
+    health = Health(stall_seconds=60)
+    assert health.ok("deliver")
+    health.hold_back("deliver")
+    assert not health.ok("deliver")  # a run that found nothing due while the relay is down
+    health.progress("deliver")
+    assert health.ok("deliver")
