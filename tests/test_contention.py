@@ -28,7 +28,7 @@ from scheduler.deliver import Report, deliver, deliver_batch
 from scheduler.digest import digest
 from scheduler.render import Renderer
 from scheduler.settings import Config
-from scheduler.store.queries import transaction
+from scheduler.store.queries import Store, transaction
 from scheduler.store.schema import MessageItemRow, MessageRow, ReminderRow
 from scheduler.sweep import sweep
 from tests.conftest import open_case, run_until, vn, write_settings
@@ -40,10 +40,23 @@ T = TypeVar("T")
 START = vn("03/03/2027 10:00")
 
 
+def at_once(engine: Engine, step: Callable[[Store], T], marker: str, *, before: bool) -> list[T]:
+    """``step`` in two transactions at the same time, in two threads that wait for each other at
+    the first statement containing ``marker`` (``before`` it runs, or just after); both results,
+    or the first error raised."""
+
+    def work() -> T:
+        with transaction(engine) as store:
+            return step(store)
+
+    with meeting(engine, marker, before=before), ThreadPoolExecutor(2) as pool:
+        return [f.result(timeout=60) for f in [pool.submit(work), pool.submit(work)]]
+
+
 @contextmanager
 def meeting(engine: Engine, marker: str, *, before: bool) -> Iterator[None]:
-    """Two threads working on ``engine`` wait for each other at the first statement that
-    contains ``marker`` (``before`` it runs, or just after), then both go on."""
+    """Each thread stops at its first statement on ``engine`` that contains ``marker`` until the
+    other has reached its own."""
     barrier = threading.Barrier(2, timeout=20)
     met = threading.local()
 
@@ -60,12 +73,6 @@ def meeting(engine: Engine, marker: str, *, before: bool) -> Iterator[None]:
         event.remove(engine, hook, meet)
 
 
-def at_once(work: Callable[[], T]) -> list[T]:
-    """``work`` in two threads at the same time; both results, or the first error raised."""
-    with ThreadPoolExecutor(2) as pool:
-        return [f.result(timeout=60) for f in [pool.submit(work), pool.submit(work)]]
-
-
 def test_two_daemons_composing_at_once_queue_each_reminder_once(
     engine: Engine, config: Config
 ) -> None:
@@ -75,14 +82,11 @@ def test_two_daemons_composing_at_once_queue_each_reminder_once(
     for n in range(3):
         open_case(engine, config, f"VV-C{n}", "03/03/2027 10:00", "03/03/2027 10:05")
     sweep(engine, config, vn("03/03/2027 10:05"))
-    renderer = Renderer(config.mail.domain)
 
-    def compose_now() -> int:
-        with transaction(engine) as store:
-            return compose(store, config, renderer, vn("03/03/2027 10:05"))
+    def compose_now(store: Store) -> int:
+        return compose(store, config, Renderer(config.mail.domain), vn("03/03/2027 10:05"))
 
-    with meeting(engine, "reminder.composed_at IS NULL", before=False):
-        queued = at_once(compose_now)
+    queued = at_once(engine, compose_now, "reminder.composed_at IS NULL", before=False)
     with transaction(engine) as store:
         carried = store.session.exec(select(MessageItemRow.reminder_id)).all()
         due = store.session.exec(select(ReminderRow).where(col(ReminderRow.state) == "due")).all()
@@ -99,13 +103,13 @@ def test_two_daemons_queue_the_district_digest_once(engine: Engine, config: Conf
     open_case(engine, config, "VV-LATE", "03/03/2027 10:00", "03/03/2027 10:05")
     run_until(engine, config, vn("05/03/2027 08:00"))
     renderer = Renderer(config.mail.domain)
-
-    def queue_digest() -> int:
-        with transaction(engine) as store:
-            return digest(store, config, renderer, vn("05/03/2027 09:00"))
-
-    with meeting(engine, "INSERT INTO message (", before=True):
-        queued = at_once(queue_digest)
+    at = vn("05/03/2027 09:00")
+    queued = at_once(
+        engine,
+        lambda store: digest(store, config, renderer, at),
+        "INSERT INTO message (",
+        before=True,
+    )
     assert sorted(queued) == [0, 1]
     with transaction(engine) as store:
         digests = store.session.exec(select(MessageRow).where(MessageRow.template == "digest"))
