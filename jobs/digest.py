@@ -21,4 +21,4 @@ def _digest(ctx: Context) -> int:
 async def run(ctx: Context) -> None:
     queued = await asyncio.to_thread(_digest, ctx)
     if queued:
-        log.info("action=digest_queued messages=%d", queued)
+        log.info("action=digest_queued messages=%s", queued)

@@ -165,7 +165,7 @@ def compose(
         ).scalars()
     )
     if len(taken) < len(pending):
-        log.info("action=compose_taken_elsewhere reminders=%d", len(pending) - len(taken))
+        log.info("action=compose_taken_elsewhere reminders=%s", len(pending) - len(taken))
     return sum(
         outbox.enqueue(
             store,

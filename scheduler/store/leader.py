@@ -65,7 +65,7 @@ class AdvisoryLock:
                     return True
                 self.connection = self._take()
             except DBAPIError as error:
-                log.warning("action=leader_check_failed error=%r", str(error.orig or error)[:200])
+                log.warning("action=leader_check_failed error=%s", str(error.orig or error)[:200])
                 self._drop()
             return self.connection is not None
 
