@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from jobs import Context
 from scheduler.digest import digest
 from scheduler.render import Renderer
 from scheduler.store.queries import transaction
+
+log = logging.getLogger(__name__)
 
 
 def _digest(ctx: Context) -> int:
@@ -16,4 +19,6 @@ def _digest(ctx: Context) -> int:
 
 
 async def run(ctx: Context) -> None:
-    await asyncio.to_thread(_digest, ctx)
+    queued = await asyncio.to_thread(_digest, ctx)
+    if queued:
+        log.info("action=digest_queued messages=%s", queued)

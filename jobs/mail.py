@@ -1,4 +1,11 @@
-"""Compose recorded steps into the outbox, then send what is due (``scheduler.deliver``)."""
+"""Compose recorded steps into the outbox, then send what is due (``scheduler.deliver``).
+
+Each outcome is counted as it happens (``hanbao_messages_total``), not when the drain ends. A
+batch that got somewhere marks the mail loop healthy; one whose messages all went back for retry
+(the relay is down) holds that back until a later batch gets through, so ``/healthz`` turns 503
+after ``daemon.stall_seconds`` of outage, the runs that find nothing due during the backoff
+included.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +13,11 @@ import asyncio
 
 from jobs import Context
 from scheduler.compose import compose
-from scheduler.deliver import deliver
+from scheduler.deliver import Report, deliver
 from scheduler.render import Renderer
 from scheduler.store.queries import transaction
+
+LABELS = {"retrying": "retry"}  # the outcome label of hanbao_messages_total, where it differs
 
 
 def _compose(ctx: Context) -> int:
@@ -16,21 +25,20 @@ def _compose(ctx: Context) -> int:
         return compose(store, ctx.config, Renderer(ctx.config.mail.domain), ctx.clock.now())
 
 
+def _batch_done(ctx: Context, batch: Report) -> None:
+    if batch.progressed:
+        ctx.health.progress("deliver")
+    elif batch.stalled:
+        ctx.health.hold_back("deliver")
+
+
 async def run(ctx: Context) -> None:
     await asyncio.to_thread(_compose, ctx)
-    report = await deliver(
+    await deliver(
         ctx.engine,
         ctx.config,
         ctx.clock.now,
-        stopping=ctx.stopping.is_set,
-        on_batch=lambda: ctx.health.ok("deliver"),
+        stopping=ctx.stopping,
+        on_batch=lambda batch: _batch_done(ctx, batch),
+        on_outcome=lambda outcome: ctx.metrics.messages.labels(LABELS.get(outcome, outcome)).inc(),
     )
-    for outcome, n in (
-        ("sent", report.sent),
-        ("retry", report.retrying),
-        ("failed", report.failed),
-        ("refused", report.refused),
-        ("cancelled", report.cancelled),
-    ):
-        if n:
-            ctx.metrics.messages.labels(outcome).inc(n)

@@ -24,7 +24,6 @@ from sqlmodel import col, select, update
 from sqlmodel.sql.expression import Select
 
 from scheduler import links, outbox
-from scheduler.errors import Conflict
 from scheduler.hierarchy.units import Unit
 from scheduler.outbox import Outgoing
 from scheduler.render import Item, Renderer, template_for
@@ -138,7 +137,11 @@ def _pending(
 def compose(
     store: Store, config: Config, renderer: Renderer, now: datetime, limit: int = 2000
 ) -> int:
-    """Compose up to ``limit`` recorded reminders into outbox messages; how many were queued."""
+    """Compose up to ``limit`` recorded reminders into outbox messages; how many were queued.
+
+    The reminders are taken first (``composed_at``, a compare-and-set whose rows come back), and
+    only those taken are composed: another daemon composing at the same moment gets the others
+    (on PostgreSQL it skips the rows taken) or none, never the same ones."""
     rows = store.session.exec(
         _reminders()
         .where(col(ReminderRow.state) == "due")
@@ -146,13 +149,24 @@ def compose(
         .where(col(ReminderRow.recorded_at) <= now)
         .order_by(col(ReminderRow.id))
         .limit(limit)
+        .with_for_update(of=ReminderRow, skip_locked=True)
     ).all()
     if not rows:
         return 0
     # a reminder left out waits uncomposed: it goes out once the rules are fixed
     pending = _pending(store, config, rows, now)
-    ids = [entry.item.reminder_id for entry in pending]
-    queued = sum(
+    taken = set(
+        store.session.exec(
+            update(ReminderRow)
+            .where(col(ReminderRow.id).in_([entry.item.reminder_id for entry in pending]))
+            .where(col(ReminderRow.composed_at).is_(None))
+            .values(composed_at=now)
+            .returning(col(ReminderRow.id))
+        ).scalars()
+    )
+    if len(taken) < len(pending):
+        log.info("action=compose_taken_elsewhere reminders=%s", len(pending) - len(taken))
+    return sum(
         outbox.enqueue(
             store,
             _composed(config, renderer, address, entries, now),
@@ -160,18 +174,11 @@ def compose(
             now=now,
         )
         for address, entries in _groups(
-            pending, config.mail.group_by_recipient, config.mail.digest_late_flags
+            [entry for entry in pending if entry.item.reminder_id in taken],
+            config.mail.group_by_recipient,
+            config.mail.digest_late_flags,
         )
     )
-    marked = store.session.exec(
-        update(ReminderRow)
-        .where(col(ReminderRow.id).in_(ids))
-        .where(col(ReminderRow.composed_at).is_(None))
-        .values(composed_at=now)
-    )
-    if marked.rowcount != len(ids):
-        raise Conflict("another process composed the same reminders; this run is undone")
-    return queued
 
 
 def _groups(

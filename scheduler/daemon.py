@@ -6,6 +6,12 @@ job per reminder, and it holds no state: everything durable is in the database, 
 start. Jobs never overlap themselves (``max_instances=1``), missed runs coalesce into one, and a
 late run is never skipped. SIGTERM or SIGINT stops new runs, lets the running ones finish (the
 mail job stops after the message in flight) and exits.
+
+Replicas: the sweep and the mail job run in every daemon on a database (their claims are
+compare-and-set, ``SKIP LOCKED`` on PostgreSQL); the once-only jobs (``ONCE``) run only in the
+one that holds the lead (``scheduler.store.leader``). Each asks for the lead when it comes due,
+so a standby takes over within one interval of the job after the leader dies; taking it runs
+the other once-only jobs at once, as a start does.
 """
 
 from __future__ import annotations
@@ -28,23 +34,27 @@ from jobs import intake as intake_job
 from scheduler.api import create_app
 from scheduler.clock import Clock
 from scheduler.errors import ConfigError
-from scheduler.health import Health
+from scheduler.health import Health, Role
 from scheduler.intake import smtp as smtp_intake
 from scheduler.mail_settings import LOOPBACK
 from scheduler.metrics import Metrics
 from scheduler.settings import Config
+from scheduler.store.leader import Leadership, leadership
 from scheduler.vntime import VN_TZ
 
 log = logging.getLogger(__name__)
 Job = Callable[[Context], Awaitable[None]]
 SHUTDOWN_GRACE = 60.0
+# run only in the leader; the IMAP watch too: its cursor is one per mailbox, not per daemon
+ONCE = ("digest", "periodic", "housekeeping", "intake_imap")
 
 
 class _Jobs:
     """Runs the jobs: timing, health, errors, no overlap, and wake-ups between jobs."""
 
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, lead: Leadership) -> None:
         self.ctx = ctx
+        self.lead = lead
         self.jobs: dict[str, Callable[[], Coroutine[Any, Any, None]]] = {}
         self.running: dict[str, asyncio.Task[None]] = {}
         self.rerun: set[str] = set()
@@ -75,14 +85,16 @@ class _Jobs:
             self.running[name] = task
             started = time.perf_counter()
             try:
+                if name in ONCE and not await self.leading(asking=name):
+                    return  # a standby: the leader runs it
                 await job(ctx)
             except Exception as error:
                 ctx.metrics.failures.labels(name).inc()
                 if not isinstance(error, Failed):  # a Failed job has said why, in one line
                     log.exception("action=job_failed job=%s", name)
             else:
-                ctx.health.ok(name)
-                ctx.metrics.last_success.labels(name).set_to_current_time()
+                if ctx.health.ok(name):
+                    ctx.metrics.last_success.labels(name).set_to_current_time()
             finally:
                 ctx.metrics.duration.labels(name).observe(time.perf_counter() - started)
                 del self.running[name]
@@ -93,9 +105,34 @@ class _Jobs:
         self.jobs[name] = run
         return run
 
+    async def leading(self, asking: str | None = None) -> bool:
+        """Whether this process leads now (taking the lead when it is free); a change of role
+        is logged and shown on /healthz and /metrics. A standby that takes over runs the other
+        once-only jobs at once (at start they all run anyway)."""
+        ctx = self.ctx
+        leads = await asyncio.to_thread(self.lead.hold)
+        role: Role = "leader" if leads else "standby"
+        if role != ctx.health.role:
+            log.info("action=role role=%s was=%s", role, ctx.health.role)
+            if leads and asking is not None:
+                for name in ONCE:
+                    if name != asking:
+                        self.wake(name)
+            ctx.health.role = role
+            ctx.metrics.set_role(role)
+        return leads
+
 
 async def run(config: Config, engine: Engine, clock: Clock) -> None:
-    """Serve until SIGTERM or SIGINT."""
+    """Serve until SIGTERM or SIGINT. On SQLite, refuse a file another daemon serves."""
+    lead = leadership(engine)
+    try:
+        await _serve(config, engine, clock, lead)
+    finally:
+        lead.release()
+
+
+async def _serve(config: Config, engine: Engine, clock: Clock, lead: Leadership) -> None:
     settings = config.daemon
     metrics = Metrics(engine, clock)
     health = Health(settings.stall_seconds)
@@ -125,7 +162,7 @@ async def run(config: Config, engine: Engine, clock: Clock) -> None:
     ]
     if config.intake.imap.enabled:
         jobs.append(("intake_imap", intake_job.run, config.intake.imap.poll_seconds))
-    runner = _Jobs(ctx)
+    runner = _Jobs(ctx, lead)
     ctx.wake = runner.wake
     start = datetime.now(VN_TZ)
     for name, job, seconds in jobs:
@@ -142,15 +179,17 @@ async def run(config: Config, engine: Engine, clock: Clock) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     intake = await _intake(config, engine, clock, metrics)  # a port in use stops us here
+    await runner.leading()  # the role is known before the first scrape, and logged
     scheduler.start()
     # uvicorn catches SIGTERM/SIGINT while it serves, stops HTTP, then raises the signal again
     # for the handlers above: the jobs stop after the HTTP side
     serving = asyncio.create_task(server.serve(sockets=[listener]))
     log.info(
-        "action=started http=%s:%s database=%s clock=%s now=%s",
+        "action=started http=%s:%s database=%s role=%s clock=%s now=%s",
         settings.http_host,
         settings.http_port,
         engine.url.render_as_string(hide_password=True),
+        health.role,
         type(clock).__name__,
         clock.now().isoformat(),
     )

@@ -3,7 +3,10 @@ the guard, send, record.
 
 ``deliver_batch`` is one step (None when nothing was due); ``deliver`` drains the steps. One SMTP
 connection serves a batch; every outcome is committed as soon as it is known, so a crash loses
-at most the knowledge that the message in flight was sent. ``run_once`` is the whole mail job:
+at most the knowledge that the message in flight was sent. The batch's lease is renewed as it
+goes, so a batch slower than its lease is not claimed and sent again by another daemon; when a
+batch ends early (SIGTERM, a cancelled task, an error) what it has not sent goes back to the
+queue at once. ``run_once`` is the whole mail job:
 queue what the sweep recorded and today's digest, then send what is due.
 
 A message can wait in the outbox (the relay is down, the backlog is long) while a report comes
@@ -16,8 +19,10 @@ after the claim, while the mail is in flight, can still meet it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -39,22 +44,44 @@ from scheduler.store.queries import Store, transaction
 log = logging.getLogger(__name__)
 
 
+OUTCOMES = ("sent", "retrying", "failed", "refused", "cancelled")
+
+
 @dataclass
 class Report:
+    """What became of the messages of a batch (or of several). ``on_outcome`` hears each outcome
+    as it happens, so the metrics follow a long drain or an outage as it goes."""
+
     sent: int = 0
     retrying: int = 0
     failed: int = 0
     refused: int = 0
     cancelled: int = 0
     errors: list[str] = field(default_factory=list)
+    relay_failed: bool = False  # a message went back for retry because of the relay
+    on_outcome: Callable[[str], None] = field(default=lambda outcome: None, repr=False)
+
+    def count(self, outcome: str) -> None:
+        """One more message with ``outcome``, one of ``OUTCOMES``."""
+        setattr(self, outcome, getattr(self, outcome) + 1)
+        self.on_outcome(outcome)
+
+    @property
+    def progressed(self) -> bool:
+        """Did a message reach an end (sent, failed, refused, cancelled)?"""
+        return bool(self.sent or self.failed or self.refused or self.cancelled)
+
+    @property
+    def stalled(self) -> bool:
+        """The relay took nothing: every message went back for retry (it is down, or refuses
+        everything for now). No sign of a healthy mail loop."""
+        return self.relay_failed and not self.progressed
 
     def add(self, other: Report) -> None:
-        self.sent += other.sent
-        self.retrying += other.retrying
-        self.failed += other.failed
-        self.refused += other.refused
-        self.cancelled += other.cancelled
+        for outcome in OUTCOMES:
+            setattr(self, outcome, getattr(self, outcome) + getattr(other, outcome))
         self.errors.extend(other.errors)
+        self.relay_failed |= other.relay_failed
 
 
 class Pacer:
@@ -64,12 +91,17 @@ class Pacer:
         self.interval = 60.0 / per_minute
         self.next_slot = 0.0
 
-    async def wait(self) -> None:
+    async def wait(self, stopping: asyncio.Event) -> bool:
+        """Wait for the next slot; False, at once, when ``stopping`` is set first."""
         loop = asyncio.get_running_loop()
         delay = self.next_slot - loop.time()
         if delay > 0:
-            await asyncio.sleep(delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), delay)
+        if stopping.is_set():
+            return False
         self.next_slot = max(self.next_slot, loop.time()) + self.interval
+        return True
 
 
 def _outcome(
@@ -137,7 +169,7 @@ def _recheck(
         elif change.waiting:
             waiting.append(message)
         else:
-            report.cancelled += 1
+            report.count("cancelled")
             if (rest := _withdraw(store, config, message, change, now)) is not None:
                 ready.append(rest)
     return ready, waiting
@@ -190,7 +222,8 @@ async def deliver_batch(
     renderer: Renderer,
     rng: random.Random | None = None,
     pacer: Pacer | None = None,
-    stopping: Callable[[], bool] = lambda: False,
+    stopping: asyncio.Event | None = None,
+    on_outcome: Callable[[str], None] = lambda outcome: None,
 ) -> Report | None:
     """Send one batch of due messages over one connection. None when nothing was due.
 
@@ -199,16 +232,16 @@ async def deliver_batch(
     """
     mail = config.mail
     rng = rng or random.Random()
-    pacer = pacer or Pacer(mail.rate_per_minute)
-    report = Report()
+    report = Report(on_outcome=on_outcome)
+    lease = timedelta(seconds=mail.lease_seconds)
     with transaction(engine) as store:
         now = clock()
-        claimed = outbox.claim(store, now, mail.batch_size, timedelta(seconds=mail.lease_seconds))
+        claimed = outbox.claim(store, now, mail.batch_size, lease)
         if not claimed:
             return None
         current, stuck = _recheck(store, config, renderer, claimed, now, report)
         units = store.units({code for message in current for code in message.concerned})
-    waiting: list[Outgoing] = []
+    batch = _Batch(engine, config, clock, report, rng, lease, lease_until=now + lease)
     for message in current:
         reason = refusal(
             message.recipient,
@@ -216,16 +249,98 @@ async def deliver_batch(
             config.allowed_domains,
         )
         if reason is None:
-            waiting.append(message)
+            batch.waiting.append(message)
             continue
         log.error("action=deliver_refused message=%s reason=%s", message.id, reason)
         _record(engine, message, "refused", clock(), reason)
-        report.refused += 1
+        report.count("refused")
+    if stuck:
+        batch.postpone(
+            stuck,
+            "không soạn lại được thư / cannot re-compose: a kind or unit is unknown",
+            relay=False,
+        )
+    if batch.waiting:
+        await batch.send(pacer or Pacer(mail.rate_per_minute), stopping or asyncio.Event())
+    return report
 
-    def postpone(messages: list[Outgoing], error: str) -> None:
+
+@dataclass
+class _Batch:
+    """The claimed messages of one batch that are still to be sent (``waiting``), and their
+    lease, renewed as the batch goes."""
+
+    engine: Engine
+    config: Config
+    clock: Callable[[], datetime]
+    report: Report
+    rng: random.Random
+    lease: timedelta
+    lease_until: datetime
+    waiting: deque[Outgoing] = field(default_factory=deque)
+
+    async def send(self, pacer: Pacer, stopping: asyncio.Event) -> None:
+        """Send what waits over one connection. Whatever ends the batch early (shutting down,
+        the task cancelled, an error), the messages not yet sent go back to the queue at once;
+        only the one in flight, if any, stays claimed until its lease runs out."""
+        mail, clock = self.config.mail, self.clock
+        try:
+            async with SmtpSession(self.config.smtp, mail.sender) as smtp:
+                while self.waiting and await pacer.wait(stopping) and self._renewed():
+                    message = self.waiting.popleft()
+                    try:
+                        mime = to_mime(message, mail.sender, clock())
+                    except ValueError as error:  # an address or header the MIME layer refuses
+                        log.error("action=deliver_failed message=%s error=%s", message.id, error)
+                        _record(
+                            self.engine, message, "failed", clock(), f"thư không hợp lệ: {error}"
+                        )
+                        self.report.count("failed")
+                        continue
+                    try:
+                        await smtp.send(mime, message.recipient)
+                    except PermanentDelivery as error:
+                        log.error(
+                            "action=deliver_failed message=%s answer=%s", message.id, error.answer
+                        )
+                        _record(self.engine, message, "failed", clock(), error.answer)
+                        self.report.count("failed")
+                        self.report.errors.append(error.answer)
+                    except TransientDelivery as error:
+                        if error.connection_lost:
+                            self.waiting.appendleft(message)
+                            raise
+                        self.postpone([message], error.answer)
+                    else:
+                        _record(self.engine, message, "sent", clock())
+                        self.report.count("sent")
+        except TransientDelivery as error:  # no connection, or it was lost: the rest waits
+            self.postpone(list(self.waiting), error.answer)
+            self.waiting.clear()
+        finally:
+            for message in self.waiting:
+                _record(self.engine, message, "retry", clock(), "chưa gửi / not sent", clock())
+
+    def _renewed(self) -> bool:
+        """Renew the lease of what waits once half of it has gone, and drop what is no longer
+        ours (its lease ran out and another sender claimed it): never send a message twice.
+        False when nothing is left."""
+        now = self.clock()
+        if now >= self.lease_until - self.lease / 2:
+            with transaction(self.engine) as store:
+                ours = outbox.renew(store, list(self.waiting), now + self.lease)
+            self.lease_until = now + self.lease
+            for message in [m for m in self.waiting if m.id not in ours]:
+                log.warning("action=deliver_lease_lost message=%s", message.id)
+                self.waiting.remove(message)
+        return bool(self.waiting)
+
+    def postpone(self, messages: list[Outgoing], error: str, *, relay: bool = True) -> None:
+        """Back to the queue with backoff; ``relay``: because of the relay's failure."""
+        mail = self.config.mail
         for message in messages:
-            retry_at = clock() + outbox.backoff(
-                message.attempts, mail.retry_base_seconds, mail.retry_cap_seconds, rng
+            retry_at = self.clock() + outbox.backoff(
+                message.attempts, mail.retry_base_seconds, mail.retry_cap_seconds, self.rng
             )
             log.warning(
                 "action=deliver_retry message=%s attempt=%s retry_at=%s error=%s",
@@ -234,51 +349,10 @@ async def deliver_batch(
                 retry_at.isoformat(),
                 error,
             )
-            _record(engine, message, "retry", clock(), error, retry_at)
-            report.retrying += 1
-        report.errors.append(error)
-
-    if stuck:
-        postpone(stuck, "không soạn lại được thư / cannot re-compose: a kind or unit is unknown")
-    if not waiting:
-        return report
-    handled = 0
-    try:
-        async with SmtpSession(config.smtp, mail.sender) as smtp:
-            for message in waiting:
-                if stopping():  # shutting down: what is left goes back to the queue, unsent
-                    for rest in waiting[handled:]:
-                        _record(engine, rest, "retry", clock(), "daemon stopping", clock())
-                    return report
-                await pacer.wait()
-                try:
-                    mime = to_mime(message, mail.sender, clock())
-                except ValueError as error:  # an address or header the MIME layer refuses
-                    log.error("action=deliver_failed message=%s error=%s", message.id, error)
-                    _record(engine, message, "failed", clock(), f"thư không hợp lệ: {error}")
-                    report.failed += 1
-                    handled += 1
-                    continue
-                try:
-                    await smtp.send(mime, message.recipient)
-                except PermanentDelivery as error:
-                    log.error(
-                        "action=deliver_failed message=%s answer=%s", message.id, error.answer
-                    )
-                    _record(engine, message, "failed", clock(), error.answer)
-                    report.failed += 1
-                    report.errors.append(error.answer)
-                except TransientDelivery as error:
-                    if error.connection_lost:
-                        raise
-                    postpone([message], error.answer)
-                else:
-                    _record(engine, message, "sent", clock())
-                    report.sent += 1
-                handled += 1
-    except TransientDelivery as error:  # no connection, or it was lost: the rest waits
-        postpone(waiting[handled:], error.answer)
-    return report
+            _record(self.engine, message, "retry", self.clock(), error, retry_at)
+            self.report.count("retrying")
+        self.report.errors.append(error)
+        self.report.relay_failed |= relay
 
 
 async def deliver(
@@ -286,21 +360,29 @@ async def deliver(
     config: Config,
     clock: Callable[[], datetime],
     rng: random.Random | None = None,
-    stopping: Callable[[], bool] = lambda: False,
-    on_batch: Callable[[], None] = lambda: None,
+    stopping: asyncio.Event | None = None,
+    on_batch: Callable[[Report], None] = lambda batch: None,
+    on_outcome: Callable[[str], None] = lambda outcome: None,
 ) -> Report:
     """Send everything due, batch after batch, one connection per batch; ``on_batch`` after
-    each (the daemon marks itself healthy: a long backlog is progress, not a stall)."""
+    each (the daemon marks itself healthy when a batch got somewhere: a long backlog is
+    progress, not a stall; a relay that takes nothing is a stall), ``on_outcome`` at each
+    message."""
     total = Report()
+    stopping = stopping or asyncio.Event()
     pacer = Pacer(config.mail.rate_per_minute)
     renderer = Renderer(config.mail.domain)
     while (
-        not stopping()
-        and (batch := await deliver_batch(engine, config, clock, renderer, rng, pacer, stopping))
+        not stopping.is_set()
+        and (
+            batch := await deliver_batch(
+                engine, config, clock, renderer, rng, pacer, stopping, on_outcome
+            )
+        )
         is not None
     ):
         total.add(batch)
-        on_batch()
+        on_batch(batch)
     return total
 
 

@@ -81,3 +81,7 @@ class TransientMailbox(MailboxError):
 class PermanentMailbox(MailboxError):
     """A setting is wrong (password, certificate, folder) or the server refuses us: an operator
     must act. Polls keep trying, and keep saying so."""
+
+
+class DatabaseBusy(HanbaoError):
+    """SQLite stayed locked by another writer for longer than its busy timeout: try again soon."""

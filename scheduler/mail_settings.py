@@ -185,7 +185,7 @@ def parse_mail(document: Mapping[str, Any], path: Path, env: Mapping[str, str]) 
         )
         if key in section
     }
-    return MailSettings(
+    settings = MailSettings(
         sender=str(sender),
         group_by_recipient=flag(
             f"{path}: mail.group_by_recipient", section.get("group_by_recipient", True)
@@ -196,3 +196,12 @@ def parse_mail(document: Mapping[str, Any], path: Path, env: Mapping[str, str]) 
         digest_time=digest_at,
         **{key: int(value) for key, value in numbers.items()},
     )
+    batch_seconds = settings.batch_size * 60 / settings.rate_per_minute
+    if batch_seconds >= settings.lease_seconds:
+        raise ConfigError(
+            f"{path}: mail.lease_seconds ({settings.lease_seconds}) phải dài hơn thời gian gửi một "
+            f"lô / must be longer than one batch takes at the set rate: mail.batch_size "
+            f"({settings.batch_size}) x 60 / mail.rate_per_minute ({settings.rate_per_minute})"
+            f" = {batch_seconds:g} s; tăng / raise lease_seconds, hoặc / or lower batch_size"
+        )
+    return settings

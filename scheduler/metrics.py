@@ -21,6 +21,7 @@ from sqlmodel import col, select
 from scheduler import timeliness
 from scheduler.calendar import WorkCalendar
 from scheduler.clock import Clock
+from scheduler.health import ROLES, Role
 from scheduler.intake.matching import Outcome
 from scheduler.intake.record import Source
 from scheduler.store.queries import transaction
@@ -28,6 +29,7 @@ from scheduler.store.schema import MessageRow, ObligationRow, UnitRow
 
 log = logging.getLogger(__name__)
 VERSION = "0.1.0"
+OUTCOME_LABELS = ("sent", "retry", "failed", "refused", "cancelled")  # hanbao_messages_total
 
 
 class Metrics:
@@ -46,6 +48,16 @@ class Metrics:
         self.messages = Counter(
             "hanbao_messages", "Delivery outcomes of outbox messages", ["outcome"], registry=r
         )
+        for outcome in OUTCOME_LABELS:
+            self.messages.labels(outcome)
+        self.role = Gauge(
+            "hanbao_role",
+            "1 for the role this process holds: leader (runs the digest, periodic generation "
+            "and housekeeping) or standby",
+            ["role"],
+            registry=r,
+        )
+        self.set_role("standby")
         self.duration = Histogram(
             "hanbao_job_duration_seconds",
             "Time a job took",
@@ -78,6 +90,10 @@ class Metrics:
         r.register(_StateCollector(engine, clock, self.scrape_errors))
         self.on_time = _OnTimeCollector(engine, clock, self.scrape_errors)
         r.register(self.on_time)
+
+    def set_role(self, held: Role) -> None:
+        for role in ROLES:
+            self.role.labels(role).set(1 if role == held else 0)
 
 
 class _StateCollector(Collector):

@@ -7,9 +7,12 @@
        |                  `--stale------> cancelled (all it reminds of has been submitted)
        `------ retry (operator) ------ failed | refused
 
-A claim is a compare-and-set with a lease. A sender that dies after sending but before marking
-the row sent leaves it ``sending``; once the lease has passed it is claimed again and sent again,
-with the same Message-ID. So delivery is at least once, and exactly once in every other case.
+A claim is a compare-and-set with a lease; on PostgreSQL the candidates are read ``FOR UPDATE
+SKIP LOCKED``, so replicas claim different rows. The sender renews the lease as its batch goes
+(``renew``) and never sends a message that is no longer its own. A sender that dies after
+sending but before marking the row sent leaves it ``sending``; once the lease has passed it is
+claimed again and sent again, with the same Message-ID. So delivery is at least once, and
+exactly once in every other case. Queuing is ``INSERT … ON CONFLICT DO NOTHING`` on the key.
 
 What a message says is checked again when it is claimed (``scheduler.deliver``). A claimed
 message can be rewritten (``rewrite``: same key, same Message-ID) or ``split``: the reminders it
@@ -20,11 +23,12 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, or_, tuple_
 from sqlmodel import col, select, update
 
 from scheduler.errors import Conflict, InvalidInput, NotFound
@@ -119,29 +123,32 @@ def _content(composed: Composed) -> dict[str, Any]:
     }
 
 
-def _add(store: Store, composed: Composed, domain: str, now: datetime, **state: Any) -> int:
+def _add(store: Store, composed: Composed, domain: str, now: datetime, **state: Any) -> int | None:
+    """Insert a message; None when its key is in the outbox already. One statement, so two
+    daemons composing the same mail at once never collide: the second inserts nothing."""
     key = composed.draft.key
-    row = MessageRow(
-        key=key,
-        message_id=message_key_id(key, domain),
-        **_content(composed),
-        attempts=0,
-        next_attempt_at=now,
-        created_at=now,
-        **state,
+    result = store.session.exec(
+        store.insert(MessageRow)
+        .values(
+            key=key,
+            message_id=message_key_id(key, domain),
+            **_content(composed),
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+            **state,
+        )
+        .on_conflict_do_nothing()
+        .returning(col(MessageRow.id))
     )
-    store.session.add(row)
-    store.session.flush()
-    assert row.id is not None
-    return row.id
+    return result.scalar_one_or_none()  # type: ignore[no-any-return]
 
 
 def enqueue(store: Store, composed: Composed, *, domain: str, now: datetime) -> bool:
     """Add a message (with the reminders it carries); False when its key is already queued."""
-    key = composed.draft.key
-    if store.session.exec(select(MessageRow.id).where(MessageRow.key == key)).first() is not None:
-        return False
     message = _add(store, composed, domain, now, state="pending")
+    if message is None:
+        return False
     store.session.add_all(
         MessageItemRow(message_id=message, reminder_id=reminder, obligation_id=obligation)
         for reminder, obligation in composed.items
@@ -160,6 +167,7 @@ def claim(store: Store, now: datetime, limit: int, lease: timedelta) -> list[Out
         .where(ready)
         .order_by(col(MessageRow.priority), col(MessageRow.created_at), col(MessageRow.id))
         .limit(limit)
+        .with_for_update(skip_locked=True)  # PostgreSQL: replicas claim different rows
     ).all()
     claimed = []
     for row in candidates:
@@ -202,6 +210,25 @@ def _update_claimed(store: Store, message: Outgoing, values: dict[str, Any]) -> 
         .values(**values)
     )
     return bool(result.rowcount == 1)
+
+
+def renew(store: Store, messages: Sequence[Outgoing], until: datetime) -> set[int]:
+    """Extend the lease of claimed messages to ``until``; the ids of those still ours (a message
+    whose lease ran out may have been claimed again since, by another sender)."""
+    if not messages:
+        return set()
+    result = store.session.exec(
+        update(MessageRow)
+        .where(col(MessageRow.state) == "sending")
+        .where(
+            tuple_(col(MessageRow.id), col(MessageRow.attempts)).in_(
+                [(m.id, m.attempts) for m in messages]
+            )
+        )
+        .values(lease_until=until)
+        .returning(col(MessageRow.id))
+    )
+    return set(result.scalars())
 
 
 def mark_sent(store: Store, message: Outgoing, now: datetime) -> bool:
@@ -265,6 +292,7 @@ def split(
     cancelled = _add(
         store, withdrawn, domain, now, state="cancelled", finished_at=now, last_error=reason[:500]
     )
+    assert cancelled is not None
     store.session.exec(
         update(MessageItemRow)
         .where(col(MessageItemRow.message_id) == message.id)

@@ -33,6 +33,7 @@ from scheduler.store.queries import transaction
 from scheduler.store.schema import make_engine, normalise_url, with_database
 from scheduler.sweep import Emitted, sweep
 from scheduler.vntime import parse_datetime
+from tests.mailsink import Sink, free_port, start
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_PATH = ROOT / "config" / "hanbao.yaml"
@@ -221,3 +222,12 @@ def write_settings(folder: Path, database_url: str, smtp_port: int, **sections: 
     path = folder / "hanbao.yaml"
     path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
     return path
+
+
+@pytest.fixture
+def sink() -> Iterator[tuple[Sink, int]]:
+    """A relay on loopback (aiosmtpd) recording what it receives, and its port."""
+    handler, port = Sink(), free_port()
+    controller = start(handler, port)
+    yield handler, port
+    controller.stop()

@@ -12,15 +12,13 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from scheduler import outbox
-from scheduler.render import Renderer
 from scheduler.settings import Config
 from scheduler.store.queries import transaction
 from scheduler.store.schema import MessageRow
 from tests.conftest import FIGURES, vn, write_settings
 from tests.mailsink import Sink, free_port, start
+from tests.workload import queue_mail
 
-OFFICER = "treem@anbinh.huyenmau.tinhmau.example"
 BATCH = 500
 
 
@@ -40,16 +38,7 @@ def test_kill_9_mid_batch_then_restart_delivers_everything(
     handler, port = Sink(), free_port()
     controller = start(handler, port)
     try:
-        renderer = Renderer(config.mail.domain)
-        with transaction(engine) as store:
-            for n in range(BATCH):
-                draft = renderer.test(OFFICER, vn("03/03/2027 10:00"), f"bulk:{n}")
-                outbox.enqueue(
-                    store,
-                    outbox.Composed(draft, concerned=("X01",), unit="X01"),
-                    domain=config.mail.domain,
-                    now=vn("03/03/2027 10:00"),
-                )
+        queue_mail(engine, config, BATCH, vn("03/03/2027 10:00"))
         settings = write_settings(
             tmp_path, database_url, port, mail={"rate_per_minute": 1_000_000, "batch_size": BATCH}
         )

@@ -62,7 +62,8 @@ class Daemon:
         self.lines: queue.Queue[str] = queue.Queue()
         self.log: list[str] = []
         self.clock_read: tuple[datetime, float] | None = None  # (its clock, our monotonic time)
-        threading.Thread(target=self._read, daemon=True).start()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
 
     def _read(self) -> None:
         assert self.process.stderr is not None
@@ -111,6 +112,14 @@ class Daemon:
         assert code == 0, "".join(self.log)
         (stopped,) = [line for line in self.log if "action=stopped" in line]
         return _logged_now(stopped)
+
+    def kill(self) -> None:
+        """SIGKILL: the daemon dies where it stands, as when its machine fails."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=30)
+        self.reader.join(timeout=30)
+        assert self.process.stderr is not None
+        self.process.stderr.close()
 
 
 def _logged_now(line: str) -> datetime:

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
-import pytest
 import trustme
 from sqlalchemy import Engine
 from sqlmodel import select
@@ -41,14 +39,6 @@ def mail_config(config: Config, port: int, **smtp: Any) -> Config:
         smtp=replace(settings, **smtp),
         mail=replace(config.mail, rate_per_minute=60_000, retry_base_seconds=30),
     )
-
-
-@pytest.fixture
-def sink() -> Iterator[tuple[Sink, int]]:
-    handler, port = Sink(), free_port()
-    controller = start(handler, port)
-    yield handler, port
-    controller.stop()
 
 
 def deliver_at(engine: Engine, config: Config, moment: datetime) -> tuple[int, Report]:

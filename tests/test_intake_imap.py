@@ -29,6 +29,7 @@ from scheduler.intake.record import Taken
 from scheduler.intake.settings import IntakeImap, IntakeSettings
 from scheduler.metrics import Metrics
 from scheduler.settings import Config
+from scheduler.store.leader import Alone
 from scheduler.store.queries import Store, transaction
 from scheduler.store.schema import IntakeMailRow
 from tests import imap_server
@@ -290,7 +291,7 @@ def test_a_wrong_password_is_one_clear_line_and_a_later_poll_works(
     clock = SimulatedClock(NOW, anchor=0, speed=0)
     wrong = mailbox.settings(password="sai-mat-khau")
     ctx = Context(engine, watching(config, wrong), clock, Metrics(engine, clock), Health(900))
-    runner = _Jobs(ctx)  # the daemon's: it times, counts and catches every job run
+    runner = _Jobs(ctx, Alone())  # the daemon's: it times, counts and catches every job run
 
     def metric(name: str) -> float | None:
         return ctx.metrics.registry.get_sample_value(name, {"job": "intake_imap"})

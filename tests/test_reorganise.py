@@ -21,7 +21,7 @@ from scheduler.store.schema import UnitParentRow
 from tests.conftest import ROOT, count, open_case, vn
 from tests.mailsink import Sink
 from tests.test_cli import hanbao_json
-from tests.test_delivery import deliver_at, mail_config, sink  # noqa: F401  (a fixture)
+from tests.test_delivery import deliver_at, mail_config
 
 REFORM = ROOT / "config" / "reform.sample.yaml"
 X20_OFFICER = "treem@binhan.tinhmau.example"
@@ -260,7 +260,7 @@ def test_a_bad_reorganisation_is_rejected_with_its_row_and_nothing_written(
 def test_after_a_merger_the_overdue_reminder_and_the_late_flag_follow_the_new_tree(
     engine: Engine,
     config: Config,
-    sink: tuple[Sink, int],  # noqa: F811
+    sink: tuple[Sink, int],
     tmp_path: Path,
 ) -> None:
     handler, port = sink

@@ -151,7 +151,10 @@ class Store(
         return self._obligations(query.order_by(col(ObligationRow.due_at), col(ObligationRow.id)))
 
     def due_for_action(self, now: datetime, limit: int) -> list[Obligation]:
-        """Open obligations whose next moment has come, oldest first: the only sweep query."""
+        """Open obligations whose next moment has come, oldest first: the only sweep query.
+
+        On PostgreSQL the rows are locked and rows another sweep holds are skipped, so replicas
+        sweep different obligations (the compare-and-set of ``advance`` still decides)."""
         return self._obligations(
             select(ObligationRow, CaseRow.code)
             .where(col(ObligationRow.next_action_at) <= now)
@@ -160,6 +163,7 @@ class Store(
             )
             .order_by(col(ObligationRow.next_action_at), col(ObligationRow.id))
             .limit(limit)
+            .with_for_update(of=ObligationRow, skip_locked=True)
         )
 
     def earliest_action(self) -> datetime | None:

@@ -103,13 +103,15 @@ class UnitQueries(Queries):
         return [(r.unit, r.parent, r.until) for r in rows]
 
     def units_to_close(self, today: date) -> list[str]:
-        """Units whose last day has passed and whose closing hanbao has not applied yet."""
+        """Units whose last day has passed and whose closing hanbao has not applied yet; on
+        PostgreSQL locked, skipping those another sweep is closing (replicas close each once)."""
         return list(
             self.session.exec(
                 select(UnitRow.code)
                 .where(col(UnitRow.closed_at).is_(None))
                 .where(col(UnitRow.valid_to) < today)
                 .order_by(col(UnitRow.valid_to), col(UnitRow.code))
+                .with_for_update(skip_locked=True)
             )
         )
 
