@@ -12,6 +12,7 @@ what to fix) and 429 after too many failed authentications.
 
 from __future__ import annotations
 
+import json
 import time
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
@@ -21,6 +22,8 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
 from fastapi import Path as PathParam
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry, make_asgi_app
 from pydantic import BaseModel, ConfigDict, Field
@@ -28,6 +31,7 @@ from sqlalchemy import Engine
 
 from scheduler import ledger, receipt, timeliness, timeliness_page, web
 from scheduler.access import Principal, authenticate, reach
+from scheduler.body_limit import BodyLimit
 from scheduler.clock import Clock
 from scheduler.errors import Conflict, HanbaoError, InvalidInput, NotFound
 from scheduler.health import Health
@@ -88,6 +92,7 @@ Moment = Annotated[
 
 
 class CaseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # an unknown field is a mistake, not padding
     code: Annotated[
         str, Field(description="case code, never a name", max_length=64, examples=["VV-2027-001"])
     ]
@@ -101,11 +106,13 @@ class CaseIn(BaseModel):
 
 
 class ReportIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # an unknown field is a mistake, not padding
     stage: Annotated[str, Field(description="urgent, written, or a case kind id", max_length=64)]
     at: Moment
 
 
 class AdhocIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # an unknown field is a mistake, not padding
     unit: Annotated[str, Field(max_length=64)]
     reference: Annotated[str, Field(description="the request's document number", max_length=120)]
     due: Annotated[
@@ -116,6 +123,7 @@ class AdhocIn(BaseModel):
 
 
 class SubmissionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # an unknown field is a mistake, not padding
     at: Moment
 
 
@@ -209,6 +217,14 @@ Caller = Annotated[Principal, Depends(caller)]
 # --- the application -------------------------------------------------------------------------
 
 
+def excerpt(value: object, size: int = 80) -> object:
+    """A value as a 422 may show it: short scalars as they are, anything else cut short."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= size else text[:size] + "…"
+
+
 def create_app(
     engine: Engine, config: Config, clock: Clock, registry: CollectorRegistry, health: Health
 ) -> FastAPI:
@@ -231,6 +247,14 @@ def create_app(
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         return response
+
+    app.add_middleware(BodyLimit, limit=config.web.max_body_bytes)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+        """FastAPI's 422, with at most a short excerpt of what was sent: never the input back."""
+        errors = [{**e, "input": excerpt(e.get("input"))} for e in error.errors()]
+        return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
 
     @app.exception_handler(HanbaoError)
     async def hanbao_error(request: Request, error: HanbaoError) -> JSONResponse:

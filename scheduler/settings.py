@@ -80,6 +80,7 @@ class WebSettings:
     behind_tls_proxy: bool = False
     tls_certfile: Path | None = None
     tls_keyfile: Path | None = None
+    max_body_bytes: int = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -216,7 +217,14 @@ def _sqlite_beside(folder: Path, url: str) -> str:
 def _web(document: dict[str, Any], path: Path, env: Mapping[str, str], own_url: str) -> WebSettings:
     """``own_url`` (the daemon's own address) is the default ``base_url`` of links."""
     section = document.get("web") or {}
-    known = {"base_url", "link_days", "behind_tls_proxy", "tls_certfile", "tls_keyfile"}
+    known = {
+        "base_url",
+        "link_days",
+        "behind_tls_proxy",
+        "tls_certfile",
+        "tls_keyfile",
+        "max_body_bytes",
+    }
     if not isinstance(section, dict) or set(section) - known:
         raise ConfigError(
             f"{path}: web: chỉ có các khoá / has only the keys {', '.join(sorted(known))} "
@@ -244,6 +252,12 @@ def _web(document: dict[str, Any], path: Path, env: Mapping[str, str], own_url: 
             f"{path}: web.link_days cần số ngày > 0 / a number of days > 0, "
             f"không phải / not {days!r}"
         )
+    limit = section.get("max_body_bytes", 1024 * 1024)
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1024:
+        raise ConfigError(
+            f"{path}: web.max_body_bytes cần số byte >= 1024 / a number of bytes >= 1024, "
+            f"không phải / not {limit!r}"
+        )
     tls = {
         k: path.parent / str(section[k]) for k in ("tls_certfile", "tls_keyfile") if section.get(k)
     }
@@ -269,6 +283,7 @@ def _web(document: dict[str, Any], path: Path, env: Mapping[str, str], own_url: 
         link_days=days,
         signing_key=key.encode() if key else None,
         behind_tls_proxy=behind_tls_proxy,
+        max_body_bytes=limit,
         **tls,
     )
 

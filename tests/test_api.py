@@ -434,3 +434,56 @@ def test_the_district_word_is_documented_in_openapi(api: Api) -> None:
     reason = schemas["DisputeIn"]["properties"]["reason"]
     assert set(reason.get("enum") or reason["allOf"][0]["enum"]) == set(DISPUTE_REASONS)
     assert schemas["DisputeIn"].get("additionalProperties") is False
+
+
+def cases_written(api: Api) -> int:
+    return len(api.call("GET", "/api/obligations", "admin").json())
+
+
+def test_a_body_over_the_limit_is_413_before_it_is_read_or_authenticated(api: Api) -> None:
+    before = cases_written(api)
+    big = {"code": "VV-BIG", "unit": "X01", "verified_at": "09/03/2027 15:00", "pad": "x" * 2**21}
+    assert api.call("POST", "/api/cases", "x01", json=big).status_code == 413
+    assert api.call("POST", "/api/cases", None, json=big).status_code == 413  # not 401 first
+    lying = api.client.post(
+        "/api/cases", content=b"{}", headers={"Content-Length": "99999999999999999999"}
+    )
+    assert lying.status_code in (400, 413)
+    assert cases_written(api) == before
+
+
+def test_a_chunked_body_is_cut_off_at_the_limit(api: Api) -> None:
+    before = cases_written(api)
+
+    def chunks() -> Iterator[bytes]:
+        yield b'{"code": "VV-CHUNK", "unit": "X01", "verified_at": "09/03/2027 15:00", "p": "'
+        for _ in range(40):
+            yield b"y" * 65536
+        yield b'"}'
+
+    response = api.client.post(
+        "/api/cases",
+        content=chunks(),
+        headers={
+            "Authorization": f"Bearer {api.tokens['x01']}",
+            "Content-Type": "application/json",
+        },
+    )
+    assert response.status_code == 413 and "max_body_bytes" in response.text
+    assert cases_written(api) == before
+
+
+def test_unknown_fields_are_refused_and_a_422_echoes_only_an_excerpt(api: Api) -> None:
+    before = cases_written(api)
+    padded = {"code": "VV-PAD", "unit": "X01", "verified_at": "09/03/2027 15:00", "pad": "z"}
+    refused = api.call("POST", "/api/cases", "x01", json=padded)
+    assert refused.status_code == 422 and refused.json()["detail"][0]["loc"] == ["body", "pad"]
+    long_code = {"code": "C" * 200_000, "unit": "X01", "verified_at": "09/03/2027 15:00"}
+    answer = api.call("POST", "/api/cases", "x01", json=long_code)
+    assert answer.status_code == 422 and len(answer.content) < 2000
+    assert cases_written(api) == before
+
+
+def test_the_login_form_has_the_same_limit(api: Api) -> None:
+    response = api.client.post("/login", data={"token": "t" * 2**21})
+    assert response.status_code == 413
