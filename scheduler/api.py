@@ -13,8 +13,6 @@ what to fix) and 429 after too many failed authentications.
 from __future__ import annotations
 
 import json
-import time
-from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,6 +33,7 @@ from scheduler.body_limit import BodyLimit
 from scheduler.clock import Clock
 from scheduler.errors import Conflict, HanbaoError, InvalidInput, NotFound
 from scheduler.health import Health
+from scheduler.login_guard import LoginGuard
 from scheduler.records import Obligation
 from scheduler.settings import Config
 from scheduler.store.queries import Store, transaction
@@ -54,29 +53,12 @@ ObligationId = Annotated[int, PathParam(ge=1, le=2**31 - 1)]
 CaseCode = Annotated[str, PathParam(max_length=64)]
 
 
-class FailedLogins:
-    """At most ``limit`` failed authentications per client address in ``window`` seconds."""
-
-    def __init__(self, limit: int = 10, window: float = 300) -> None:
-        self.limit, self.window = limit, window
-        self.failures: dict[str, deque[float]] = defaultdict(deque)
-
-    def blocked(self, client: str) -> bool:
-        recent = self.failures[client]
-        while recent and recent[0] < time.monotonic() - self.window:
-            recent.popleft()
-        return len(recent) >= self.limit
-
-    def failed(self, client: str) -> None:
-        self.failures[client].append(time.monotonic())
-
-
 @dataclass
 class Services:
     engine: Engine
     config: Config
     clock: Clock
-    failed_logins: FailedLogins
+    logins: LoginGuard
 
 
 # --- request and response bodies --------------------------------------------------------------
@@ -189,20 +171,20 @@ def _moment(text: str) -> datetime:
 
 
 def caller(request: Request, authorization: Annotated[str | None, Header()] = None) -> Principal:
-    """The token's principal; 401 without a valid token, 429 after too many failures."""
+    """The token's principal: a valid token always works; a wrong one is 401, or 429 after too
+    many failures (``scheduler.login_guard``)."""
     services: Services = request.app.state.services
     client = request.client.host if request.client else "?"
-    if services.failed_logins.blocked(client):
-        raise HTTPException(
-            429,
-            "quá nhiều lần xác thực sai; thử lại sau 5 phút / too many failed "
-            "authentications; try again in 5 minutes",
-        )
     token = (authorization or "").removeprefix("Bearer ").strip()
     with transaction(services.engine) as store:
         who = authenticate(store, token) if token else None
     if who is None:
-        services.failed_logins.failed(client)
+        if services.logins.failed(services.engine, client, "api", services.clock.now()):
+            raise HTTPException(
+                429,
+                "quá nhiều lần xác thực sai; thử lại sau 5 phút / too many failed "
+                "authentications; try again in 5 minutes",
+            )
         raise HTTPException(
             401,
             "cần token hợp lệ / a valid token is needed: Authorization: Bearer <token>",
@@ -236,7 +218,7 @@ def create_app(
         description="Hạn báo cáo bảo vệ trẻ em: cases, reports and obligations. "
         "Authorization: Bearer <token from `hanbao token create`>.",
     )
-    services = Services(engine, config, clock, FailedLogins())
+    services = Services(engine, config, clock, LoginGuard(registry))
     app.state.services = services
 
     @app.middleware("http")

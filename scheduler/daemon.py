@@ -140,13 +140,7 @@ async def _serve(config: Config, engine: Engine, clock: Clock, lead: Leadership)
     listener = _listen(config)
     server = uvicorn.Server(
         uvicorn.Config(
-            create_app(engine, config, clock, metrics.registry, health),
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
-            server_header=False,
-            ssl_certfile=str(config.web.tls_certfile) if config.web.tls_certfile else None,
-            ssl_keyfile=str(config.web.tls_keyfile) if config.web.tls_keyfile else None,
+            create_app(engine, config, clock, metrics.registry, health), **http_options(config)
         )
     )
     scheduler = AsyncIOScheduler(
@@ -233,6 +227,23 @@ async def _intake(
         ) from None
     log.info("action=intake_listening source=smtp at=%s:%s", smtp.host, smtp.port)
     return server
+
+
+def http_options(config: Config) -> dict[str, Any]:
+    """uvicorn's settings. ``X-Forwarded-For`` is believed only behind a TLS proxy, and only
+    from ``web.proxy_addresses``: otherwise any local client could name itself anew on every
+    try and never be slowed (uvicorn believes 127.0.0.1 by default)."""
+    web = config.web
+    return {
+        "log_level": "warning",
+        "access_log": False,
+        "lifespan": "off",
+        "server_header": False,
+        "proxy_headers": web.behind_tls_proxy,
+        "forwarded_allow_ips": list(web.proxy_addresses) if web.behind_tls_proxy else [],
+        "ssl_certfile": str(web.tls_certfile) if web.tls_certfile else None,
+        "ssl_keyfile": str(web.tls_keyfile) if web.tls_keyfile else None,
+    }
 
 
 def _listen(config: Config) -> socket.socket:

@@ -78,6 +78,7 @@ class WebSettings:
     link_days: int = 30
     signing_key: bytes | None = field(default=None, repr=False)
     behind_tls_proxy: bool = False
+    proxy_addresses: tuple[str, ...] = ("127.0.0.1", "::1")  # whose X-Forwarded-For is believed
     tls_certfile: Path | None = None
     tls_keyfile: Path | None = None
     max_body_bytes: int = 1024 * 1024
@@ -224,6 +225,7 @@ def _web(document: dict[str, Any], path: Path, env: Mapping[str, str], own_url: 
         "tls_certfile",
         "tls_keyfile",
         "max_body_bytes",
+        "proxy_addresses",
     }
     if not isinstance(section, dict) or set(section) - known:
         raise ConfigError(
@@ -278,8 +280,20 @@ def _web(document: dict[str, Any], path: Path, env: Mapping[str, str], own_url: 
         if proxy_env
         else flag(f"{path}: web.behind_tls_proxy", section.get("behind_tls_proxy", False))
     )
+    proxies_env = env.get("HANBAO_PROXY_ADDRESSES")
+    proxies: Any = (
+        [p.strip() for p in proxies_env.split(",")]
+        if proxies_env
+        else section.get("proxy_addresses", ["127.0.0.1", "::1"])
+    )
+    if not isinstance(proxies, list) or not all(isinstance(p, str) and p for p in proxies):
+        raise ConfigError(
+            f"{path}: web.proxy_addresses / HANBAO_PROXY_ADDRESSES: cần danh sách địa chỉ IP của "
+            "reverse proxy / a list of the reverse proxy's IP addresses, e.g. ['10.0.0.5']"
+        )
     return WebSettings(
         base_url=base_url.rstrip("/"),
+        proxy_addresses=tuple(proxies),
         link_days=days,
         signing_key=key.encode() if key else None,
         behind_tls_proxy=behind_tls_proxy,

@@ -297,12 +297,13 @@ def router() -> APIRouter:
         key = services.config.web.signing_key
         if key is None:
             return polite(request, "Chưa đặt HANBAO_SIGNING_KEY: chưa đăng nhập được.", 503)
-        if services.failed_logins.blocked(client):
-            return page(request, "login.html", 429, error="Sai quá nhiều lần. Thử lại sau 5 phút.")
         with transaction(services.engine) as store:
             who = authenticate(store, token.strip())
-        if who is None or who.role not in PAGE_ROLES:
-            services.failed_logins.failed(client)
+        if who is None or who.role not in PAGE_ROLES:  # a valid token always gets in
+            if services.logins.failed(services.engine, client, "page", services.clock.now()):
+                return page(
+                    request, "login.html", 429, error="Sai quá nhiều lần. Thử lại sau 5 phút."
+                )
             return page(
                 request,
                 "login.html",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any, get_args
@@ -13,6 +14,7 @@ from sqlalchemy import Engine
 from scheduler.access import create_token
 from scheduler.api import DisputeReason, create_app
 from scheduler.clock import SimulatedClock
+from scheduler.daemon import http_options
 from scheduler.health import Health
 from scheduler.hierarchy.units import Unit
 from scheduler.metrics import Metrics
@@ -279,15 +281,51 @@ def test_refusals_say_why_in_vietnamese_and_english(api: Api) -> None:
     assert "/ only a supervising unit" in officer
 
 
-def test_authentication_failures_are_limited(api: Api) -> None:
+def test_authentication_failures_are_slowed_but_a_valid_token_always_works(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
     assert api.call("GET", "/api/obligations", None).status_code == 401
     codes = [
         api.client.get("/api/obligations", headers={"Authorization": "Bearer hb_wrong"}).status_code
         for _ in range(12)
     ]
     assert codes[:9] == [401] * 9 and codes[-1] == 429
-    # even the right token waits once the address is blocked
-    assert api.call("GET", "/api/obligations", "x01").status_code == 429
+    # a colleague's typing does not lock the leaders out: the right token still works, on the
+    # API and on the page, from the same address
+    assert api.call("GET", "/api/obligations", "x01").status_code == 200
+    signed_in = api.client.post("/login", data={"token": api.tokens["h01"]}, follow_redirects=False)
+    assert signed_in.status_code == 303
+    assert api.client.post("/login", data={"token": "hb_wrong"}).status_code == 429
+    failures = [r.getMessage() for r in caplog.records if "action=login_failed" in r.getMessage()]
+    assert len(failures) == 14 and all("client=testclient" in line for line in failures)
+    assert not any("hb_wrong" in line for line in failures)
+    metrics = api.client.get("/metrics").text
+    assert 'hanbao_login_failures_total{where="api"} 13.0' in metrics
+    assert 'hanbao_login_failures_total{where="page"} 1.0' in metrics
+
+
+def test_failed_logins_are_in_the_audit_trail_for_the_first_tries_of_an_address(
+    api: Api, engine: Engine
+) -> None:
+    for _ in range(15):
+        api.client.get("/api/obligations", headers={"Authorization": "Bearer hb_wrong"})
+    with transaction(engine) as store:
+        entries = [e for e in store.audit_trail() if e.action == "login_failed"]
+    assert len(entries) == 10  # the first ten; a flood goes to the log and the counter
+    assert {(e.actor, e.detail["where"]) for e in entries} == {("client:testclient", "api")}
+
+
+def test_forwarded_for_is_believed_only_behind_a_proxy_and_only_from_it(config: Config) -> None:
+    plain = http_options(config)
+    assert (plain["proxy_headers"], plain["forwarded_allow_ips"]) == (False, [])
+    proxied = http_options(
+        replace(
+            config,
+            web=replace(config.web, behind_tls_proxy=True, proxy_addresses=("10.0.0.5",)),
+        )
+    )
+    assert (proxied["proxy_headers"], proxied["forwarded_allow_ips"]) == (True, ["10.0.0.5"])
 
 
 def test_security_headers(api: Api) -> None:
