@@ -116,7 +116,7 @@ class _Jobs:
             log.info("action=role role=%s was=%s", role, ctx.health.role)
             if leads and asking is not None:
                 for name in ONCE:
-                    if name != asking:
+                    if name != asking and name in self.jobs:  # intake_imap only when configured
                         self.wake(name)
             ctx.health.role = role
             ctx.metrics.set_role(role)
