@@ -8,7 +8,6 @@ import asyncio
 import logging
 import shutil
 import smtplib
-import socket
 import ssl
 import threading
 from collections.abc import Iterator
@@ -25,6 +24,7 @@ from sqlalchemy import Engine, MetaData, text
 from sqlmodel import select
 
 from scheduler import ledger
+from scheduler.clock import SimulatedClock
 from scheduler.compose import compose
 from scheduler.errors import ConfigError
 from scheduler.intake.record import Taken
@@ -36,6 +36,7 @@ from scheduler.store.queries import transaction
 from scheduler.store.schema import MessageRow, make_engine
 from scheduler.sweep import sweep
 from tests.conftest import CONFIG_PATH, vn
+from tests.mailsink import free_port
 
 INTAKE = "baocao@huyenmau.tinhmau.example"
 OFFICER_X01 = "treem@anbinh.huyenmau.tinhmau.example"
@@ -46,20 +47,7 @@ OFFICER_X02 = "treem@binhminh.huyenmau.tinhmau.example"
 WIRE = policy.SMTP.clone(max_line_length=998)
 MARKER = "BI-MAT-TRE-EM-7c1f"  # in every body: it must never be stored or logged
 NOW = vn("16/02/2027 10:00")
-
-
-@dataclass(frozen=True)
-class FixedClock:
-    moment: datetime
-
-    def now(self) -> datetime:
-        return self.moment
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+STILL = SimulatedClock(NOW, anchor=0, speed=0)  # the intake reads the time from here
 
 
 @dataclass
@@ -112,7 +100,7 @@ def intake(engine: Engine, config: Config) -> Iterator[Intake]:
     port = free_port()
     cfg = intake_config(config, port, max_message_bytes=1024 * 1024)
     taken: list[Taken] = []
-    listening = listen(IntakeHandler(engine, cfg, FixedClock(NOW), taken.append), cfg.intake)
+    listening = listen(IntakeHandler(engine, cfg, STILL, taken.append), cfg.intake)
     yield Intake(port, taken)
     listening.stop()
 
@@ -324,7 +312,7 @@ def test_the_database_down_means_try_again_later(
     cfg = intake_config(config, port)
     with engine.begin() as connection:
         connection.execute(text("DROP TABLE intake_mail"))  # as broken as a database gets
-    listening = listen(IntakeHandler(engine, cfg, FixedClock(NOW)), cfg.intake)
+    listening = listen(IntakeHandler(engine, cfg, STILL), cfg.intake)
     try:
         with pytest.raises(smtplib.SMTPDataError) as deferred:
             Intake(port, []).send(mail("Báo cáo VV-2027-011"))
@@ -345,7 +333,7 @@ def test_starttls_is_required_with_a_certificate(
     port = free_port()
     cfg = intake_config(config, port, tls_certfile=certfile, tls_keyfile=keyfile)
     taken: list[Taken] = []
-    listening = listen(IntakeHandler(engine, cfg, FixedClock(NOW), taken.append), cfg.intake)
+    listening = listen(IntakeHandler(engine, cfg, STILL, taken.append), cfg.intake)
     try:
         with smtplib.SMTP("127.0.0.1", port, timeout=30) as plain:
             plain.ehlo()

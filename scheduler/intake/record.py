@@ -56,9 +56,12 @@ def _decide(found: list[Answerable], sender_units: Iterable[str]) -> Decision:
 
 
 def _match(
-    store: Store, config: Config, headers: Headers, sender_units: dict[str, str | None]
+    store: Store,
+    config: Config,
+    headers: Headers,
+    codes: list[str],
+    sender_units: dict[str, str | None],
 ) -> tuple[Decision, list[Answerable]]:
-    codes = codes_in(headers.subject)
     referenced = _reported_upward(config, store.referenced(headers.references))
     if referenced:
         decision = _decide(referenced, sender_units)
@@ -132,8 +135,9 @@ def take(
         log.info("action=intake_replay source=%s", source)
         return Taken("replay")
     sender_units = store.units_of([headers.sender]) if headers.sender else {}
-    decision, found = _match(store, config, headers, sender_units)
-    written = {code.upper() for code in codes_in(headers.subject)}
+    codes = codes_in(headers.subject)
+    decision, found = _match(store, config, headers, codes, sender_units)
+    written = {code.upper() for code in codes}
     named = sorted(
         {c for o in found for c in (o.case_code, o.period) if c and c.upper() in written}
     )
