@@ -202,6 +202,7 @@ async def _serve(config: Config, engine: Engine, clock: Clock, lead: Leadership)
     server.should_exit = True
     await serving
     await stopping
+    await asyncio.to_thread(metrics.close)
     log.info("action=stopped now=%s", clock.now().isoformat())
 
 

@@ -91,6 +91,11 @@ class Metrics:
         self.on_time = _OnTimeCollector(engine, clock, self.scrape_errors)
         r.register(self.on_time)
 
+    def close(self, timeout: float = 30) -> None:
+        """Wait for a figures refresh in progress: its database connection must be back before
+        the engine is disposed (a thread still holding one after that leaks it)."""
+        self.on_time.join(timeout)
+
     def set_role(self, held: Role) -> None:
         for role in ROLES:
             self.role.labels(role).set(1 if role == held else 0)
@@ -122,6 +127,7 @@ class _OnTimeCollector(Collector):
         self.lock = threading.Lock()
         self.cached: tuple[datetime, list[tuple[str, str, float]]] | None = None
         self.refreshing = False
+        self.thread: threading.Thread | None = None
         self.refreshed = threading.Event()  # set once figures are ready (tests wait on it)
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
@@ -136,13 +142,20 @@ class _OnTimeCollector(Collector):
             fresh = self.cached is not None and now - self.every < self.cached[0] <= now
             if not fresh and not self.refreshing:
                 self.refreshing = True
-                threading.Thread(
+                self.thread = threading.Thread(
                     target=self._refresh, args=(now,), name="on-time-ratio", daemon=True
-                ).start()
+                )
+                self.thread.start()
             figures = self.cached[1] if self.cached else []
         for parent, kind, value in figures:
             ratio.add_metric([parent, kind], value)
         yield ratio
+
+    def join(self, timeout: float) -> None:
+        with self.lock:
+            thread = self.thread
+        if thread is not None:
+            thread.join(timeout)
 
     def _refresh(self, now: datetime) -> None:
         try:

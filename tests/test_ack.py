@@ -33,7 +33,7 @@ OFFICER = "treem@anbinh.huyenmau.tinhmau.example"
 @pytest.fixture
 def api(engine: Engine, config: Config) -> Iterator[Api]:
     made = make_api(engine, config)
-    with made.client:
+    with made.running():
         yield made
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any, get_args
 
@@ -33,6 +34,17 @@ OFFICER = "treem@anbinh.huyenmau.tinhmau.example"
 class Api:
     client: TestClient
     tokens: dict[str, str]  # name -> token
+    metrics: Metrics
+
+    @contextmanager
+    def running(self) -> Iterator[Api]:
+        """The application started; on the way out, a metrics refresh still running is waited
+        for, so that no thread holds a connection when the test's engine is disposed."""
+        try:
+            with self.client:
+                yield self
+        finally:
+            self.metrics.close()
 
     def call(self, method: str, path: str, who: str | None, **kwargs: Any) -> Any:
         headers = {"Authorization": f"Bearer {self.tokens[who]}"} if who else {}
@@ -77,14 +89,15 @@ def make_api(engine: Engine, config: Config) -> Api:
             ("admin", "T01", "admin"),
         ):
             tokens[name] = create_token(store, unit, role, name, vn(NOW))[1]
-    app = create_app(engine, cfg, clock, Metrics(engine, clock).registry, Health(900))
-    return Api(TestClient(app), tokens)
+    metrics = Metrics(engine, clock)
+    app = create_app(engine, cfg, clock, metrics.registry, Health(900))
+    return Api(TestClient(app), tokens, metrics)
 
 
 @pytest.fixture
 def api(engine: Engine, config: Config) -> Iterator[Api]:
     made = make_api(engine, config)
-    with made.client:
+    with made.running():
         yield made
 
 
@@ -525,3 +538,16 @@ def test_unknown_fields_are_refused_and_a_422_echoes_only_an_excerpt(api: Api) -
 def test_the_login_form_has_the_same_limit(api: Api) -> None:
     response = api.client.post("/login", data={"token": "t" * 2**21})
     assert response.status_code == 413
+
+
+def test_a_metrics_refresh_in_progress_ends_before_the_application_stops(
+    engine: Engine, config: Config
+) -> None:
+    """The on-time ratio is computed in a thread of its own; it must not outlive the application
+    and hold a connection of an engine that is then disposed (CI saw one leaked)."""
+    made = make_api(engine, config)
+    with made.running():
+        made.client.get("/metrics")  # starts the computation
+        thread = made.metrics.on_time.thread
+        assert thread is not None
+    assert not thread.is_alive()

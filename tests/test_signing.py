@@ -72,7 +72,7 @@ def test_any_text_is_invalid_never_an_exception(text: str) -> None:
 @pytest.fixture
 def api(engine: Engine, config: Config) -> Iterator[Api]:
     made = make_api(engine, config)
-    with made.client:
+    with made.running():
         yield made
 
 

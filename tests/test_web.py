@@ -29,7 +29,7 @@ def api(engine: Engine, config: Config) -> Iterator[Api]:
     with transaction(engine) as store:
         ledger.generate_periodic(store, config, 2027, vn("01/01/2027 00:00"), "test")
     open_case(engine, config, "VV-W1", "01/03/2027 10:00", "01/03/2027 10:00")  # overdue
-    with made.client:
+    with made.running():
         yield made
 
 
