@@ -143,6 +143,24 @@ def test_unknown_columns_and_formats_are_named(config: Config, tmp_path: Path) -
         read_rows(tmp_path / "u.json")
 
 
+def test_a_column_named_twice_is_refused_in_csv_and_xlsx(config: Config, tmp_path: Path) -> None:
+    """"email" and "thư điện tử" are one column: which one wins would be a guess."""
+    header = [*HEADER, "thư điện tử"]
+    rows = [[*row, "khac@x.example"] for row in ROWS]
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in (header, *rows):
+        sheet.append(row)
+    book.save(tmp_path / "units.xlsx")
+    for path in (_write_csv(tmp_path / "units.csv", rows, header), tmp_path / "units.xlsx"):
+        with pytest.raises(ImportRejected) as refused:
+            _check(config, path)
+        assert refused.value.problems == [
+            "cột lặp lại / repeated column email (cột / columns 5, 9): giữ một cột / keep one"
+        ]
+
+
 def test_domain_patterns() -> None:
     assert domain_allowed("a@xa.huyen.gov.vn", ["*.gov.vn"])
     assert not domain_allowed("a@evilgov.vn", ["*.gov.vn"])

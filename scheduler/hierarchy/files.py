@@ -4,7 +4,8 @@ Rows come keyed by canonical column name, one at a time: a national file of 200,
 never held whole. A CSV may be UTF-8 (with or without BOM), UTF-16 (Excel's "Unicode text", tab
 separated) or Windows-1258 (Excel's "CSV" on a Vietnamese Windows); its separator may be a
 comma, a semicolon or a tab. Text is NFC-normalised, so "xã" typed either way is one spelling.
-A header that lacks a required column, or names an unknown one, is said once for the file.
+A header that lacks a required column, names an unknown one or names one twice ("email" and
+"thư điện tử" are one column) is said once for the file.
 """
 
 from __future__ import annotations
@@ -129,14 +130,15 @@ def _xlsx_rows(path: Path) -> Iterator[dict[str, Any]]:
                 "lưu lại dạng .xlsx (hoặc CSV UTF-8) rồi nhập lại"
             ],
         ) from None
+    rows = workbook.worksheets[0].iter_rows(values_only=True)
     try:
-        rows = workbook.worksheets[0].iter_rows(values_only=True)
         header = _header([_nfc(str(h or "")) for h in next(rows, ())], path)
         for row in rows:
             if any(cell not in (None, "") for cell in row):
                 cells = (_nfc(c) if isinstance(c, str) else c for c in row)
                 yield {k: c for k, c in zip(header, cells, strict=False) if k}
-    finally:
+    finally:  # the sheet's reader first: it holds the file open past the workbook's close
+        rows.close()
         workbook.close()
 
 
@@ -154,6 +156,12 @@ def _header(names: list[str], path: Path) -> list[str]:
     if unknown:
         problems.append(
             f"cột không có / unknown column {', '.join(unknown)}; dùng {', '.join(COLUMNS)}"
+        )
+    for name in dict.fromkeys(h for h in header if h and header.count(h) > 1):
+        places = [str(i) for i, h in enumerate(header, start=1) if h == name]
+        problems.append(
+            f"cột lặp lại / repeated column {name} (cột / columns {', '.join(places)}): giữ "
+            "một cột / keep one"
         )
     if problems:
         raise ImportRejected(str(path), problems)
