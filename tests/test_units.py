@@ -144,7 +144,7 @@ def test_unknown_columns_and_formats_are_named(config: Config, tmp_path: Path) -
 
 
 def test_a_column_named_twice_is_refused_in_csv_and_xlsx(config: Config, tmp_path: Path) -> None:
-    """"email" and "thư điện tử" are one column: which one wins would be a guess."""
+    """ "email" and "thư điện tử" are one column: which one wins would be a guess."""
     header = [*HEADER, "thư điện tử"]
     rows = [[*row, "khac@x.example"] for row in ROWS]
     book = Workbook()
