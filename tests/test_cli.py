@@ -641,6 +641,16 @@ def test_a_key_given_twice_in_a_configuration_file_is_refused(
     refused(result, str(folder / file), f"key '{key}' is given twice", "keep one")
 
 
+def test_db_current_on_a_database_file_that_is_not_there_says_so_and_leaves_no_file(
+    tmp_path: Path,
+) -> None:
+    never = tmp_path / "typo.sqlite3"
+    result = hanbao("db", "current", "--json", db=f"sqlite:///{never}", ok=False)
+    refused(result, str(never), "no database at", "hanbao init")
+    assert result.stdout == ""
+    assert not never.exists()
+
+
 def test_status_on_a_database_never_initialised_leaves_no_file(tmp_path: Path) -> None:
     never = tmp_path / "never.sqlite3"
     refused(hanbao("status", db=f"sqlite:///{never}", ok=False), "hanbao init")

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from scheduler.cli.common import ConfigOpt, DbOpt, JsonOpt, open_env
+from scheduler.errors import ConfigError
 from scheduler.output import print_json
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 db_app = typer.Typer(no_args_is_help=True, help="Lược đồ cơ sở dữ liệu / the database schema")
 
@@ -20,12 +26,27 @@ def init(json_out: JsonOpt = False, config: ConfigOpt = None, db: DbOpt = None) 
     print_json({"database": url, "ready": True}) if json_out else print(f"Đã khởi tạo {url}")
 
 
+def missing(engine: Engine) -> None:
+    """A SQLite file that is not there is said so: opening it would leave an empty one behind,
+    and a typo in the path would look like a database never initialised."""
+    from scheduler.store.connection import sqlite_file
+
+    file = sqlite_file(engine)
+    if file is not None and not file.exists():
+        raise ConfigError(
+            f"không có cơ sở dữ liệu / no database at {file}: kiểm tra đường dẫn (--db, "
+            "HANBAO_DATABASE_URL, database_url), hoặc tạo mới bằng `hanbao init` / check the "
+            "path, or create one with `hanbao init`"
+        )
+
+
 @db_app.command("current")
 def db_current(json_out: JsonOpt = False, config: ConfigOpt = None, db: DbOpt = None) -> None:
     """Lược đồ của cơ sở dữ liệu so với mã / the database's schema revision and the code's."""
     from scheduler.store import migrate
 
     env = open_env(config, db, need_schema=False)
+    missing(env.engine)
     found = migrate.state(env.engine)
     if json_out:
         print_json(found.as_json())
