@@ -26,6 +26,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry, make_asgi_app
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from scheduler import ledger, receipt, timeliness, timeliness_page, web
 from scheduler.access import Principal, authenticate, reach
@@ -207,6 +208,17 @@ def excerpt(value: object, size: int = 80) -> object:
     return text if len(text) <= size else text[:size] + "…"
 
 
+class _Asgi:
+    """An ASGI application as a route's endpoint: Starlette calls an object as an ASGI app, but
+    would treat a plain function (prometheus_client's app is one) as a request handler."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._app(scope, receive, send)
+
+
 def create_app(
     engine: Engine, config: Config, clock: Clock, registry: CollectorRegistry, health: Health
 ) -> FastAPI:
@@ -243,7 +255,11 @@ def create_app(
         status = next((code for kind, code in STATUS.items() if isinstance(error, kind)), 400)
         return JSONResponse({"detail": str(error)}, status_code=status)
 
-    app.mount("/metrics", make_asgi_app(registry))
+    exposition = make_asgi_app(registry)
+    # /metrics answers itself (mounted alone, it answered with a redirect to /metrics/, and
+    # `curl -f` printed nothing); /metrics/ still answers, for scrapers set up that way
+    app.add_route("/metrics", _Asgi(exposition), include_in_schema=False)
+    app.mount("/metrics", exposition)
     app.include_router(web.router())
     app.include_router(timeliness_page.router())
 
