@@ -26,6 +26,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry, make_asgi_app
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
+from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from scheduler import ledger, receipt, timeliness, timeliness_page, web
@@ -258,7 +259,7 @@ def create_app(
     exposition = make_asgi_app(registry)
     # /metrics answers itself (mounted alone, it answered with a redirect to /metrics/, and
     # `curl -f` printed nothing); /metrics/ still answers, for scrapers set up that way
-    app.add_route("/metrics", _Asgi(exposition), include_in_schema=False)
+    app.router.routes.append(Route("/metrics", _Asgi(exposition), include_in_schema=False))
     app.mount("/metrics", exposition)
     app.include_router(web.router())
     app.include_router(timeliness_page.router())
