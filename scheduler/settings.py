@@ -22,6 +22,7 @@ from scheduler import yamlfile
 from scheduler.calendar import WorkCalendar, load_changes
 from scheduler.errors import ConfigError
 from scheduler.intake.settings import IntakeSettings, parse_intake
+from scheduler.logs import LOG_FORMATS, LogFormat
 from scheduler.mail_settings import MailSettings, SmtpSettings, flag, parse_mail, parse_smtp
 from scheduler.plan import CatchUp
 from scheduler.rules import Rules, load_rules
@@ -40,6 +41,7 @@ _KEYS = {
     "daemon",
     "web",
     "intake",
+    "logging",
 }
 _DAEMON_INTERVALS = (
     "sweep_seconds",
@@ -99,6 +101,7 @@ class Config:
     daemon: DaemonSettings
     web: WebSettings
     intake: IntakeSettings = field(default_factory=IntakeSettings)
+    log_format: LogFormat = "text"  # logging.format, HANBAO_LOG_FORMAT: text (logfmt) or json
 
 
 def config_path(option: str | None) -> Path:
@@ -180,6 +183,24 @@ def load_config(
         daemon=(daemon := _daemon(document, path, env)),
         web=_web(document, path, env, f"http://{daemon.http_host}:{daemon.http_port}"),
         intake=parse_intake(document, path, env),
+        log_format=_log_format(document, path, env),
+    )
+
+
+def _log_format(document: dict[str, Any], path: Path, env: Mapping[str, str]) -> LogFormat:
+    """``HANBAO_LOG_FORMAT`` wins over ``logging.format``; both are text or json."""
+    section = document.get("logging") or {}
+    if not isinstance(section, dict) or set(section) - {"format"}:
+        raise ConfigError(f"{path}: logging: chỉ có khoá / has only the key format (text | json)")
+    text = env.get("HANBAO_LOG_FORMAT")
+    where = "HANBAO_LOG_FORMAT" if text else f"{path}: logging.format"
+    chosen = text if text else section.get("format", "text")
+    for known in LOG_FORMATS:
+        if chosen == known:
+            return known
+    raise ConfigError(
+        f"{where}: text hoặc / or json, không phải / not {chosen!r} (json: một đối tượng JSON "
+        "mỗi dòng / one JSON object per line)"
     )
 
 

@@ -52,8 +52,9 @@ def run_command(
     """Chạy dịch vụ: quét hạn, gửi thư, tổng hợp hằng ngày, /metrics và /healthz."""
     from scheduler.logs import configure as configure_logs
 
-    configure_logs(log_level)
-    _serve(open_env(config, db))
+    env = open_env(config, db)
+    configure_logs(log_level, env.config.log_format)
+    _serve(env)
 
 
 def _port_free(host: str, port: int, setting: str) -> None:
@@ -88,8 +89,8 @@ def demo_command(
     from scheduler.mail_settings import LOOPBACK
     from scheduler.store import migrate
 
-    configure_logs("INFO")
     env = open_env(config, f"sqlite:///{folder.resolve() / 'hanbao.sqlite3'}", need_schema=False)
+    configure_logs("INFO", env.config.log_format)
     smtp = env.config.smtp
     if smtp.security != "none" or smtp.host not in LOOPBACK:
         raise ConfigError(
