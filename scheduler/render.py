@@ -64,6 +64,7 @@ class Item:
     days_late: int
     submit_to: tuple[str, ...]
     ack_url: str | None = None  # "Đã gửi báo cáo": signed for one recipient
+    provisional: bool = False  # counted on days off not confirmed yet (calendar-overrides.yaml)
 
     @property
     def title(self) -> str:

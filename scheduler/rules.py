@@ -52,6 +52,11 @@ class Deadline:
     before_date: date | None = None
     requested: bool = False
 
+    @property
+    def counted_in_days(self) -> bool:
+        """Counted on the calendar of days off (not in hours, not a fixed date)."""
+        return self.working_days is not None or self.calendar_days is not None
+
     def due_after(self, event_at: datetime, calendar: WorkCalendar) -> datetime:
         """The deadline of a period that starts at ``event_at``."""
         if self.working_days is not None:

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from scheduler import yamlfile
-from scheduler.calendar import WorkCalendar, load_changes
+from scheduler.calendar import WorkCalendar, load_overrides
 from scheduler.errors import ConfigError
 from scheduler.intake.settings import IntakeSettings, parse_intake
 from scheduler.logs import LOG_FORMATS, LogFormat
@@ -171,7 +171,9 @@ def load_config(
         or env.get("HANBAO_DATABASE_URL")
         or _sqlite_beside(base, str(document.get("database_url") or "sqlite:///hanbao.sqlite3")),
         rules=load_rules(base / str(document.get("rules", "rules.yaml"))),
-        calendar=WorkCalendar(load_changes(base / str(overrides)) if overrides else ()),
+        calendar=WorkCalendar(*load_overrides(base / str(overrides)))
+        if overrides
+        else WorkCalendar(),
         allowed_domains=domains,
         catch_up=CatchUp(
             coalesce=flag(f"{path}: catch_up.coalesce", catch_up.get("coalesce", True))
