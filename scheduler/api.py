@@ -95,6 +95,18 @@ class ReportIn(BaseModel):
     at: Moment
 
 
+class CaseEventIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # an unknown field is a mistake, not padding
+    kind: Annotated[
+        str,
+        Field(
+            description="an event the rules name: emergency_received, child_removed",
+            max_length=64,
+        ),
+    ]
+    at: Moment
+
+
 class AdhocIn(BaseModel):
     model_config = ConfigDict(extra="forbid")  # an unknown field is a mistake, not padding
     unit: Annotated[str, Field(max_length=64)]
@@ -340,6 +352,25 @@ def create_app(
                 via="api",
             )
         return out([done, *started], now)
+
+    @app.post(
+        "/api/cases/{code}/events",
+        status_code=201,
+        response_model=list[ObligationOut],
+        summary="Record an event on a case (Decree 56/2017): emergency protection within 12 "
+        "hours, a child's temporary removal (review by day 15)",
+    )
+    def case_event(code: CaseCode, body: CaseEventIn, who: Caller) -> list[ObligationOut]:
+        now = clock.now()
+        with transaction(engine) as store:
+            found = store.case_unit(code)
+            if found is None:
+                raise NotFound(f"không có vụ việc / unknown case {code!r}")
+            within(store, who, found[1])
+            created = ledger.case_event(
+                store, config, code, body.kind, _moment(body.at), now, who.actor
+            )
+        return out(created, now)
 
     @app.post(
         "/api/adhoc",

@@ -53,6 +53,33 @@ def case_open(
     show.obligations(created, env.now, json_out)
 
 
+@case_app.command("event")
+def case_event(
+    code: CaseCodeArg,
+    kind: Annotated[
+        str,
+        typer.Option(
+            "--kind", help="emergency_received | child_removed (các sự kiện trong rules.yaml)"
+        ),
+    ],
+    at: Annotated[str, typer.Option("--at", help="dd/mm/yyyy HH:MM xảy ra / when it happened")],
+    as_of: AsOfOpt = None,
+    json_out: JsonOpt = False,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Ghi nhận sự kiện của vụ việc (Nghị định 56/2017): nhận tin trẻ em cần bảo vệ khẩn cấp
+    (12 giờ), tạm thời cách ly trẻ em (15 ngày) / an event that starts its own deadline."""
+    from scheduler import ledger
+
+    env = open_env(config, db, as_of)
+    with writing(env) as store:
+        created = ledger.case_event(
+            store, env.config, code, kind, parse_datetime(at), env.now, "cli"
+        )
+    show.obligations(created, env.now, json_out)
+
+
 @case_app.command("report")
 def case_report(
     code: CaseCodeArg,
