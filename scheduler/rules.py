@@ -19,7 +19,7 @@ from scheduler.errors import ConfigError, InvalidInput
 from scheduler.vntime import end_of_day, parse_date
 
 UNIT_KINDS = ("province", "district", "commune", "agency")
-ROLES = ("officer", "leader", "supervisor")
+ROLES = ("officer", "leader", "supervisor", "admin")  # admin: the operator, on the top unit
 Trigger = Literal["case_verified", "case_event", "after", "request", "yearly", "once"]
 TRIGGERS: tuple[Trigger, ...] = get_args(Trigger)
 

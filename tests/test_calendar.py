@@ -14,11 +14,13 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from scheduler.calendar import WorkCalendar, load_changes, load_overrides
+from scheduler.calendar_digest import calendar_digest
 from scheduler.cli import app
 from scheduler.cli.calendar import unconfirmed_warnings
 from scheduler.clock import SimulatedClock
 from scheduler.errors import ConfigError, InvalidInput
 from scheduler.metrics import Metrics
+from scheduler.render import Renderer
 from scheduler.settings import Config
 from scheduler.store.queries import transaction
 from scheduler.store.schema import MessageRow
@@ -239,3 +241,36 @@ def test_a_mail_whose_deadline_falls_in_an_unconfirmed_year_says_it_is_provision
     open_case(engine, confirmed, "VV-2027-XN", "04/03/2027 10:00", "04/03/2027 10:05")
     assert compose_at(engine, confirmed, vn("04/03/2027 10:05")) > 0
     assert not any(notice in body for body in bodies()[before:])
+
+
+def test_the_operators_get_one_mail_a_day_saying_which_days_off_are_assumed(
+    engine: Engine, config: Config
+) -> None:
+    admin = "vanhanh@tinhmau.example"
+    with transaction(engine) as store:
+        top = store.units(["T01"])["T01"]
+        store.save_units(
+            [replace(top, contacts={**top.contacts, "admin": (admin,)})], date(2026, 11, 2)
+        )
+
+    def queue(cfg: Config, moment: str) -> int:
+        with transaction(engine) as store:
+            return calendar_digest(store, cfg, Renderer(cfg.mail.domain), vn(moment))
+
+    assert queue(config, "30/10/2026 09:00") == 0  # October: 2026 is confirmed, 2027 not asked
+    assert queue(config, "02/11/2026 08:00") == 0  # before the digest time
+    assert queue(config, "02/11/2026 09:00") == 1  # 1 November passed: 2027 is asked for
+    assert queue(config, "02/11/2026 15:00") == 0  # once a day
+    with transaction(engine) as store:
+        (message,) = store.session.exec(
+            select(MessageRow).where(MessageRow.recipient == admin)
+        ).all()
+    assert "2027" in message.subject
+    assert (
+        "calendar_overrides" in message.body_text and "hanbao calendar check" in message.body_text
+    )
+    assert "Tết" in message.body_text  # the days assumed are listed
+    sure = replace(
+        config, calendar=WorkCalendar([], confirmed={**config.calendar.confirmed, 2027: "y"})
+    )
+    assert queue(sure, "03/11/2026 09:00") == 0  # confirmed: no more mail
