@@ -26,6 +26,8 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry, make_asgi_app
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from scheduler import ledger, receipt, timeliness, timeliness_page, web
 from scheduler.access import Principal, authenticate, reach
@@ -90,6 +92,18 @@ class CaseIn(BaseModel):
 class ReportIn(BaseModel):
     model_config = ConfigDict(extra="forbid")  # an unknown field is a mistake, not padding
     stage: Annotated[str, Field(description="urgent, written, or a case kind id", max_length=64)]
+    at: Moment
+
+
+class CaseEventIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # an unknown field is a mistake, not padding
+    kind: Annotated[
+        str,
+        Field(
+            description="an event the rules name: emergency_received, child_removed",
+            max_length=64,
+        ),
+    ]
     at: Moment
 
 
@@ -207,6 +221,17 @@ def excerpt(value: object, size: int = 80) -> object:
     return text if len(text) <= size else text[:size] + "…"
 
 
+class _Asgi:
+    """An ASGI application as a route's endpoint: Starlette calls an object as an ASGI app, but
+    would treat a plain function (prometheus_client's app is one) as a request handler."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._app(scope, receive, send)
+
+
 def create_app(
     engine: Engine, config: Config, clock: Clock, registry: CollectorRegistry, health: Health
 ) -> FastAPI:
@@ -243,7 +268,11 @@ def create_app(
         status = next((code for kind, code in STATUS.items() if isinstance(error, kind)), 400)
         return JSONResponse({"detail": str(error)}, status_code=status)
 
-    app.mount("/metrics", make_asgi_app(registry))
+    exposition = make_asgi_app(registry)
+    # /metrics answers itself (mounted alone, it answered with a redirect to /metrics/, and
+    # `curl -f` printed nothing); /metrics/ still answers, for scrapers set up that way
+    app.router.routes.append(Route("/metrics", _Asgi(exposition), include_in_schema=False))
+    app.mount("/metrics", exposition)
     app.include_router(web.router())
     app.include_router(timeliness_page.router())
 
@@ -323,6 +352,25 @@ def create_app(
                 via="api",
             )
         return out([done, *started], now)
+
+    @app.post(
+        "/api/cases/{code}/events",
+        status_code=201,
+        response_model=list[ObligationOut],
+        summary="Record an event on a case (Decree 56/2017): emergency protection within 12 "
+        "hours, a child's temporary removal (review by day 15)",
+    )
+    def case_event(code: CaseCode, body: CaseEventIn, who: Caller) -> list[ObligationOut]:
+        now = clock.now()
+        with transaction(engine) as store:
+            found = store.case_unit(code)
+            if found is None:
+                raise NotFound(f"không có vụ việc / unknown case {code!r}")
+            within(store, who, found[1])
+            created = ledger.case_event(
+                store, config, code, body.kind, _moment(body.at), now, who.actor
+            )
+        return out(created, now)
 
     @app.post(
         "/api/adhoc",

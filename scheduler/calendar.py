@@ -5,13 +5,18 @@ Saturdays the Government swaps into working days (làm bù). The ``holidays`` pa
 national days; an override file (``config/calendar-overrides.yaml``) adds swaps announced after
 the package was released and province-level days. Overrides win over the package.
 
+The days off of a year are settled only by the Government's announcement for it, sometimes late
+in the year before; until the operator has checked them and listed the year under ``confirmed``
+in the override file, deadlines in that year are provisional (``provisional``), and from 1
+November on the coming year is asked for (``awaiting_confirmation``).
+
 Periods follow the Civil Code 2015, art. 147-148: the start day is not counted, the period ends
 at the end of its last day, and a last day that is a day off moves to the next working day.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -27,6 +32,7 @@ _WEEKEND = (5, 6)  # Saturday, Sunday
 _KINDS = ("day_off", "working_day")
 _SEARCH_LIMIT = 366  # no run of days off is longer than a year; past that the data is wrong
 MAX_DAYS = 3660  # no period in law is longer than ten years; more is a typing mistake
+ASK_FROM = (11, 1)  # from 1 November (month, day) the coming year's days off are asked for
 
 
 def _past_the_calendar(day: date) -> InvalidInput:
@@ -55,8 +61,11 @@ class DayOff:
 class WorkCalendar:
     """Answers "is this a working day?" and counts working days. Pure: no clock, no I/O."""
 
-    def __init__(self, changes: Iterable[DayChange] = ()) -> None:
+    def __init__(
+        self, changes: Iterable[DayChange] = (), confirmed: Mapping[int, str] | None = None
+    ) -> None:
         self._changes = {c.day: c for c in changes}
+        self.confirmed: Mapping[int, str] = dict(confirmed or {})  # year -> the announcement
         self._national = holidays.country_holidays("VN", language="vi")
         self._cache: dict[date, bool] = {}
 
@@ -71,6 +80,19 @@ class WorkCalendar:
         if day.weekday() in _WEEKEND and day not in self._national.weekend_workdays:
             return "Thứ Bảy" if day.weekday() == 5 else "Chủ nhật"
         return None
+
+    def provisional(self, day: date) -> bool:
+        """A day of a year whose days off the operator has not confirmed yet."""
+        return day.year not in self.confirmed
+
+    def awaiting_confirmation(self, now: datetime) -> list[int]:
+        """The years hanbao counts in now without confirmed days off: this year, and from 1
+        November the next one."""
+        today = vn_date(now)
+        years = (
+            [today.year, today.year + 1] if (today.month, today.day) >= ASK_FROM else [today.year]
+        )
+        return [year for year in years if year not in self.confirmed]
 
     def is_working_day(self, day: date) -> bool:
         known = self._cache.get(day)
@@ -162,6 +184,11 @@ class WorkCalendar:
 
 def load_changes(path: Path) -> list[DayChange]:
     """Read the override file; each entry: date, kind (day_off or working_day), name, source."""
+    return load_overrides(path)[0]
+
+
+def load_overrides(path: Path) -> tuple[list[DayChange], dict[int, str]]:
+    """The override file's changes, and its confirmed years with the announcement of each."""
     try:
         document = yamlfile.load(path.read_text(encoding="utf-8")) or {}
     except FileNotFoundError:
@@ -196,4 +223,29 @@ def load_changes(path: Path) -> list[DayChange]:
         changes.append(
             DayChange(day, entry["kind"] == "working_day", str(entry["name"]), str(entry["source"]))
         )
-    return changes
+    return changes, _confirmed(document, path)
+
+
+def _confirmed(document: dict[str, object], path: Path) -> dict[int, str]:
+    entries = document.get("confirmed", [])
+    if not isinstance(entries, list):
+        raise ConfigError(
+            f"{path}: 'confirmed' cần là danh sách / must be a list of {{year, source}}"
+        )
+    confirmed: dict[int, str] = {}
+    for index, entry in enumerate(entries, start=1):
+        where = f"{path}: confirmed[{index}]"
+        if not isinstance(entry, dict) or set(entry) != {"year", "source"}:
+            raise ConfigError(
+                f"{where}: cần đúng / needs exactly year và / and source (văn bản công bố lịch "
+                "nghỉ / the announcement of the days off)"
+            )
+        year, source = entry["year"], entry["source"]
+        if isinstance(year, bool) or not isinstance(year, int) or not 1 <= year <= 9999:
+            raise ConfigError(f"{where}: year cần là năm / must be a year, e.g. 2027: {year!r}")
+        if not isinstance(source, str) or not source.strip():
+            raise ConfigError(f"{where}: source: văn bản nào / which announcement confirms it")
+        if year in confirmed:
+            raise ConfigError(f"{where}: năm {year} đã có ở trên / listed twice")
+        confirmed[year] = source.strip()
+    return confirmed

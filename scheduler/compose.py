@@ -31,7 +31,7 @@ from scheduler.rules import Kind, Recipient
 from scheduler.settings import Config
 from scheduler.store.queries import Store
 from scheduler.store.schema import CaseRow, MessageItemRow, MessageRow, ObligationRow, ReminderRow
-from scheduler.vntime import days_late, fmt_datetime
+from scheduler.vntime import days_late, fmt_datetime, vn_date
 
 log = logging.getLogger(__name__)
 ROLE_VI = {"officer": "cán bộ phụ trách", "leader": "lãnh đạo", "supervisor": "bộ phận theo dõi"}
@@ -122,9 +122,12 @@ def _pending(
             )
             continue
         parent = units.get(unit.parent) if unit.parent else None
+        item = _item(kind, reminder, obligation, case_code, unit, parent, now)
+        if kind.deadline.counted_in_days and config.calendar.provisional(vn_date(item.due_at)):
+            item = replace(item, provisional=True)  # its days off are not confirmed yet
         pending.append(
             _Pending(
-                _item(kind, reminder, obligation, case_code, unit, parent, now),
+                item,
                 tuple(json.loads(reminder.recipients)),
                 unit.code,
                 unit.parent,

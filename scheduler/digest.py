@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from scheduler import links, outbox, receipt
+from scheduler.calendar_digest import calendar_digest
 from scheduler.hierarchy.units import Unit
 from scheduler.outbox import Outgoing
 from scheduler.records import Obligation
@@ -176,7 +177,7 @@ def digest(store: Store, config: Config, renderer: Renderer, now: datetime) -> i
                 domain=config.mail.domain,
                 now=now,
             )
-    return queued
+    return queued + calendar_digest(store, config, renderer, now)  # the operators' own mail
 
 
 def refreshed(

@@ -18,7 +18,14 @@ from scheduler.hierarchy.closing import apply_closings
 from scheduler.hierarchy.files import read_rows
 from scheduler.hierarchy.life import answering, closed_on, exists_on
 from scheduler.hierarchy.units import Unit, check_tree, parse_units
-from scheduler.obligations import NewObligation, adhoc, follow_ups, for_case, periodic
+from scheduler.obligations import (
+    NewObligation,
+    adhoc,
+    follow_ups,
+    for_case,
+    for_event,
+    periodic,
+)
 from scheduler.plan import occurrences
 from scheduler.records import Obligation, Via
 from scheduler.settings import Config
@@ -208,6 +215,40 @@ def submit(
 
 
 STAGES = {"urgent": "urgent_report", "written": "written_report"}
+
+
+def case_event(
+    store: Store,
+    config: Config,
+    case_code: str,
+    event: str,
+    event_at: datetime,
+    now: datetime,
+    actor: str,
+) -> list[Obligation]:
+    """Record an event on a case (``emergency_received``, ``child_removed``: the events the
+    rules name); returns the obligations it starts. Recording it again changes nothing."""
+    events = config.rules.case_events
+    if event not in events:
+        raise InvalidInput(
+            f"sự kiện không có / unknown event {event!r}; dùng / use {', '.join(events)}"
+        )
+    _not_future(event_at, now, "thời điểm sự kiện / the event's time")
+    found = store.case_unit(case_code)
+    if found is None:
+        raise NotFound(f"không có vụ việc / unknown case {case_code!r}: mở trước / open it first")
+    case_id, unit_code = found
+    unit = _existing(_unit(store, unit_code), now)
+    new = for_event(config.rules, config.calendar, unit, case_code, event, event_at)
+    if not new:
+        raise InvalidInput(
+            f"đơn vị {unit.code} ({unit.kind}) không có nghĩa vụ nào cho {event} theo quy tắc / "
+            "no obligation applies to this kind of unit"
+        )
+    if _insert(store, config, new, now, case_id):
+        store.audit(now, actor, "case_event", case_code=case_code, event=event, event_at=event_at)
+        return _created(store, new, now, actor, case_code)
+    return [o for o in (store.obligation_by_key(n.key) for n in new) if o is not None]
 
 
 def report_case(

@@ -33,7 +33,7 @@ OUTCOME_LABELS = ("sent", "retry", "failed", "refused", "cancelled")  # hanbao_m
 
 
 class Metrics:
-    def __init__(self, engine: Engine, clock: Clock) -> None:
+    def __init__(self, engine: Engine, clock: Clock, calendar: WorkCalendar | None = None) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
         self.steps = Counter(
@@ -90,6 +90,7 @@ class Metrics:
         r.register(_StateCollector(engine, clock, self.scrape_errors))
         self.on_time = _OnTimeCollector(engine, clock, self.scrape_errors)
         r.register(self.on_time)
+        r.register(_CalendarCollector(calendar or WorkCalendar(), clock))
 
     def close(self, timeout: float = 30) -> None:
         """Wait for a figures refresh in progress: its database connection must be back before
@@ -99,6 +100,22 @@ class Metrics:
     def set_role(self, held: Role) -> None:
         for role in ROLES:
             self.role.labels(role).set(1 if role == held else 0)
+
+
+class _CalendarCollector(Collector):
+    """The first year hanbao counts in without confirmed days off (this year, and from 1
+    November the next), 0 when none: an alert rule can ask for ``> 0``."""
+
+    def __init__(self, calendar: WorkCalendar, clock: Clock) -> None:
+        self.calendar, self.clock = calendar, clock
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        years = self.calendar.awaiting_confirmation(self.clock.now())
+        yield GaugeMetricFamily(
+            "hanbao_calendar_unconfirmed_year",
+            "A year whose days off are not confirmed in calendar-overrides.yaml (0: none)",
+            value=min(years, default=0),
+        )
 
 
 class _StateCollector(Collector):

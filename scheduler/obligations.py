@@ -13,7 +13,7 @@ from scheduler.calendar import WorkCalendar
 from scheduler.hierarchy.life import answering, owes_period
 from scheduler.hierarchy.units import Unit
 from scheduler.rules import Kind, Rules
-from scheduler.vntime import at
+from scheduler.vntime import VN_TZ, at
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,30 @@ def for_case(
             kind.deadline.due_after(verified_at, calendar),
         )
         for kind in rules.triggered_by("case_verified")
+        if applies(kind, unit)
+    ]
+
+
+def for_event(
+    rules: Rules,
+    calendar: WorkCalendar,
+    unit: Unit,
+    case_code: str,
+    event: str,
+    event_at: datetime,
+) -> list[NewObligation]:
+    """The obligations an event on a case starts (the information of a child in danger
+    received, a child removed from the family). The moment is in the key: the same event
+    recorded twice is one obligation, a second removal on another day is another."""
+    return [
+        NewObligation(
+            f"case:{case_code}:{kind.id}:{event_at.astimezone(VN_TZ):%Y%m%dT%H%M}",
+            kind,
+            unit.code,
+            event_at,
+            kind.deadline.due_after(event_at, calendar),
+        )
+        for kind in rules.triggered_by("case_event", event=event)
         if applies(kind, unit)
     ]
 

@@ -32,11 +32,12 @@ from sqlalchemy import func, or_, tuple_
 from sqlmodel import col, select, update
 
 from scheduler.errors import Conflict, InvalidInput, NotFound
+from scheduler.records import MESSAGE_STATES
 from scheduler.render import Draft, message_key_id
 from scheduler.store.queries import Store
 from scheduler.store.schema import MessageItemRow, MessageRow
 
-STATES = ("pending", "sending", "sent", "failed", "refused", "cancelled")
+STATES = MESSAGE_STATES
 
 
 @dataclass(frozen=True)

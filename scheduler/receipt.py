@@ -13,17 +13,12 @@ from datetime import datetime
 
 from scheduler.errors import Conflict, InvalidInput, NotFound
 from scheduler.plan import occurrences
+from scheduler.records import DISPUTE_REASONS as DISPUTE_REASONS  # its home; read here too
 from scheduler.records import Obligation, Via
 from scheduler.settings import Config
 from scheduler.store.queries import Store
 from scheduler.vntime import fmt_datetime
 
-DISPUTE_REASONS = {
-    "not_received": "Chưa nhận được báo cáo",
-    "wrong_report": "Thư nhận được không phải báo cáo này",
-    "incomplete": "Báo cáo thiếu nội dung hoặc sai mẫu",
-    "unreadable": "Không mở được tệp báo cáo",
-}
 _SELF_DECLARED: dict[Via | None, str] = {
     "link": " (qua liên kết)",
     "api": " (qua API)",

@@ -10,6 +10,14 @@ from scheduler.vntime import days_late, iso
 
 State = Literal["open", "overdue", "submitted", "superseded"]
 Via = Literal["mail", "link", "api", "cli"]  # how hanbao learnt of a submission
+# the receiving unit's reasons for "not received" (receipt.py): a fixed list, no free text
+DISPUTE_REASONS = {
+    "not_received": "Chưa nhận được báo cáo",
+    "wrong_report": "Thư nhận được không phải báo cáo này",
+    "incomplete": "Báo cáo thiếu nội dung hoặc sai mẫu",
+    "unreadable": "Không mở được tệp báo cáo",
+}
+MESSAGE_STATES = ("pending", "sending", "sent", "failed", "refused", "cancelled")  # outbox.py
 
 
 @dataclass(frozen=True)

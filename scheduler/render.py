@@ -31,6 +31,7 @@ MARKERS = {
     "digest": "[QUÁ HẠN]",
     "summary": "[TỔNG HỢP]",  # a digest with nothing late, only reports to confirm or mail to see
     "test": "[THỬ]",
+    "calendar": "[LỊCH NGHỈ]",
 }
 PRIORITY = {
     "new_case": 0,
@@ -42,7 +43,17 @@ PRIORITY = {
     "reminder": 3,
     "periodic": 3,
     "test": 3,
+    "calendar": 3,
 }
+
+
+@dataclass(frozen=True)
+class AssumedYear:
+    """A year not confirmed yet, with the days off and swapped working days hanbao assumes."""
+
+    year: int
+    days_off: tuple[tuple[str, str], ...]  # (dd/mm/yyyy, name)
+    working_days: tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
@@ -64,6 +75,7 @@ class Item:
     days_late: int
     submit_to: tuple[str, ...]
     ack_url: str | None = None  # "Đã gửi báo cáo": signed for one recipient
+    provisional: bool = False  # counted on days off not confirmed yet (calendar-overrides.yaml)
 
     @property
     def title(self) -> str:
@@ -268,6 +280,27 @@ class Renderer:
             key=f"digest:{unit_code}:{now.date().isoformat()}:{recipient}",
             template="digest",
             priority=PRIORITY["digest"],
+            recipient=recipient,
+            subject=subject,
+            text=text,
+            html=html,
+            thread_ref=None,
+        )
+
+    def calendar(
+        self, recipient: str, years: Sequence[AssumedYear], where: str, now: datetime
+    ) -> Draft:
+        """The operator's mail: the years counted on days off nobody has confirmed yet, the
+        days hanbao assumes for each, and where to confirm them."""
+        listed = ", ".join(str(y.year) for y in years)
+        subject = f"{MARKERS['calendar']} Lịch nghỉ năm {listed} chưa được xác nhận"
+        text, html = self._render(
+            "calendar", items=(), years=years, where=where, now=fmt_datetime(now), subject=subject
+        )
+        return Draft(
+            key=f"calendar:{listed}:{now.date().isoformat()}:{recipient}",
+            template="calendar",
+            priority=PRIORITY["calendar"],
             recipient=recipient,
             subject=subject,
             text=text,

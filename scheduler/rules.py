@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import yaml
 
@@ -19,9 +19,9 @@ from scheduler.errors import ConfigError, InvalidInput
 from scheduler.vntime import end_of_day, parse_date
 
 UNIT_KINDS = ("province", "district", "commune", "agency")
-ROLES = ("officer", "leader", "supervisor")
-Trigger = Literal["case_verified", "after", "request", "yearly", "once"]
-TRIGGERS: tuple[Trigger, ...] = ("case_verified", "after", "request", "yearly", "once")
+ROLES = ("officer", "leader", "supervisor", "admin")  # admin: the operator, on the top unit
+Trigger = Literal["case_verified", "case_event", "after", "request", "yearly", "once"]
+TRIGGERS: tuple[Trigger, ...] = get_args(Trigger)
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,11 @@ class Deadline:
     year_offset: int = 0
     before_date: date | None = None
     requested: bool = False
+
+    @property
+    def counted_in_days(self) -> bool:
+        """Counted on the calendar of days off (not in hours, not a fixed date)."""
+        return self.working_days is not None or self.calendar_days is not None
 
     def due_after(self, event_at: datetime, calendar: WorkCalendar) -> datetime:
         """The deadline of a period that starts at ``event_at``."""
@@ -122,6 +127,7 @@ class Kind:
     period: str = "{year}"
     owed_by_successor: bool = True  # a unit that closes mid-period: its successor reports
     subject_phrases: tuple[str, ...] = ()  # how a report mail's subject names it (intake)
+    event: str | None = None  # case_event: the event on a case that starts it
 
     @property
     def reported_upward(self) -> bool:
@@ -150,8 +156,19 @@ class Rules:
                 f"loại nghĩa vụ không có / unknown kind {kind_id!r}; có: {known}"
             ) from None
 
-    def triggered_by(self, trigger: Trigger, after: str | None = None) -> list[Kind]:
-        return [k for k in self.kinds.values() if k.trigger == trigger and k.after == after]
+    def triggered_by(
+        self, trigger: Trigger, after: str | None = None, event: str | None = None
+    ) -> list[Kind]:
+        return [
+            k
+            for k in self.kinds.values()
+            if k.trigger == trigger and k.after == after and k.event == event
+        ]
+
+    @property
+    def case_events(self) -> tuple[str, ...]:
+        """The events on a case that the rules give a meaning (``case event --kind``)."""
+        return tuple(sorted({k.event for k in self.kinds.values() if k.event is not None}))
 
     def roles_needed(self, unit_kind: str) -> set[Recipient]:
         """Every role a unit of this kind must have contacts for, own or its parent's."""
@@ -324,6 +341,7 @@ class _Reader:
             "period",
             "owed_by_successor",
             "subject_phrases",
+            "event",
         }
         for extra in sorted(set(value) - known):
             self.problem(where, f"khoá không có / unknown key {extra!r}")
@@ -348,7 +366,16 @@ class _Reader:
                 "trigger request cần deadline: {requested: true} / needs deadline: "
                 "{requested: true}",
             )
-        if trigger in ("case_verified", "after") and (fixed or deadline.requested):
+        event = value.get("event")
+        if (trigger == "case_event") != (event is not None):
+            self.problem(
+                f"{where}.event",
+                "event chỉ dùng và bắt buộc với trigger case_event / event goes with trigger "
+                "case_event, and only with it, e.g. event: emergency_received",
+            )
+        elif event is not None and not (isinstance(event, str) and event.isidentifier()):
+            self.problem(f"{where}.event", f"một tên như / a name like child_removed: {event!r}")
+        if trigger in ("case_verified", "case_event", "after") and (fixed or deadline.requested):
             self.problem(
                 f"{where}.deadline",
                 "cần working_days, calendar_days hoặc hours / needs working_days, "
@@ -428,6 +455,7 @@ class _Reader:
             period=period,
             owed_by_successor=owed_by_successor is not False,
             subject_phrases=tuple(p.strip() for p in phrases),
+            event=None if event is None else str(event),
         )
 
 

@@ -19,9 +19,10 @@ from typing import Any
 import yaml
 
 from scheduler import yamlfile
-from scheduler.calendar import WorkCalendar, load_changes
+from scheduler.calendar import WorkCalendar, load_overrides
 from scheduler.errors import ConfigError
 from scheduler.intake.settings import IntakeSettings, parse_intake
+from scheduler.logs import LOG_FORMATS, LogFormat
 from scheduler.mail_settings import MailSettings, SmtpSettings, flag, parse_mail, parse_smtp
 from scheduler.plan import CatchUp
 from scheduler.rules import Rules, load_rules
@@ -40,6 +41,7 @@ _KEYS = {
     "daemon",
     "web",
     "intake",
+    "logging",
 }
 _DAEMON_INTERVALS = (
     "sweep_seconds",
@@ -99,6 +101,7 @@ class Config:
     daemon: DaemonSettings
     web: WebSettings
     intake: IntakeSettings = field(default_factory=IntakeSettings)
+    log_format: LogFormat = "text"  # logging.format, HANBAO_LOG_FORMAT: text (logfmt) or json
 
 
 def config_path(option: str | None) -> Path:
@@ -168,7 +171,9 @@ def load_config(
         or env.get("HANBAO_DATABASE_URL")
         or _sqlite_beside(base, str(document.get("database_url") or "sqlite:///hanbao.sqlite3")),
         rules=load_rules(base / str(document.get("rules", "rules.yaml"))),
-        calendar=WorkCalendar(load_changes(base / str(overrides)) if overrides else ()),
+        calendar=WorkCalendar(*load_overrides(base / str(overrides)))
+        if overrides
+        else WorkCalendar(),
         allowed_domains=domains,
         catch_up=CatchUp(
             coalesce=flag(f"{path}: catch_up.coalesce", catch_up.get("coalesce", True))
@@ -180,6 +185,24 @@ def load_config(
         daemon=(daemon := _daemon(document, path, env)),
         web=_web(document, path, env, f"http://{daemon.http_host}:{daemon.http_port}"),
         intake=parse_intake(document, path, env),
+        log_format=_log_format(document, path, env),
+    )
+
+
+def _log_format(document: dict[str, Any], path: Path, env: Mapping[str, str]) -> LogFormat:
+    """``HANBAO_LOG_FORMAT`` wins over ``logging.format``; both are text or json."""
+    section = document.get("logging") or {}
+    if not isinstance(section, dict) or set(section) - {"format"}:
+        raise ConfigError(f"{path}: logging: chỉ có khoá / has only the key format (text | json)")
+    text = env.get("HANBAO_LOG_FORMAT")
+    where = "HANBAO_LOG_FORMAT" if text else f"{path}: logging.format"
+    chosen = text if text else section.get("format", "text")
+    for known in LOG_FORMATS:
+        if chosen == known:
+            return known
+    raise ConfigError(
+        f"{where}: text hoặc / or json, không phải / not {chosen!r} (json: một đối tượng JSON "
+        "mỗi dòng / one JSON object per line)"
     )
 
 

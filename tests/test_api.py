@@ -313,7 +313,9 @@ def test_authentication_failures_are_slowed_but_a_valid_token_always_works(
     failures = [r.getMessage() for r in caplog.records if "action=login_failed" in r.getMessage()]
     assert len(failures) == 14 and all("client=testclient" in line for line in failures)
     assert not any("hb_wrong" in line for line in failures)
-    metrics = api.client.get("/metrics").text
+    answer = api.client.get("/metrics", follow_redirects=False)
+    assert answer.status_code == 200  # itself, not a redirect to /metrics/ (curl -f printed none)
+    metrics = answer.text
     assert 'hanbao_login_failures_total{where="api"} 13.0' in metrics
     assert 'hanbao_login_failures_total{where="page"} 1.0' in metrics
 

@@ -82,6 +82,11 @@ def test_leader_sees_the_case_leave_the_overdue_list_after_the_link(
                 page.wait_for_url(f"{base}/overview")
                 row = f'tr.obligation[data-id="{urgent}"]'
                 assert page.locator(row).count() == 1
+                header = page.locator("header").bounding_box()
+                logout = page.locator("header button", has_text="Đăng xuất").bounding_box()
+                assert header is not None and logout is not None
+                assert header["y"] <= logout["y"]  # the button sits inside the header's band
+                assert logout["y"] + logout["height"] <= header["y"] + header["height"]
                 SCREENSHOTS.mkdir(exist_ok=True)
                 shot = SCREENSHOTS / "overview.png"
                 page.screenshot(path=str(shot), full_page=True)

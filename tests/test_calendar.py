@@ -1,17 +1,32 @@
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy import Engine
+from sqlmodel import select
+from typer.testing import CliRunner
 
-from scheduler.calendar import WorkCalendar, load_changes
+from scheduler.calendar import WorkCalendar, load_changes, load_overrides
+from scheduler.calendar_digest import calendar_digest
+from scheduler.cli import app
+from scheduler.cli.calendar import unconfirmed_warnings
+from scheduler.clock import SimulatedClock
 from scheduler.errors import ConfigError, InvalidInput
+from scheduler.metrics import Metrics
+from scheduler.render import Renderer
 from scheduler.settings import Config
+from scheduler.store.queries import transaction
+from scheduler.store.schema import MessageRow
 from scheduler.vntime import VN_TZ, end_of_day
-from tests.conftest import vn
+from tests.conftest import open_case, vn
+from tests.test_delivery import compose_at
 
 
 @pytest.fixture(scope="module")
@@ -124,3 +139,138 @@ def test_working_day_deadline_properties(calendar: WorkCalendar, start: datetime
     assert calendar.working_days_between(moment.date(), due.date()) == n
     # and not a day earlier: the day before the due day holds only n - 1 working days
     assert calendar.working_days_between(moment.date(), due.date() - timedelta(days=1)) == n - 1
+
+
+# --- confirmation of a year's days off ------------------------------------------------------
+
+
+def test_the_shipped_overrides_confirm_2026_citing_the_announcements(config: Config) -> None:
+    source = config.calendar.confirmed[2026]
+    assert "12729/VPCP-KGVX" in source and "Điều 112" in source
+    assert 2027 not in config.calendar.confirmed
+
+
+@pytest.mark.parametrize(
+    ("now", "confirmed", "awaiting"),
+    [
+        ("31/10/2026 23:59", {2026: "x"}, []),  # the day before 1 November: nothing asked
+        ("01/11/2026 00:00", {2026: "x"}, [2027]),  # from 1 November, next year is asked for
+        ("01/11/2026 00:00", {2026: "x", 2027: "y"}, []),  # until it is confirmed
+        ("15/03/2027 08:00", {2026: "x"}, [2027]),  # a year lived in unconfirmed is asked all year
+        ("15/12/2026 08:00", {}, [2026, 2027]),
+    ],
+)
+def test_a_year_is_asked_for_from_1_november_until_it_is_confirmed(
+    now: str, confirmed: dict[int, str], awaiting: list[int]
+) -> None:
+    calendar = WorkCalendar(confirmed=confirmed)
+    assert calendar.awaiting_confirmation(vn(now)) == awaiting
+    assert calendar.provisional(date(2027, 1, 4)) is (2027 not in confirmed)
+
+
+def test_check_config_warns_from_1_november_naming_the_year_and_the_fix(config: Config) -> None:
+    assert unconfirmed_warnings(config.calendar, "o.yaml", vn("31/10/2026 08:00")) == []
+    (warning,) = unconfirmed_warnings(config.calendar, "o.yaml", vn("01/11/2026 08:00"))
+    assert "2027" in warning and "hanbao calendar check 2027" in warning and "o.yaml" in warning
+
+
+def test_a_confirmed_list_that_is_wrong_is_refused_naming_the_entry(tmp_path: Path) -> None:
+    path = tmp_path / "o.yaml"
+    path.write_text("confirmed:\n  - {year: 2027, source: CV 1}\n", encoding="utf-8")
+    assert load_overrides(path) == ([], {2027: "CV 1"})
+    path.write_text("confirmed:\n  - {year: 2027}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"confirmed\[1\]: .*source"):
+        load_overrides(path)
+
+
+def test_calendar_check_prints_the_days_hanbao_assumes_and_whether_confirmed() -> None:
+    def check(*args: str) -> Any:
+        result = CliRunner().invoke(app, ["calendar", "check", *args, "--json"])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    confirmed = check("2026")
+    assert set(confirmed) == {
+        "year",
+        "confirmed",
+        "source",
+        "package_version",
+        "days_off",
+        "working_days",
+    }
+    assert confirmed["confirmed"] is True and "12729" in str(confirmed["source"])
+    assert "2026-01-02" in {d["date"] for d in confirmed["days_off"]}  # the swapped Friday
+    assert "2026-01-10" in {d["date"] for d in confirmed["working_days"]}  # its Saturday
+    # in November the year to confirm is the next one
+    unconfirmed = check("--as-of", "02/11/2026 08:00")
+    assert (unconfirmed["year"], unconfirmed["confirmed"], unconfirmed["source"]) == (
+        2027,
+        False,
+        None,
+    )
+
+
+def test_metrics_show_the_year_to_confirm_and_zero_once_it_is(engine: Engine) -> None:
+    clock = SimulatedClock(vn("02/11/2026 08:00"), anchor=0.0, speed=0.0)  # stands still
+    asked = Metrics(engine, clock, WorkCalendar(confirmed={2026: "x"})).registry
+    assert asked.get_sample_value("hanbao_calendar_unconfirmed_year") == 2027
+    settled = Metrics(engine, clock, WorkCalendar(confirmed={2026: "x", 2027: "y"})).registry
+    assert settled.get_sample_value("hanbao_calendar_unconfirmed_year") == 0
+
+
+def test_a_mail_whose_deadline_falls_in_an_unconfirmed_year_says_it_is_provisional(
+    engine: Engine, config: Config
+) -> None:
+    notice = "hạn dự kiến theo lịch nghỉ chưa được xác nhận"
+
+    def bodies() -> list[str]:
+        with transaction(engine) as store:
+            rows = store.session.exec(select(MessageRow)).all()
+            return [row.body_text + row.body_html for row in rows]
+
+    # 2027 is not confirmed in the shipped file: the case's urgent notice says so
+    open_case(engine, config, "VV-2027-LICH", "03/03/2027 10:00", "03/03/2027 10:05")
+    assert compose_at(engine, config, vn("03/03/2027 10:05")) > 0
+    assert bodies() and all(notice in body for body in bodies())
+    # confirmed, the next case's notice does not
+    sure = WorkCalendar(
+        [], confirmed={**config.calendar.confirmed, 2027: "Thông báo của Chính phủ"}
+    )
+    confirmed = replace(config, calendar=sure)
+    before = len(bodies())
+    open_case(engine, confirmed, "VV-2027-XN", "04/03/2027 10:00", "04/03/2027 10:05")
+    assert compose_at(engine, confirmed, vn("04/03/2027 10:05")) > 0
+    assert not any(notice in body for body in bodies()[before:])
+
+
+def test_the_operators_get_one_mail_a_day_saying_which_days_off_are_assumed(
+    engine: Engine, config: Config
+) -> None:
+    admin = "vanhanh@tinhmau.example"
+    with transaction(engine) as store:
+        top = store.units(["T01"])["T01"]
+        store.save_units(
+            [replace(top, contacts={**top.contacts, "admin": (admin,)})], date(2026, 11, 2)
+        )
+
+    def queue(cfg: Config, moment: str) -> int:
+        with transaction(engine) as store:
+            return calendar_digest(store, cfg, Renderer(cfg.mail.domain), vn(moment))
+
+    assert queue(config, "30/10/2026 09:00") == 0  # October: 2026 is confirmed, 2027 not asked
+    assert queue(config, "02/11/2026 08:00") == 0  # before the digest time
+    assert queue(config, "02/11/2026 09:00") == 1  # 1 November passed: 2027 is asked for
+    assert queue(config, "02/11/2026 15:00") == 0  # once a day
+    with transaction(engine) as store:
+        (message,) = store.session.exec(
+            select(MessageRow).where(MessageRow.recipient == admin)
+        ).all()
+    assert "2027" in message.subject
+    assert (
+        "calendar_overrides" in message.body_text and "hanbao calendar check" in message.body_text
+    )
+    assert "Tết" in message.body_text  # the days assumed are listed
+    sure = replace(
+        config, calendar=WorkCalendar([], confirmed={**config.calendar.confirmed, 2027: "y"})
+    )
+    assert queue(sure, "03/11/2026 09:00") == 0  # confirmed: no more mail

@@ -161,6 +161,28 @@ def test_calendar_commands_need_no_database(fresh_db: str) -> None:
     assert {d["date"] for d in days if d["working"]} == {"2026-01-10", "2026-08-22"}
 
 
+LOADS = """
+import sys
+from scheduler.cli import main
+sys.argv = ["hanbao", *sys.argv[1:]]
+try:
+    main()
+finally:
+    heavy = ("sqlalchemy", "sqlmodel", "alembic", "fastapi", "prometheus_client", "aiosmtplib")
+    print(sorted(m for m in heavy if m in sys.modules), file=sys.stderr)
+"""
+
+
+def test_a_calendar_command_loads_no_database_mail_or_web_library(fresh_db: str) -> None:
+    env = {**os.environ, "HANBAO_CONFIG": str(CONFIG_PATH), "HANBAO_DATABASE_URL": fresh_db}
+    args = ("calendar", "deadline", "29/08/2026", "--working-days", "1", "--json")
+    result = subprocess.run(
+        [sys.executable, "-c", LOADS, *args], capture_output=True, text=True, env=env, check=True
+    )
+    assert json.loads(result.stdout) == {"due": "2026-09-03T23:59:59+07:00"}
+    assert result.stderr.strip().splitlines()[-1] == "[]"
+
+
 def test_a_bad_units_file_is_rejected_whole(fresh_db: str, tmp_path: Path) -> None:
     hanbao("init", db=fresh_db)
     bad = tmp_path / "units.csv"
@@ -617,6 +639,16 @@ def test_a_key_given_twice_in_a_configuration_file_is_refused(
     result = hanbao("check-config", "--config", str(folder / "hanbao.yaml"), db=None, ok=False)
     key = again.split(":")[0].strip()
     refused(result, str(folder / file), f"key '{key}' is given twice", "keep one")
+
+
+def test_db_current_on_a_database_file_that_is_not_there_says_so_and_leaves_no_file(
+    tmp_path: Path,
+) -> None:
+    never = tmp_path / "typo.sqlite3"
+    result = hanbao("db", "current", "--json", db=f"sqlite:///{never}", ok=False)
+    refused(result, str(never), "no database at", "hanbao init")
+    assert result.stdout == ""
+    assert not never.exists()
 
 
 def test_status_on_a_database_never_initialised_leaves_no_file(tmp_path: Path) -> None:

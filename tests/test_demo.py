@@ -35,6 +35,8 @@ def demo(folder: Path, *flags: str) -> tuple[str, datetime]:
     started = datetime.now(VN_TZ)
     command = [sys.executable, "-m", "scheduler", "demo", "--folder", str(folder), *flags]
     with serving(command, env) as running:
+        # said at once into a pipe, not when the demo ends
+        assert any("token: hb_" in line for line in running.log), "".join(running.log)
         _scrape(http_port, "/metrics")  # starts the on-time ratio's computation
         running.wait_line("action=on_time_ratio_refreshed")
         status, metrics = _scrape(http_port, "/metrics")

@@ -246,3 +246,18 @@ def test_run_refuses_a_database_that_is_behind_and_db_upgrade_fixes_it(
     }
     assert hanbao_json("db", "current", db=empty_url)["up_to_date"] is True
     assert hanbao_json("db", "upgrade", db=empty_url)["from"] == migrate.head()
+
+
+def test_the_quick_head_read_from_the_revision_files_is_alembics_head() -> None:
+    assert migrate.quick_head() == migrate.head()
+
+
+def test_a_database_with_another_version_row_is_refused_although_the_quick_check_is_used(
+    empty_url: str, empty: Engine
+) -> None:
+    migrate.create(empty)
+    migrate.check(empty)  # at the head: the quick path answers
+    with empty.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0002'"))
+    with pytest.raises(ConfigError, match="hanbao db upgrade"):
+        migrate.check(empty)

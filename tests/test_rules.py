@@ -94,6 +94,13 @@ BAD_KINDS = [
     ({"trigger": "after"}, r"after chỉ dùng và bắt buộc"),
     ({"owed_by": ["village"]}, r"loại đơn vị không có 'village'"),
     ({"colour": "red"}, r"unknown key 'colour'"),
+    ({"trigger": "case_event"}, r"kinds\.k\.event: event chỉ dùng và bắt buộc"),
+    ({"event": "child_removed"}, r"kinds\.k\.event: event chỉ dùng và bắt buộc"),
+    ({"trigger": "case_event", "event": "a b"}, r"kinds\.k\.event: .*a name like"),
+    (
+        {"trigger": "case_event", "event": "x", "deadline": {"before": "01/07"}},
+        r"kinds\.k\.deadline: cần working_days",
+    ),
 ]
 
 

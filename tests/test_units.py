@@ -279,3 +279,18 @@ def test_a_file_with_a_problem_on_every_row_shows_the_first_and_counts_the_rest(
     assert len(refused.value.problems) >= 500  # every problem is kept for callers
     assert message.count("\n") <= ImportRejected.SHOWN + 2
     assert "lỗi nữa / and more" in message
+
+
+def test_the_operators_admin_contact_goes_on_the_top_unit_only(
+    config: Config, tmp_path: Path
+) -> None:
+    header = [*HEADER, "admin"]
+    rows = [[*row, ""] for row in ROWS]
+    rows[0][-1] = "vanhanh@tinhmau.example"
+    units = {u.code: u for u in _check(config, _write_csv(tmp_path / "ok.csv", rows, header))}
+    assert units["T01"].addresses("admin") == ("vanhanh@tinhmau.example",)
+    rows[1][-1] = f"vanhanh@{D}"
+    with pytest.raises(
+        ImportRejected, match=r"admin \(who runs hanbao\) goes on the top unit only"
+    ):
+        _check(config, _write_csv(tmp_path / "bad.csv", rows, header))

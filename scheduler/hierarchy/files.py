@@ -49,6 +49,8 @@ _ALIASES = {
     "lãnh đạo": "leader",
     "giam_sat": "supervisor",
     "giám sát": "supervisor",
+    "quan_tri": "admin",
+    "quản trị": "admin",
     "hieu_luc_tu": "valid_from",
     "hiệu lực từ": "valid_from",
     "hieu_luc_den": "valid_to",

@@ -160,6 +160,11 @@ def parse_units(
         contacts: dict[str, tuple[str, ...]] = {}
         for role in ROLES:
             contacts[role] = tuple(_address_list(row.get(role)))
+        if contacts["admin"] and parent:
+            problems.append(
+                f"{here}: admin (người vận hành hanbao) chỉ ở đơn vị cao nhất, không có cấp trên "
+                "/ admin (who runs hanbao) goes on the top unit only"
+            )
         unit_email = _address_list(row.get("email"))
         if len(unit_email) != 1:
             problems.append(f"{here}: cần đúng một thư điện tử công vụ của đơn vị / one unit email")

@@ -78,6 +78,13 @@ class Store(
     def case_id(self, code: str) -> int | None:
         return self.session.exec(select(CaseRow.id).where(CaseRow.code == code)).first()
 
+    def case_unit(self, code: str) -> tuple[int, str] | None:
+        """The case's id and the unit (commune) it was opened for."""
+        found = self.session.exec(
+            select(CaseRow.id, CaseRow.unit).where(CaseRow.code == code)
+        ).first()
+        return None if found is None or found[0] is None else (found[0], found[1])
+
     def add_obligations(self, rows: Sequence[dict[str, Any]]) -> int:
         """Insert obligations; a key already present is left alone. Returns how many were new.
 

@@ -56,6 +56,13 @@ class UnitQueries(Queries):
                 )
         return found
 
+    def units_with_contact(self, role: str) -> list[str]:
+        """The codes of the units with a contact in ``role`` (the operators: ``admin``)."""
+        found = self.session.connection().execute(
+            select(_CONTACT.c.unit).where(_CONTACT.c.role == role).distinct()
+        )
+        return sorted(found.scalars())
+
     def save_units(self, units: Sequence[Unit], today: date) -> None:
         """Insert or update units (parents first) and replace their contacts, in set-based
         statements (a national file is 200,000 rows).
