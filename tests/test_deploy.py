@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shlex
 import shutil
 import subprocess
@@ -94,10 +95,19 @@ def test_the_systemd_unit_keeps_its_database_in_its_state_directory(tmp_path: Pa
     var.mkdir(parents=True)
     for name in ("hanbao.yaml", "rules.yaml", "calendar-overrides.yaml"):
         shutil.copy(ROOT / "config" / name, etc / name)
+    # the secrets README's steps write: an empty SMTP password (a relay without login), a key
+    (etc / "smtp-password").write_text("")
+    (etc / "signing-key").write_text(secrets.token_urlsafe(48) + "\n")
+    credentials = tmp_path / "credentials"  # what systemd hands the service: %d
 
     def mapped(value: str) -> str:
-        return value.replace("/etc/hanbao/", f"{etc}/").replace(f"/var/lib/{state}/", f"{var}/")
+        value = value.replace("/etc/hanbao/", f"{etc}/").replace("%d/", f"{credentials}/")
+        return value.replace(f"/var/lib/{state}/", f"{var}/")
 
+    credentials.mkdir()
+    for credential in unit["LoadCredential"]:
+        name, _, source = credential.partition(":")
+        shutil.copy(mapped(source), credentials / name)
     env = clean_environment()
     for assignment in unit["Environment"]:
         key, _, value = assignment.partition("=")
@@ -114,4 +124,6 @@ def test_the_systemd_unit_keeps_its_database_in_its_state_directory(tmp_path: Pa
         "calendar-overrides.yaml",
         "hanbao.yaml",
         "rules.yaml",
+        "signing-key",
+        "smtp-password",
     ]

@@ -9,8 +9,10 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import yaml
@@ -128,3 +130,58 @@ def test_the_check_finds_what_the_daemon_does_not_expose() -> None:
     assert 'HanbaoOutboxBacklogGrowing: no hanbao_outbox_messages{state="pending"}' in found
     assert "hanbao_job_last_success_timestamp_seconds without the label task" in found
     assert "no hanbao_role" in found
+
+
+def _systemd_tool(name: str) -> str:
+    tool = shutil.which(name)
+    if tool is None:
+        pytest.skip(f"{name} is not installed (Debian: systemd)")
+    return tool
+
+
+def test_the_unit_verifies_clean_and_is_sandboxed_to_ok(tmp_path: Path) -> None:
+    """``systemd-analyze verify`` (on a copy whose hanbao is this environment's: the unit's
+    /opt/hanbao is not installed here) and ``security --offline=true``: 2.0 or less."""
+    analyze = _systemd_tool("systemd-analyze")
+    unit = (OPS / "hanbao.service").read_text(encoding="utf-8")
+    hanbao = shutil.which("hanbao", path=str(Path(sys.executable).parent))
+    assert hanbao is not None and "/opt/hanbao/.venv/bin/hanbao" in unit
+    (tmp_path / "hanbao.service").write_text(unit.replace("/opt/hanbao/.venv/bin/hanbao", hanbao))
+    verify = subprocess.run(
+        [analyze, "verify", str(tmp_path / "hanbao.service")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (verify.returncode, verify.stdout + verify.stderr) == (0, "")
+    security = subprocess.run(
+        [analyze, "security", "--offline=true", "--no-pager", str(OPS / "hanbao.service")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    found = re.search(
+        r"Overall exposure level for hanbao\.service: ([\d.]+) (\w+)", security.stdout
+    )
+    assert found is not None, security.stdout + security.stderr
+    assert float(found[1]) <= 2.0, security.stdout
+
+
+def test_the_sysusers_entry_makes_the_user_the_unit_runs_as(tmp_path: Path) -> None:
+    sysusers = _systemd_tool("systemd-sysusers")
+    conf = tmp_path / "usr" / "lib" / "sysusers.d"
+    conf.mkdir(parents=True)
+    (tmp_path / "etc").mkdir()
+    shutil.copy(OPS / "hanbao.sysusers", conf / "hanbao.conf")
+    subprocess.run([sysusers, f"--root={tmp_path}"], capture_output=True, check=True)
+    unit = (OPS / "hanbao.service").read_text(encoding="utf-8")
+    user = re.search(r"^User=(\w+)$", unit, re.MULTILINE)
+    state = re.search(r"^StateDirectory=(\w+)$", unit, re.MULTILINE)
+    assert user is not None and state is not None
+    (entry,) = [
+        line.split(":")
+        for line in (tmp_path / "etc" / "passwd").read_text().splitlines()
+        if line.startswith(f"{user[1]}:")
+    ]
+    assert entry[5:] == [f"/var/lib/{state[1]}", "/usr/sbin/nologin"]
+    assert f"{user[1]}:" in (tmp_path / "etc" / "group").read_text()
