@@ -18,6 +18,7 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.mailsink import free_port
+from tests.test_cli import hanbao_json
 from tests.test_daemon import serving
 
 
@@ -126,3 +127,27 @@ def test_the_wheel_runs_the_demo_from_an_empty_folder(tmp_path: Path) -> None:
         running.wait_line("action=captured", timeout=60)
         running.stop()
     assert any((demo / "hanbao-demo" / "mail").iterdir())
+
+
+def test_init_config_dir_writes_the_samples_keeps_edits_and_touches_no_database(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "etc"
+    folder.mkdir()
+    (folder / "hanbao.yaml").write_text("# the operator's\n")
+    db = tmp_path / "never.sqlite3"
+    out = hanbao_json("init", "--config-dir", str(folder), db=f"sqlite:///{db}", cwd=tmp_path)
+    assert out == {
+        "config_dir": str(folder),
+        "written": [
+            "rules.yaml",
+            "calendar-overrides.yaml",
+            "units.sample.yaml",
+            "reform.sample.yaml",
+        ],
+        "kept": ["hanbao.yaml"],
+        "settings": str(folder / "hanbao.yaml"),
+    }
+    assert (folder / "hanbao.yaml").read_text() == "# the operator's\n"
+    assert (folder / "rules.yaml").read_bytes() == (ROOT / "config" / "rules.yaml").read_bytes()
+    assert not db.exists()
