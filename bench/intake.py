@@ -195,7 +195,7 @@ def running_daemon(folder: Path, url: str, http_port: int, intake_port: int) -> 
 
 def sweep_success(metrics: str) -> float | None:
     match = re.search(
-        r'^hanbao_job_last_success_timestamp_seconds\{job="sweep"\} (\S+)$', metrics, re.M
+        r'^hanbao_job_last_success_timestamp_seconds\{task="sweep"\} (\S+)$', metrics, re.M
     )
     return float(match.group(1)) if match else None
 

@@ -156,6 +156,7 @@ async def _serve(config: Config, engine: Engine, clock: Clock, lead: Leadership)
     ]
     if config.intake.imap.enabled:
         jobs.append(("intake_imap", intake_job.run, config.intake.imap.poll_seconds))
+    metrics.expect((name for name, _, _ in jobs), config.rules)
     runner = _Jobs(ctx, lead)
     ctx.wake = runner.wake
     start = datetime.now(VN_TZ)

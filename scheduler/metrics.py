@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import platform
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import get_args
 
@@ -18,18 +18,22 @@ from prometheus_client.registry import Collector
 from sqlalchemy import Engine, func
 from sqlmodel import col, select
 
-from scheduler import timeliness
+from scheduler import outbox, timeliness
 from scheduler.calendar import WorkCalendar
 from scheduler.clock import Clock
 from scheduler.health import ROLES, Role
 from scheduler.intake.matching import Outcome
 from scheduler.intake.record import Source
+from scheduler.rules import Rules
 from scheduler.store.queries import transaction
 from scheduler.store.schema import MessageRow, ObligationRow, UnitRow
 
 log = logging.getLogger(__name__)
 VERSION = "0.1.0"
 OUTCOME_LABELS = ("sent", "retry", "failed", "refused", "cancelled")  # hanbao_messages_total
+# the label of hanbao_job_*: not "job", which Prometheus gives every target (it would be stored
+# as exported_job and no rule on it would match)
+TASK_LABEL = "task"
 
 
 class Metrics:
@@ -61,17 +65,19 @@ class Metrics:
         self.duration = Histogram(
             "hanbao_job_duration_seconds",
             "Time a job took",
-            ["job"],
+            [TASK_LABEL],
             buckets=(0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300),
             registry=r,
         )
         self.last_success = Gauge(
             "hanbao_job_last_success_timestamp_seconds",
             "Unix time of the job's last successful run",
-            ["job"],
+            [TASK_LABEL],
             registry=r,
         )
-        self.failures = Counter("hanbao_job_failures", "Job runs that raised", ["job"], registry=r)
+        self.failures = Counter(
+            "hanbao_job_failures", "Job runs that raised", [TASK_LABEL], registry=r
+        )
         self.intake = Counter(
             "hanbao_intake_mails",
             "Report mails seen by the intake, by source and by what came of them",
@@ -96,6 +102,20 @@ class Metrics:
         """Wait for a figures refresh in progress: its database connection must be back before
         the engine is disposed (a thread still holding one after that leaks it)."""
         self.on_time.join(timeout)
+
+    def expect(self, tasks: Iterable[str], rules: Rules) -> None:
+        """Every series that can count, at 0 from the start: the failures and durations of the
+        jobs this daemon runs, each kind's ladder steps and late flags. ``increase()`` then sees
+        the first event, and a panel shows 0 rather than "No data". A job's last success stays
+        absent until there is one (a 0 would read as 1970)."""
+        for task in tasks:
+            self.failures.labels(task)
+            self.duration.labels(task)
+        for kind in rules.kinds.values():
+            for step in kind.ladder:
+                self.steps.labels(kind.id, step.name)
+            if any(step.flag_late for step in kind.ladder):
+                self.late_flags.labels(kind.id)
 
     def set_role(self, held: Role) -> None:
         for role in ROLES:
@@ -252,7 +272,8 @@ def _state(engine: Engine, now: datetime) -> Iterator[GaugeMetricFamily]:
         if n_overdue:
             overdue.add_metric(list(key), n_overdue)
             oldest.add_metric(list(key), seconds)
-    for state, n in states:
+    by_state = dict.fromkeys(outbox.STATES, 0) | dict(states)  # every state, 0 when empty
+    for state, n in by_state.items():
         backlog.add_metric([state], n)
     age.add_metric([], max(0.0, (now - first).total_seconds()) if first else 0.0)
     yield from (open_, overdue, oldest, backlog, age)

@@ -15,11 +15,12 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from scheduler import shipped
 from scheduler.errors import ConfigError
 from scheduler.rules import Kind, Step
 from scheduler.vntime import fmt_date, fmt_datetime
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "email"
+TEMPLATES = shipped.EMAIL_TEMPLATES
 MARKERS = {
     "new_case": "[KHẨN]",
     "reminder": "[NHẮC HẠN]",

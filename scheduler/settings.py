@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from scheduler import yamlfile
+from scheduler import shipped, yamlfile
 from scheduler.calendar import WorkCalendar, load_overrides
 from scheduler.errors import ConfigError
 from scheduler.intake.settings import IntakeSettings, parse_intake
@@ -27,7 +27,7 @@ from scheduler.mail_settings import MailSettings, SmtpSettings, flag, parse_mail
 from scheduler.plan import CatchUp
 from scheduler.rules import Rules, load_rules
 
-DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "hanbao.yaml"
+DEFAULT_CONFIG = shipped.CONFIG / "hanbao.yaml"
 _KEYS = {
     "database_url",
     "rules",

@@ -14,14 +14,13 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from scheduler import ledger, links, receipt, report, signing
+from scheduler import ledger, links, receipt, report, shipped, signing
 from scheduler.access import Principal, authenticate, principal, reach
 from scheduler.errors import Conflict, HanbaoError
 from scheduler.hierarchy.units import Unit
@@ -30,7 +29,7 @@ from scheduler.records import Obligation
 from scheduler.store.queries import transaction
 from scheduler.vntime import at, fmt_datetime, month_of, months_ending
 
-TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates" / "web")
+TEMPLATES = Jinja2Templates(directory=shipped.WEB_TEMPLATES)
 SESSION = "hanbao_session"
 SESSION_HOURS = 8
 TREND_MONTHS = 12  # the leaders' trend of late flags: calendar months, this one last

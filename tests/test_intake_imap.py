@@ -294,7 +294,7 @@ def test_a_wrong_password_is_one_clear_line_and_a_later_poll_works(
     runner = _Jobs(ctx, Alone())  # the daemon's: it times, counts and catches every job run
 
     def metric(name: str) -> float | None:
-        return ctx.metrics.registry.get_sample_value(name, {"job": "intake_imap"})
+        return ctx.metrics.registry.get_sample_value(name, {"task": "intake_imap"})
 
     asyncio.run(runner.add("intake_imap", intake.run)())
 

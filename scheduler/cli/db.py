@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -16,14 +17,53 @@ if TYPE_CHECKING:
 db_app = typer.Typer(no_args_is_help=True, help="Lược đồ cơ sở dữ liệu / the database schema")
 
 
-def init(json_out: JsonOpt = False, config: ConfigOpt = None, db: DbOpt = None) -> None:
+def init(
+    json_out: JsonOpt = False,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+    config_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--config-dir",
+            help="chỉ chép cấu hình mẫu vào thư mục này để sửa / only write an editable "
+            "settings folder from the shipped samples (files already there are kept)",
+        ),
+    ] = None,
+) -> None:
     """Tạo cơ sở dữ liệu / create the database schema (safe to run again)."""
     from scheduler.store import migrate
 
+    if config_dir is not None:
+        _write_config_dir(config_dir, json_out)
+        return
     env = open_env(config, db, need_schema=False)
     migrate.create(env.engine)
     url = env.engine.url.render_as_string(hide_password=True)
     print_json({"database": url, "ready": True}) if json_out else print(f"Đã khởi tạo {url}")
+
+
+def _write_config_dir(folder: Path, json_out: bool) -> None:
+    from scheduler import shipped
+
+    written = shipped.write_config_dir(folder)
+    settings = (folder / "hanbao.yaml").resolve()
+    if json_out:
+        print_json(
+            {
+                "config_dir": str(folder.resolve()),
+                "written": [p.name for p in written],
+                "kept": sorted(
+                    name
+                    for name in (*shipped.SETTINGS_FILES, *shipped.SAMPLES)
+                    if folder / name not in written
+                ),
+                "settings": str(settings),
+            }
+        )
+        return
+    for path in written:
+        print(f"Đã ghi / written: {path}")
+    print(f"Sửa rồi dùng / edit, then use: HANBAO_CONFIG={settings} hanbao init")
 
 
 def missing(engine: Engine) -> None:
