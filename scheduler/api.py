@@ -12,6 +12,7 @@ what to fix) and 429 after too many failed authentications.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -23,7 +24,6 @@ from fastapi import Path as PathParam
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from prometheus_client import CollectorRegistry, make_asgi_app
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 
@@ -34,6 +34,7 @@ from scheduler.clock import Clock
 from scheduler.errors import Conflict, HanbaoError, InvalidInput, NotFound
 from scheduler.health import Health
 from scheduler.login_guard import LoginGuard
+from scheduler.metrics import Metrics, exposition
 from scheduler.records import Obligation
 from scheduler.settings import Config
 from scheduler.store.queries import Store, transaction
@@ -208,7 +209,7 @@ def excerpt(value: object, size: int = 80) -> object:
 
 
 def create_app(
-    engine: Engine, config: Config, clock: Clock, registry: CollectorRegistry, health: Health
+    engine: Engine, config: Config, clock: Clock, metrics: Metrics, health: Health
 ) -> FastAPI:
     app = FastAPI(
         docs_url=None,  # Swagger UI loads from a CDN: not on an offline network, nor under our CSP
@@ -218,7 +219,7 @@ def create_app(
         description="Hạn báo cáo bảo vệ trẻ em: cases, reports and obligations. "
         "Authorization: Bearer <token from `hanbao token create`>.",
     )
-    services = Services(engine, config, clock, LoginGuard(registry))
+    services = Services(engine, config, clock, LoginGuard(metrics.registry))
     app.state.services = services
 
     @app.middleware("http")
@@ -243,12 +244,26 @@ def create_app(
         status = next((code for kind, code in STATUS.items() if isinstance(error, kind)), 400)
         return JSONResponse({"detail": str(error)}, status_code=status)
 
-    app.mount("/metrics", make_asgi_app(registry))
+    @app.get("/metrics", include_in_schema=False)
+    async def scrape(request: Request) -> Response:
+        """The metrics: the state gauges from their snapshot (``scheduler.metrics``), the text
+        built in a worker thread. Nothing here reads the database on the event loop."""
+        await metrics.state.scraped()
+        body, headers = await asyncio.to_thread(
+            exposition,
+            metrics,
+            request.headers.get("accept", ""),
+            request.headers.get("accept-encoding", ""),
+        )
+        return Response(body, headers=headers)
+
     app.include_router(web.router())
     app.include_router(timeliness_page.router())
 
     @app.get("/healthz", include_in_schema=False)
-    def healthz() -> JSONResponse:
+    async def healthz() -> JSONResponse:
+        """On the event loop itself (it reads memory only): never queued behind the worker
+        threads that API calls waiting on a busy database may fill."""
         healthy, body = health.report()
         return JSONResponse(body, status_code=200 if healthy else 503)
 

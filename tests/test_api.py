@@ -77,7 +77,7 @@ def make_api(engine: Engine, config: Config) -> Api:
             ("admin", "T01", "admin"),
         ):
             tokens[name] = create_token(store, unit, role, name, vn(NOW))[1]
-    app = create_app(engine, cfg, clock, Metrics(engine, clock).registry, Health(900))
+    app = create_app(engine, cfg, clock, Metrics(engine, clock), Health(900))
     return Api(TestClient(app), tokens)
 
 
