@@ -16,7 +16,7 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
@@ -37,8 +37,9 @@ from scheduler.login_guard import LoginGuard
 from scheduler.metrics import Metrics, exposition
 from scheduler.records import Obligation
 from scheduler.settings import Config
+from scheduler.store.audit import AuditQueries
 from scheduler.store.queries import Store, transaction
-from scheduler.vntime import parse_date, parse_datetime, parse_deadline
+from scheduler.vntime import at, parse_date, parse_datetime, parse_deadline
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -159,6 +160,15 @@ class TimelinessOut(BaseModel):
     on_time_rate: float | None
     mean_days_late: float | None
     max_days_late: int | None
+
+
+class AuditOut(BaseModel):
+    at: str
+    actor: str
+    action: str
+    obligation_id: int | None
+    case: str | None
+    detail: dict[str, Any]
 
 
 class HistoryOut(ObligationOut):
@@ -476,5 +486,26 @@ def create_app(
             raise NotFound(f"không có đơn vị / unknown unit {unit!r}")
         rows = timeliness.table(timeliness.within(facts, top) if top else facts, top=top)
         return [row.as_json() for row in rows if row.unit in reached]
+
+    @app.get(
+        "/api/audit",
+        response_model=list[AuditOut],
+        summary="The latest entries of the audit trail, newest first (admin); "
+        "action=login_failed lists the failed logins",
+    )
+    def read_audit(
+        who: Caller,
+        action: Annotated[
+            str | None, Query(max_length=64, examples=["login_failed"], pattern=r"^[a-z_]+$")
+        ] = None,
+        since: Annotated[str | None, Query(max_length=10, examples=["01/03/2027"])] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> list[AuditOut]:
+        if who.role != "admin":
+            raise HTTPException(403, "chỉ admin xem nhật ký / only an admin reads the audit trail")
+        start = at(parse_date(since), time(0)) if since is not None else None
+        with transaction(engine) as store:
+            entries = AuditQueries(store.session).latest(action, start, limit)
+        return [AuditOut(**e.as_json()) for e in entries]
 
     return app

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -34,12 +34,14 @@ from scheduler.render import Renderer
 from scheduler.settings import DEFAULT_CONFIG, Config, config_path, load_config
 from scheduler.simulate import simulate
 from scheduler.store import migrate
+from scheduler.store.audit import AuditQueries
 from scheduler.store.connection import check_writable
 from scheduler.store.queries import Store, transaction
 from scheduler.store.schema import make_engine
 from scheduler.sweep import Emitted, sweep
 from scheduler.vntime import (
     VN_TZ,
+    at,
     check_year,
     end_of_day,
     fmt_date,
@@ -690,6 +692,46 @@ def outbox_list(
             ("attempts", "Lần thử"),
             ("subject", "Tiêu đề"),
             ("last_error", "Lỗi"),
+        ),
+    )
+
+
+@app.command("audit")
+def audit_command(
+    action: Annotated[
+        str | None,
+        typer.Option("--action", help="chỉ một loại, vd. / only one action, e.g. login_failed"),
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="từ ngày / from the day dd/mm/yyyy")
+    ] = None,
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, max=100_000, help="tối đa / at most")
+    ] = 100,
+    json_out: JsonOpt = False,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Nhật ký kiểm tra, mới nhất trước / the audit trail, newest first
+    (``--action login_failed``: the failed logins, with the client's address)."""
+    env = _env(config, db)
+    start = at(parse_date(since), time(0)) if since is not None else None
+    with _writing(env) as store:
+        rows = [e.as_json() for e in AuditQueries(store.session).latest(action, start, limit)]
+    if json_out:
+        print_json(rows)
+        return
+    for row in rows:
+        row["detail"] = json.dumps(row["detail"], ensure_ascii=False)
+    print_table(
+        rows,
+        (
+            ("at", "Lúc"),
+            ("actor", "Ai"),
+            ("action", "Việc"),
+            ("obligation_id", "Nghĩa vụ"),
+            ("case", "Vụ việc"),
+            ("detail", "Chi tiết"),
         ),
     )
 

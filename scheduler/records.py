@@ -83,6 +83,17 @@ class AuditEntry:
     case_code: str | None
     detail: dict[str, Any]
 
+    def as_json(self) -> dict[str, Any]:
+        """As ``hanbao audit --json`` and ``GET /api/audit`` show it."""
+        return {
+            "at": iso(self.at),
+            "actor": self.actor,
+            "action": self.action,
+            "obligation_id": self.obligation_id,
+            "case": self.case_code,
+            "detail": self.detail,
+        }
+
 
 @dataclass(frozen=True)
 class Answerable:
