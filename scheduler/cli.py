@@ -729,7 +729,7 @@ def audit_command(
             ("at", "Lúc"),
             ("actor", "Ai"),
             ("action", "Việc"),
-            ("obligation_id", "Nghĩa vụ"),
+            ("obligation", "Nghĩa vụ"),
             ("case", "Vụ việc"),
             ("detail", "Chi tiết"),
         ),

@@ -89,7 +89,7 @@ class AuditEntry:
             "at": iso(self.at),
             "actor": self.actor,
             "action": self.action,
-            "obligation_id": self.obligation_id,
+            "obligation": self.obligation_id,
             "case": self.case_code,
             "detail": self.detail,
         }
