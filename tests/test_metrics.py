@@ -37,7 +37,9 @@ def scrape(engine: Engine, config: Config, by: UnitLabels, every: float = 15) ->
     clock = SimulatedClock(vn(NOW), anchor=0, speed=0)
     metrics = Metrics(engine, clock, by, every)
     with TestClient(create_app(engine, config, clock, metrics, Health(900))) as client:
-        return client.get("/metrics").text
+        text = client.get("/metrics").text
+    assert metrics.on_time.refreshed.wait(30)  # its thread is done before the database goes
+    return text
 
 
 def test_per_parent_labels_count_the_same_obligations_without_a_series_per_unit(
@@ -83,6 +85,7 @@ def test_a_scrape_serves_the_snapshot_and_refreshes_it_in_the_background(
         )
         metrics.state.refresh()
         after = client.get("/metrics").text
+    assert metrics.on_time.refreshed.wait(30)  # its thread is done before the database goes
     opened = series(after, "hanbao_obligations_open")
     assert opened[(("kind", "urgent_report"), ("parent", "H01"), ("unit", "X01"))] == 1
 
