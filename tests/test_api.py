@@ -556,11 +556,11 @@ def test_every_error_is_detail_as_a_string_and_declared_in_the_document(api: Api
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
             declared = operation["responses"]
-            for status in ("401", "422", "429"):
-                assert declared[status]["content"]["application/json"]["schema"] == problem, (
+            for code in ("401", "422", "429"):
+                assert declared[code]["content"]["application/json"]["schema"] == problem, (
                     method,
                     path,
-                    status,
+                    code,
                 )
             if method == "post":
                 assert {"404", "409"} <= set(declared), (method, path)
