@@ -186,7 +186,7 @@ def under_lock(daemon: Daemon, port: int, path: Path, token: str) -> dict[str, A
         except OSError:
             return 0
 
-    lock = sqlite3.connect(path, isolation_level=None, timeout=30)
+    lock = sqlite3.connect(path, isolation_level=None, timeout=600)  # a job may be writing
     lock.execute("BEGIN IMMEDIATE")
     lock.execute("INSERT INTO meta (key, value) VALUES ('bench-lock', 'x')")
     locked = time.monotonic()
