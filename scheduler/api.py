@@ -12,34 +12,32 @@ what to fix) and 429 after too many failed authentications.
 
 from __future__ import annotations
 
-import json
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
 from fastapi import Path as PathParam
-from fastapi.encoders import jsonable_encoder
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from prometheus_client import CollectorRegistry, make_asgi_app
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
-from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
 
-from scheduler import ledger, receipt, timeliness, timeliness_page, web
+from scheduler import ledger, problems, receipt, timeliness, timeliness_page, web
 from scheduler.access import Principal, authenticate, reach
 from scheduler.body_limit import BodyLimit
 from scheduler.clock import Clock
-from scheduler.errors import Conflict, HanbaoError, InvalidInput, NotFound
+from scheduler.errors import InvalidInput, NotFound
 from scheduler.health import Health
 from scheduler.login_guard import LoginGuard
+from scheduler.metrics import Metrics, exposition
+from scheduler.problems import declared
 from scheduler.records import Obligation
 from scheduler.settings import Config
+from scheduler.store.audit import AuditQueries
 from scheduler.store.queries import Store, transaction
-from scheduler.vntime import parse_date, parse_datetime, parse_deadline
+from scheduler.vntime import at, parse_date, parse_datetime, parse_deadline
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -49,10 +47,10 @@ SECURITY_HEADERS = {
     "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     "Cache-Control": "no-store",
 }
-STATUS = {InvalidInput: 422, NotFound: 404, Conflict: 409}
 # ids are INTEGER (32-bit on PostgreSQL): a larger one is a 422, not an overflow in the driver
 ObligationId = Annotated[int, PathParam(ge=1, le=2**31 - 1)]
-CaseCode = Annotated[str, PathParam(max_length=64)]
+# a case code as ledger.open_case takes it ("/" aside: a path cannot carry it)
+CaseCode = Annotated[str, PathParam(max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
 
 
 @dataclass
@@ -65,12 +63,34 @@ class Services:
 
 # --- request and response bodies --------------------------------------------------------------
 
+# The shapes of a moment and of a day, as patterns; what cannot be a pattern (a moment not in
+# the future, a deadline not past: they depend on the clock) is named by the format, and said
+# in the description. A request that breaks it is a 422.
+_MOMENT = (
+    r"^(\d{2}/\d{2}/\d{4}( \d{2}:\d{2}(:\d{2})?)?"  # dd/mm/yyyy HH:MM
+    r"|\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:\d{2})?)$"  # ISO 8601
+)
+_DAY = r"^\d{2}/\d{2}/\d{4}( \d{2}:\d{2})?$"
+_DATE = r"^(\d{2}/\d{2}/\d{4}|\d{4}-\d{2}-\d{2})$"
+Day = Annotated[
+    str,
+    Query(
+        max_length=10,
+        pattern=_DATE,
+        examples=["01/01/2027"],
+        description="dd/mm/yyyy or yyyy-mm-dd",
+        json_schema_extra={"format": "hanbao-day"},
+    ),
+]
 Moment = Annotated[
     str,
     Field(
-        description="dd/mm/yyyy HH:MM or ISO 8601; Vietnam time if naive",
+        description="dd/mm/yyyy HH:MM or ISO 8601; Vietnam time if naive; not in the future "
+        "(a 422 says so)",
         examples=["04/02/2027 15:00"],
         max_length=40,
+        pattern=_MOMENT,
+        json_schema_extra={"format": "hanbao-past-moment"},
     ),
 ]
 
@@ -78,10 +98,16 @@ Moment = Annotated[
 class CaseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")  # an unknown field is a mistake, not padding
     code: Annotated[
-        str, Field(description="case code, never a name", max_length=64, examples=["VV-2027-001"])
+        str,
+        Field(
+            description="case code, never a name",
+            max_length=64,
+            pattern=r"^[A-Za-z0-9][A-Za-z0-9/._-]{0,63}$",
+            examples=["VV-2027-001"],
+        ),
     ]
     unit: Annotated[str, Field(max_length=64, examples=["X01"])]
-    category: Annotated[str, Field(max_length=40)] = "xam_hai"
+    category: Annotated[str, Field(max_length=40, pattern=r"^[a-z0-9_]{1,40}$")] = "xam_hai"
     verified_at: Moment
     backfill: Annotated[
         bool,
@@ -110,11 +136,35 @@ class CaseEventIn(BaseModel):
 class AdhocIn(BaseModel):
     model_config = ConfigDict(extra="forbid")  # an unknown field is a mistake, not padding
     unit: Annotated[str, Field(max_length=64)]
-    reference: Annotated[str, Field(description="the request's document number", max_length=120)]
-    due: Annotated[
-        str, Field(description="dd/mm/yyyy (end of that day) or dd/mm/yyyy HH:MM", max_length=40)
+    reference: Annotated[
+        str,
+        Field(
+            description="the request's document number, printable text",
+            max_length=120,
+            pattern=r"\S",
+            examples=["123/UBND-VX"],
+        ),
     ]
-    requested_by: Annotated[str, Field(max_length=200)]
+    due: Annotated[
+        str,
+        Field(
+            description="dd/mm/yyyy (end of that day) or dd/mm/yyyy HH:MM; not past (a 422 says "
+            "so)",
+            max_length=16,
+            pattern=_DAY,
+            examples=["30/04/2027"],
+            json_schema_extra={"format": "hanbao-future-day"},
+        ),
+    ]
+    requested_by: Annotated[
+        str,
+        Field(
+            description="who asks, printable text",
+            max_length=200,
+            pattern=r"\S",
+            examples=["UBND huyện"],
+        ),
+    ]
     kind: Annotated[str, Field(max_length=64)] = "adhoc_report"
 
 
@@ -174,6 +224,15 @@ class TimelinessOut(BaseModel):
     max_days_late: int | None
 
 
+class AuditOut(BaseModel):
+    at: str
+    actor: str
+    action: str
+    obligation: int | None
+    case: str | None
+    detail: dict[str, Any]
+
+
 class HistoryOut(ObligationOut):
     steps: list[dict[str, Any]]
     mails: list[dict[str, Any]]
@@ -182,6 +241,19 @@ class HistoryOut(ObligationOut):
 
 def _moment(text: str) -> datetime:
     return parse_datetime(text)
+
+
+def _enumerate(document: dict[str, Any], config: Config) -> None:
+    """The values the rules allow, where the API refuses any other with a 422: a case report's
+    stage, an ad-hoc request's kind, the reporting rates' kind."""
+    kinds = sorted(config.rules.kinds)
+    requested = sorted(k.id for k in config.rules.kinds.values() if k.trigger == "request")
+    schemas = document["components"]["schemas"]
+    schemas["ReportIn"]["properties"]["stage"]["enum"] = [*ledger.STAGES, *kinds]
+    schemas["AdhocIn"]["properties"]["kind"]["enum"] = requested
+    for parameter in document["paths"]["/api/timeliness"]["get"]["parameters"]:
+        if parameter["name"] == "kind":
+            parameter["schema"] = {"anyOf": [{"type": "string", "enum": kinds}, {"type": "null"}]}
 
 
 def caller(request: Request, authorization: Annotated[str | None, Header()] = None) -> Principal:
@@ -213,27 +285,8 @@ Caller = Annotated[Principal, Depends(caller)]
 # --- the application -------------------------------------------------------------------------
 
 
-def excerpt(value: object, size: int = 80) -> object:
-    """A value as a 422 may show it: short scalars as they are, anything else cut short."""
-    if value is None or isinstance(value, bool | int | float):
-        return value
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= size else text[:size] + "…"
-
-
-class _Asgi:
-    """An ASGI application as a route's endpoint: Starlette calls an object as an ASGI app, but
-    would treat a plain function (prometheus_client's app is one) as a request handler."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self._app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self._app(scope, receive, send)
-
-
 def create_app(
-    engine: Engine, config: Config, clock: Clock, registry: CollectorRegistry, health: Health
+    engine: Engine, config: Config, clock: Clock, metrics: Metrics, health: Health
 ) -> FastAPI:
     app = FastAPI(
         docs_url=None,  # Swagger UI loads from a CDN: not on an offline network, nor under our CSP
@@ -243,8 +296,18 @@ def create_app(
         description="Hạn báo cáo bảo vệ trẻ em: cases, reports and obligations. "
         "Authorization: Bearer <token from `hanbao token create`>.",
     )
-    services = Services(engine, config, clock, LoginGuard(registry))
+    services = Services(engine, config, clock, LoginGuard(metrics.registry))
     app.state.services = services
+    generate = app.openapi
+
+    def document() -> dict[str, Any]:
+        """FastAPI's document, with the kinds the rules know as the values a field takes."""
+        if app.openapi_schema is None:
+            _enumerate(generate(), config)
+        assert app.openapi_schema is not None
+        return app.openapi_schema
+
+    app.openapi = document  # type: ignore[method-assign]
 
     @app.middleware("http")
     async def security_headers(
@@ -257,27 +320,28 @@ def create_app(
 
     app.add_middleware(BodyLimit, limit=config.web.max_body_bytes)
 
-    @app.exception_handler(RequestValidationError)
-    async def invalid(request: Request, error: RequestValidationError) -> JSONResponse:
-        """FastAPI's 422, with at most a short excerpt of what was sent: never the input back."""
-        errors = [{**e, "input": excerpt(e.get("input"))} for e in error.errors()]
-        return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
+    problems.install(app)
 
-    @app.exception_handler(HanbaoError)
-    async def hanbao_error(request: Request, error: HanbaoError) -> JSONResponse:
-        status = next((code for kind, code in STATUS.items() if isinstance(error, kind)), 400)
-        return JSONResponse({"detail": str(error)}, status_code=status)
+    @app.get("/metrics", include_in_schema=False)
+    async def scrape(request: Request) -> Response:
+        """The metrics: the state gauges from their snapshot (``scheduler.metrics``), the text
+        built in a worker thread. Nothing here reads the database on the event loop."""
+        await metrics.state.scraped()
+        body, headers = await asyncio.to_thread(
+            exposition,
+            metrics,
+            request.headers.get("accept", ""),
+            request.headers.get("accept-encoding", ""),
+        )
+        return Response(body, headers=headers)
 
-    exposition = make_asgi_app(registry)
-    # /metrics answers itself (mounted alone, it answered with a redirect to /metrics/, and
-    # `curl -f` printed nothing); /metrics/ still answers, for scrapers set up that way
-    app.router.routes.append(Route("/metrics", _Asgi(exposition), include_in_schema=False))
-    app.mount("/metrics", exposition)
     app.include_router(web.router())
     app.include_router(timeliness_page.router())
 
     @app.get("/healthz", include_in_schema=False)
-    def healthz() -> JSONResponse:
+    async def healthz() -> JSONResponse:
+        """On the event loop itself (it reads memory only): never queued behind the worker
+        threads that API calls waiting on a busy database may fill."""
         healthy, body = health.report()
         return JSONResponse(body, status_code=200 if healthy else 503)
 
@@ -308,6 +372,7 @@ def create_app(
 
     @app.post(
         "/api/cases",
+        responses=declared(400, 404, 409, 413),
         status_code=201,
         response_model=list[ObligationOut],
         summary="Open a verified case (creates the urgent report, 01 working day)",
@@ -331,6 +396,7 @@ def create_app(
 
     @app.post(
         "/api/cases/{code}/reports",
+        responses=declared(400, 404, 409, 413),
         response_model=list[ObligationOut],
         summary="Record a case report (urgent email, or the written report)",
     )
@@ -355,6 +421,7 @@ def create_app(
 
     @app.post(
         "/api/cases/{code}/events",
+        responses=declared(400, 404, 409, 413),
         status_code=201,
         response_model=list[ObligationOut],
         summary="Record an event on a case (Decree 56/2017): emergency protection within 12 "
@@ -374,6 +441,7 @@ def create_app(
 
     @app.post(
         "/api/adhoc",
+        responses=declared(400, 403, 404, 409, 413),
         status_code=201,
         response_model=ObligationOut,
         summary="Request an ad-hoc report with the requester's deadline",
@@ -403,6 +471,7 @@ def create_app(
 
     @app.post(
         "/api/obligations/{obligation_id}/submission",
+        responses=declared(400, 404, 409, 413),
         response_model=list[ObligationOut],
         summary="Record that a report was submitted: its reminders stop at once",
     )
@@ -415,16 +484,10 @@ def create_app(
             )
         return out([done, *started], now)
 
-    answers: dict[int | str, dict[str, Any]] = {
-        403: {"description": "the token is not of the receiving side"},
-        404: {"description": "no such obligation within the token's reach"},
-        409: {"description": "no submission is recorded, or it changed meanwhile"},
-    }
-
     @app.post(
         "/api/obligations/{obligation_id}/confirmation",
         response_model=ObligationOut,
-        responses=answers,
+        responses=declared(403, 404, 409),
         summary="The receiving unit confirms it has the report (twice changes nothing)",
     )
     def confirm(obligation_id: ObligationId, who: Caller) -> ObligationOut:
@@ -437,7 +500,7 @@ def create_app(
     @app.post(
         "/api/obligations/{obligation_id}/dispute",
         response_model=ObligationOut,
-        responses=answers,
+        responses=declared(400, 403, 404, 409, 413),
         summary="The receiving unit does not have the report: it is open again, reminders resume",
     )
     def dispute(obligation_id: ObligationId, body: DisputeIn, who: Caller) -> ObligationOut:
@@ -449,6 +512,7 @@ def create_app(
 
     @app.get(
         "/api/obligations",
+        responses=declared(404),
         response_model=list[ObligationOut],
         summary="Obligations the token reaches, with filters",
     )
@@ -474,6 +538,7 @@ def create_app(
 
     @app.get(
         "/api/obligations/{obligation_id}",
+        responses=declared(404),
         response_model=HistoryOut,
         summary="One obligation with its full history (steps, mails, audit)",
     )
@@ -486,13 +551,14 @@ def create_app(
 
     @app.get(
         "/api/timeliness",
+        responses=declared(404),
         response_model=list[TimelinessOut],
         summary="Reporting rates per unit, kind and period, rolled up, within the token's reach",
     )
     def read_timeliness(
         who: Caller,
-        first: Annotated[str, Query(alias="from", max_length=10, examples=["01/01/2027"])],
-        last: Annotated[str, Query(alias="to", max_length=10, examples=["31/12/2027"])],
+        first: Annotated[Day, Query(alias="from")],
+        last: Annotated[Day, Query(alias="to", description="not before from (a 422 says so)")],
         unit: Annotated[str | None, Query(max_length=64)] = None,
         kind: Annotated[str | None, Query(max_length=64)] = None,
     ) -> list[dict[str, Any]]:
@@ -509,5 +575,27 @@ def create_app(
             raise NotFound(f"không có đơn vị / unknown unit {unit!r}")
         rows = timeliness.table(timeliness.within(facts, top) if top else facts, top=top)
         return [row.as_json() for row in rows if row.unit in reached]
+
+    @app.get(
+        "/api/audit",
+        responses=declared(403),
+        response_model=list[AuditOut],
+        summary="The latest entries of the audit trail, newest first (admin); "
+        "action=login_failed lists the failed logins",
+    )
+    def read_audit(
+        who: Caller,
+        action: Annotated[
+            str | None, Query(max_length=64, examples=["login_failed"], pattern=r"^[a-z_]+$")
+        ] = None,
+        since: Day | None = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> list[AuditOut]:
+        if who.role != "admin":
+            raise HTTPException(403, "chỉ admin xem nhật ký / only an admin reads the audit trail")
+        start = at(parse_date(since), time(0)) if since is not None else None
+        with transaction(engine) as store:
+            entries = AuditQueries(store.session).latest(action, start, limit)
+        return [AuditOut(**e.as_json()) for e in entries]
 
     return app

@@ -134,14 +134,18 @@ async def run(config: Config, engine: Engine, clock: Clock) -> None:
 
 async def _serve(config: Config, engine: Engine, clock: Clock, lead: Leadership) -> None:
     settings = config.daemon
-    metrics = Metrics(engine, clock, config.calendar)
+    metrics = Metrics(
+        engine,
+        clock,
+        config.calendar,
+        unit_labels=config.metrics.unit_labels,
+        refresh_seconds=config.metrics.refresh_seconds,
+    )
     health = Health(settings.stall_seconds)
     ctx = Context(engine, config, clock, metrics, health)
     listener = _listen(config)
     server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(engine, config, clock, metrics.registry, health), **http_options(config)
-        )
+        uvicorn.Config(create_app(engine, config, clock, metrics, health), **http_options(config))
     )
     scheduler = AsyncIOScheduler(
         timezone=VN_TZ,

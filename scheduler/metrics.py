@@ -1,10 +1,13 @@
 """Prometheus metrics. Counters and timings are fed by the jobs; the state of obligations and of
-the outbox is read from the database at scrape time, with the daemon's clock. A failing query
-becomes ``hanbao_scrape_errors_total``, never a crash.
+the outbox is read from the database in a thread, with the daemon's clock, and served as a
+snapshot (``StateSnapshot``): a scrape never reads the database on the event loop. A failing
+query becomes ``hanbao_scrape_errors_total``, never a crash. ``render`` turns the registry into
+the exposition text, in a thread too (a national deployment's text is megabytes).
 """
 
 from __future__ import annotations
 
+import gzip
 import logging
 import platform
 import threading
@@ -14,21 +17,23 @@ from typing import get_args
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
 from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.exposition import choose_encoder, gzip_accepted
 from prometheus_client.registry import Collector
-from sqlalchemy import Engine, func
-from sqlmodel import col, select
+from sqlalchemy import Engine
 
-from scheduler import outbox, timeliness
+from scheduler import timeliness
 from scheduler.calendar import WorkCalendar
 from scheduler.clock import Clock
 from scheduler.health import ROLES, Role
 from scheduler.intake.matching import Outcome
 from scheduler.intake.record import Source
+from scheduler.metrics_state import StateSnapshot
+from scheduler.records import UnitLabels
 from scheduler.rules import Rules
 from scheduler.store.queries import transaction
-from scheduler.store.schema import MessageRow, ObligationRow, UnitRow
 
 log = logging.getLogger(__name__)
+OPENMETRICS_END = b"# EOF\n"
 VERSION = "0.1.0"
 OUTCOME_LABELS = ("sent", "retry", "failed", "refused", "cancelled")  # hanbao_messages_total
 # the label of hanbao_job_*: not "job", which Prometheus gives every target (it would be stored
@@ -37,7 +42,14 @@ TASK_LABEL = "task"
 
 
 class Metrics:
-    def __init__(self, engine: Engine, clock: Clock, calendar: WorkCalendar | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Clock,
+        calendar: WorkCalendar | None = None,
+        unit_labels: UnitLabels = "unit",
+        refresh_seconds: float = 15,
+    ) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
         self.steps = Counter(
@@ -93,14 +105,21 @@ class Metrics:
         Info("hanbao_build", "Build information", registry=r).info(
             {"version": VERSION, "python": platform.python_version()}
         )
-        r.register(_StateCollector(engine, clock, self.scrape_errors))
+        self.state = StateSnapshot(engine, clock, self.scrape_errors, unit_labels, refresh_seconds)
+        Gauge(
+            "hanbao_state_age_seconds",
+            "How old the state gauges (obligations, outbox) are: they are read in the "
+            "background and served as a snapshot, not read at the scrape",
+            registry=r,
+        ).set_function(self.state.age)
         self.on_time = _OnTimeCollector(engine, clock, self.scrape_errors)
         r.register(self.on_time)
         r.register(_CalendarCollector(calendar or WorkCalendar(), clock))
 
     def close(self, timeout: float = 30) -> None:
-        """Wait for a figures refresh in progress: its database connection must be back before
+        """Wait for the refreshes in progress: their database connections must be back before
         the engine is disposed (a thread still holding one after that leaks it)."""
+        self.state.join(timeout)
         self.on_time.join(timeout)
 
     def expect(self, tasks: Iterable[str], rules: Rules) -> None:
@@ -138,24 +157,12 @@ class _CalendarCollector(Collector):
         )
 
 
-class _StateCollector(Collector):
-    def __init__(self, engine: Engine, clock: Clock, errors: Counter) -> None:
-        self.engine, self.clock, self.errors = engine, clock, errors
-
-    def collect(self) -> Iterator[GaugeMetricFamily]:
-        try:
-            yield from _state(self.engine, self.clock.now())
-        except Exception:  # metrics never break the daemon
-            log.exception("action=metrics_scrape_failed")
-            self.errors.inc()
-
-
 class _OnTimeCollector(Collector):
     """``hanbao_reports_on_time_ratio{parent,kind}``: reports due in the last 12 months that were
     sent on time, per parent (its subtree) and kind; no per-commune series. A year's table is
-    about a second of work at national scale: a scrape never waits for it (scrapes run on the
-    event loop). It is recomputed in a thread of its own at most every ``every``; meanwhile a
-    scrape gives the last figures (none before the first are ready)."""
+    about a second of work at national scale: a scrape never waits for it (a scrape answers in
+    milliseconds, from snapshots). It is recomputed in a thread of its own at most every
+    ``every``; meanwhile a scrape gives the last figures (none before the first are ready)."""
 
     every = timedelta(minutes=10)
 
@@ -224,56 +231,21 @@ def _on_time(engine: Engine, now: datetime) -> list[tuple[str, str, float]]:
     ]
 
 
-def _state(engine: Engine, now: datetime) -> Iterator[GaugeMetricFamily]:
-    labels = ["kind", "unit", "parent"]
-    open_ = GaugeMetricFamily(
-        "hanbao_obligations_open", "Obligations not yet submitted", labels=labels
-    )
-    overdue = GaugeMetricFamily(
-        "hanbao_obligations_overdue",
-        "Obligations past their deadline, not submitted",
-        labels=labels,
-    )
-    oldest = GaugeMetricFamily(
-        "hanbao_overdue_max_seconds",
-        "How long the most overdue obligation has been overdue",
-        labels=labels,
-    )
-    backlog = GaugeMetricFamily(
-        "hanbao_outbox_messages", "Outbox messages by state", labels=["state"]
-    )
-    age = GaugeMetricFamily(
-        "hanbao_outbox_oldest_pending_age_seconds", "Age of the oldest message waiting to be sent"
-    )
-    with transaction(engine) as store:
-        rows = store.session.exec(
-            select(ObligationRow.kind, ObligationRow.unit, UnitRow.parent, ObligationRow.due_at)
-            .join(UnitRow, col(UnitRow.code) == col(ObligationRow.unit))
-            .where(col(ObligationRow.submitted_at).is_(None))
-            .where(col(ObligationRow.superseded_by).is_(None))
-        ).all()
-        states = store.session.exec(
-            select(MessageRow.state, func.count()).group_by(col(MessageRow.state))
-        ).all()
-        first = store.session.exec(
-            select(func.min(MessageRow.created_at)).where(
-                col(MessageRow.state).in_(["pending", "sending"])
-            )
-        ).one()
-    counts: dict[tuple[str, str, str], list[float]] = {}
-    for kind, unit, parent, due_at in rows:
-        entry = counts.setdefault((kind, unit, parent or ""), [0, 0, 0.0])
-        entry[0] += 1
-        if due_at < now:
-            entry[1] += 1
-            entry[2] = max(entry[2], (now - due_at).total_seconds())
-    for key, (n_open, n_overdue, seconds) in sorted(counts.items()):
-        open_.add_metric(list(key), n_open)
-        if n_overdue:
-            overdue.add_metric(list(key), n_overdue)
-            oldest.add_metric(list(key), seconds)
-    by_state = dict.fromkeys(outbox.STATES, 0) | dict(states)  # every state, 0 when empty
-    for state, n in by_state.items():
-        backlog.add_metric([state], n)
-    age.add_metric([], max(0.0, (now - first).total_seconds()) if first else 0.0)
-    yield from (open_, overdue, oldest, backlog, age)
+def exposition(metrics: Metrics, accept: str, accept_encoding: str) -> tuple[bytes, dict[str, str]]:
+    """The exposition as Prometheus asked for it (text or OpenMetrics, gzip or not) and its
+    headers: the registry's families formatted now, the state's block as the snapshot holds
+    it (a gauge's lines are the same in both formats). Blocking: the caller runs it in a
+    worker thread."""
+    encoder, content_type = choose_encoder(accept)
+    body = encoder(metrics.registry)
+    block = metrics.state.block
+    if body.endswith(OPENMETRICS_END):
+        body = body[: -len(OPENMETRICS_END)] + block + OPENMETRICS_END
+    else:
+        body += block
+    if gzip_accepted(accept_encoding):
+        return gzip.compress(body, compresslevel=1), {
+            "Content-Type": content_type,
+            "Content-Encoding": "gzip",
+        }
+    return body, {"Content-Type": content_type}

@@ -8,6 +8,9 @@ from typing import Any, Literal
 
 from scheduler.vntime import days_late, iso
 
+# how /metrics labels the obligation gauges: per commune, or per parent only (metrics.unit_labels)
+UnitLabels = Literal["unit", "parent"]
+
 State = Literal["open", "overdue", "submitted", "superseded"]
 Via = Literal["mail", "link", "api", "cli"]  # how hanbao learnt of a submission
 # the receiving unit's reasons for "not received" (receipt.py): a fixed list, no free text
@@ -90,6 +93,17 @@ class AuditEntry:
     obligation_id: int | None
     case_code: str | None
     detail: dict[str, Any]
+
+    def as_json(self) -> dict[str, Any]:
+        """As ``hanbao audit --json`` and ``GET /api/audit`` show it."""
+        return {
+            "at": iso(self.at),
+            "actor": self.actor,
+            "action": self.action,
+            "obligation": self.obligation_id,
+            "case": self.case_code,
+            "detail": self.detail,
+        }
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast, get_args
 
 import yaml
 
@@ -25,6 +25,7 @@ from scheduler.intake.settings import IntakeSettings, parse_intake
 from scheduler.logs import LOG_FORMATS, LogFormat
 from scheduler.mail_settings import MailSettings, SmtpSettings, flag, parse_mail, parse_smtp
 from scheduler.plan import CatchUp
+from scheduler.records import UnitLabels
 from scheduler.rules import Rules, load_rules
 
 DEFAULT_CONFIG = shipped.CONFIG / "hanbao.yaml"
@@ -42,6 +43,7 @@ _KEYS = {
     "web",
     "intake",
     "logging",
+    "metrics",
 }
 _DAEMON_INTERVALS = (
     "sweep_seconds",
@@ -87,6 +89,16 @@ class WebSettings:
 
 
 @dataclass(frozen=True)
+class MetricsSettings:
+    """``/metrics``: series of the state gauges per ``unit`` (every commune its own) or per
+    ``parent`` (a national deployment keeps its 10,000 communes off Prometheus); how often, at
+    most, the state is read again (``refresh_seconds``)."""
+
+    unit_labels: UnitLabels = "unit"
+    refresh_seconds: float = 15
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     database_url: str
@@ -102,6 +114,7 @@ class Config:
     web: WebSettings
     intake: IntakeSettings = field(default_factory=IntakeSettings)
     log_format: LogFormat = "text"  # logging.format, HANBAO_LOG_FORMAT: text (logfmt) or json
+    metrics: MetricsSettings = field(default_factory=MetricsSettings)
 
 
 def config_path(option: str | None) -> Path:
@@ -186,6 +199,7 @@ def load_config(
         web=_web(document, path, env, f"http://{daemon.http_host}:{daemon.http_port}"),
         intake=parse_intake(document, path, env),
         log_format=_log_format(document, path, env),
+        metrics=_metrics(document, path, env),
     )
 
 
@@ -323,6 +337,29 @@ def _web(document: dict[str, Any], path: Path, env: Mapping[str, str], own_url: 
         max_body_bytes=limit,
         **tls,
     )
+
+
+def _metrics(document: dict[str, Any], path: Path, env: Mapping[str, str]) -> MetricsSettings:
+    section = document.get("metrics") or {}
+    known = {"unit_labels", "refresh_seconds"}
+    if not isinstance(section, dict) or set(section) - known:
+        raise ConfigError(
+            f"{path}: metrics: chỉ có các khoá / has only the keys {', '.join(sorted(known))}"
+        )
+    labels = env.get("HANBAO_METRICS_UNIT_LABELS") or section.get("unit_labels", "unit")
+    if labels not in get_args(UnitLabels):
+        raise ConfigError(
+            f"{path}: metrics.unit_labels / HANBAO_METRICS_UNIT_LABELS: unit (mỗi đơn vị một "
+            f"chuỗi số liệu / a series per unit) hoặc / or parent (theo đơn vị cấp trên / per "
+            f"parent unit), không phải / not {labels!r}"
+        )
+    every = section.get("refresh_seconds", 15)
+    if isinstance(every, bool) or not isinstance(every, int | float) or every <= 0:
+        raise ConfigError(
+            f"{path}: metrics.refresh_seconds cần số giây > 0 / seconds > 0, "
+            f"không phải / not {every!r}"
+        )
+    return MetricsSettings(unit_labels=cast(UnitLabels, labels), refresh_seconds=float(every))
 
 
 def _daemon(document: dict[str, Any], path: Path, env: Mapping[str, str]) -> DaemonSettings:

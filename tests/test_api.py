@@ -90,7 +90,7 @@ def make_api(engine: Engine, config: Config) -> Api:
         ):
             tokens[name] = create_token(store, unit, role, name, vn(NOW))[1]
     metrics = Metrics(engine, clock)
-    app = create_app(engine, cfg, clock, metrics.registry, Health(900))
+    app = create_app(engine, cfg, clock, metrics, Health(900))
     return Api(TestClient(app), tokens, metrics)
 
 
@@ -530,11 +530,58 @@ def test_unknown_fields_are_refused_and_a_422_echoes_only_an_excerpt(api: Api) -
     before = cases_written(api)
     padded = {"code": "VV-PAD", "unit": "X01", "verified_at": "09/03/2027 15:00", "pad": "z"}
     refused = api.call("POST", "/api/cases", "x01", json=padded)
-    assert refused.status_code == 422 and refused.json()["detail"][0]["loc"] == ["body", "pad"]
+    assert refused.status_code == 422 and refused.json()["errors"][0]["loc"] == ["body", "pad"]
+    assert refused.json()["detail"].startswith("body.pad: Extra inputs are not permitted")
     long_code = {"code": "C" * 200_000, "unit": "X01", "verified_at": "09/03/2027 15:00"}
     answer = api.call("POST", "/api/cases", "x01", json=long_code)
     assert answer.status_code == 422 and len(answer.content) < 2000
     assert cases_written(api) == before
+
+
+def test_every_error_is_detail_as_a_string_and_declared_in_the_document(api: Api) -> None:
+    """One shape for every error the API gives, each status declared with it (issue 17, 7)."""
+    raw = {"Authorization": f"Bearer {api.tokens['h01']}", "Content-Type": "application/json"}
+    answers = {
+        400: api.client.post(
+            "/api/obligations/1/submission", content=b'{"at": "\xff"}', headers=raw
+        ),
+        401: api.call("GET", "/api/obligations", None),
+        403: api.call("GET", "/api/audit", "h01"),
+        404: api.call("GET", "/api/obligations/999999", "h01"),
+        409: (open_case(api, "x01", "VV-E"), open_case(api, "x01", "VV-E"))[1],
+        413: api.client.post(
+            "/api/cases", content=b"{}", headers={**raw, "Content-Length": str(2**21)}
+        ),
+        422: api.call("POST", "/api/adhoc", "h01", json={"unit": "X01"}),
+    }
+    for status, answer in answers.items():
+        assert answer.status_code == status, (status, answer.text)
+        body = answer.json()
+        assert isinstance(body["detail"], str) and body["detail"], (status, body)
+        assert set(body) <= {"detail", "errors"}
+    clock_rule = api.call(  # the API's own 422: a string too, no longer where a list was
+        "POST",
+        "/api/cases",
+        "x01",
+        json={"code": "VV-F", "unit": "X01", "verified_at": "11/03/2027 09:00"},
+    )
+    assert clock_rule.status_code == 422 and "in the future" in clock_rule.json()["detail"]
+    document = api.client.get("/openapi.json").json()
+    problem = {"$ref": "#/components/schemas/Problem"}
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            declared = operation["responses"]
+            for code in ("401", "422", "429"):
+                assert declared[code]["content"]["application/json"]["schema"] == problem, (
+                    method,
+                    path,
+                    code,
+                )
+            if method == "post":
+                assert {"404", "409"} <= set(declared), (method, path)
+            if "requestBody" in operation:
+                assert {"400", "413"} <= set(declared), (method, path)
+    assert "HTTPValidationError" not in document["components"]["schemas"]
 
 
 def test_the_login_form_has_the_same_limit(api: Api) -> None:

@@ -121,7 +121,7 @@ def serve(engine: Engine, config: Config) -> tuple[dict[str, str], FastAPI, Metr
         }
     cfg = replace(config, web=replace(config.web, signing_key=b"k" * 48))
     metrics = Metrics(engine, clock)
-    return tokens, create_app(engine, cfg, clock, metrics.registry, Health(900)), metrics
+    return tokens, create_app(engine, cfg, clock, metrics, Health(900)), metrics
 
 
 def figures(rows: list[timeliness.Row], kind: str) -> dict[tuple[str, str], tuple[object, ...]]:

@@ -46,6 +46,7 @@ for command, name in (
     (mail.send_test_command, "send-test"),
     (daemon.run_command, "run"),
     (daemon.demo_command, "demo"),
+    (web.audit_command, "audit"),
 ):
     app.command(name)(command)
 

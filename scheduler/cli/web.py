@@ -1,4 +1,5 @@
-"""Access to the API and the pages: tokens, made and revoked."""
+"""Access to the API and the pages: tokens, made and revoked; the audit trail, failed logins
+included."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Annotated
 import typer
 
 from scheduler.cli.common import AsOfOpt, ConfigOpt, DbOpt, JsonOpt, open_env, record_id, writing
-from scheduler.output import print_json
+from scheduler.output import print_json, print_table
 
 token_app = typer.Typer(no_args_is_help=True, help="Token API / API tokens")
 
@@ -56,4 +57,49 @@ def token_revoke(
         revoke_token(store, token_id, env.now)
     print_json({"id": token_id, "revoked": True}) if json_out else print(
         f"Đã thu hồi token {token_id}"
+    )
+
+
+def audit_command(
+    action: Annotated[
+        str | None,
+        typer.Option("--action", help="chỉ một loại, vd. / only one action, e.g. login_failed"),
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="từ ngày / from the day dd/mm/yyyy")
+    ] = None,
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, max=100_000, help="tối đa / at most")
+    ] = 100,
+    json_out: JsonOpt = False,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Nhật ký kiểm tra, mới nhất trước / the audit trail, newest first
+    (``--action login_failed``: the failed logins, with the client's address)."""
+    import json
+    from datetime import time
+
+    from scheduler.store.audit import AuditQueries
+    from scheduler.vntime import at, parse_date
+
+    env = open_env(config, db)
+    start = at(parse_date(since), time(0)) if since is not None else None
+    with writing(env) as store:
+        rows = [e.as_json() for e in AuditQueries(store.session).latest(action, start, limit)]
+    if json_out:
+        print_json(rows)
+        return
+    for row in rows:
+        row["detail"] = json.dumps(row["detail"], ensure_ascii=False)
+    print_table(
+        rows,
+        (
+            ("at", "Lúc"),
+            ("actor", "Ai"),
+            ("action", "Việc"),
+            ("obligation", "Nghĩa vụ"),
+            ("case", "Vụ việc"),
+            ("detail", "Chi tiết"),
+        ),
     )
