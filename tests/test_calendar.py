@@ -274,3 +274,15 @@ def test_the_operators_get_one_mail_a_day_saying_which_days_off_are_assumed(
         config, calendar=WorkCalendar([], confirmed={**config.calendar.confirmed, 2027: "y"})
     )
     assert queue(sure, "03/11/2026 09:00") == 0  # confirmed: no more mail
+
+
+def test_check_config_json_carries_the_warnings_on_both_sides_of_1_november() -> None:
+    def warnings(as_of: str) -> list[str]:
+        result = CliRunner().invoke(app, ["check-config", "--as-of", as_of, "--json"])
+        assert result.exit_code == 0, result.output
+        found: list[str] = json.loads(result.stdout)["warnings"]
+        return found
+
+    assert warnings("31/10/2026 23:00") == []
+    (said,) = warnings("01/11/2026 00:30")
+    assert "2027" in said and "calendar_overrides" in said

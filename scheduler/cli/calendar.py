@@ -39,7 +39,8 @@ def check_config(
 
     loaded = settings(config, db)
     checked_url(loaded.database_url)  # a URL hanbao cannot use is a settings error too
-    warnings = unconfirmed_warnings(loaded.calendar, "calendar-overrides.yaml", now(as_of))
+    overrides = f"calendar_overrides của / of {loaded.path}"
+    warnings = unconfirmed_warnings(loaded.calendar, overrides, now(as_of))
     kinds = [
         {
             "kind": k.id,
