@@ -19,7 +19,7 @@ import pytest
 from tests.conftest import ROOT
 from tests.mailsink import free_port
 from tests.test_cli import hanbao_json
-from tests.test_daemon import serving
+from tests.test_daemon import _scrape, serving
 
 
 def _wheel(tmp_path: Path) -> Path:
@@ -122,10 +122,13 @@ def test_the_wheel_runs_the_demo_from_an_empty_folder(tmp_path: Path) -> None:
 
     demo = tmp_path / "demo"
     demo.mkdir()
-    env |= {"HANBAO_SMTP_PORT": str(free_port()), "HANBAO_HTTP_PORT": str(free_port())}
+    http_port = free_port()
+    env |= {"HANBAO_SMTP_PORT": str(free_port()), "HANBAO_HTTP_PORT": str(http_port)}
     with serving([str(bindir / "hanbao"), "demo", "--empty"], env, cwd=demo) as running:
         running.wait_line("action=captured", timeout=60)
+        status, page = _scrape(http_port, "/login")  # a page from the wheel's templates
         running.stop()
+    assert status == 200 and "<form" in page
     assert any((demo / "hanbao-demo" / "mail").iterdir())
 
 
