@@ -38,10 +38,10 @@ PRIORITY = {
     "escalation": 1,
     "overdue": 1,
     "due_today": 2,
-    "digest": 2,
     "reminder": 3,
     "periodic": 3,
     "test": 3,
+    "digest": 4,  # the day's overview waits for the reminders it sums up
 }
 
 
