@@ -213,7 +213,9 @@ def test_mail_waiting_during_the_upgrade_drains_urgent_first_and_digests_last(
         claimed = outbox.claim(store, vn("01/01/2030 00:00"), 100, timedelta(minutes=5))
     assert len(claimed) == 12 and claimed[-1].template == "digest"
     with empty.connect() as connection:
-        stored = dict(connection.execute(text("SELECT id, priority FROM message")).all())
+        stored: dict[int, int] = dict(
+            connection.execute(text("SELECT id, priority FROM message")).all()
+        )
     order = [stored[m.id] for m in claimed]
     assert order == sorted(order) and order[0] == PRIORITY["new_case"]
     if empty.dialect.name == "sqlite":  # the claim walks the index, it sorts nothing
