@@ -20,6 +20,7 @@ from typing import Annotated, Any
 
 import typer
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from scheduler import ledger, outbox, receipt, report, timeliness, timeliness_export
 from scheduler.access import create_token, revoke_token
@@ -262,13 +263,40 @@ def check_config(json_out: JsonOpt = False, config: ConfigOpt = None, db: DbOpt 
         }
         for k in env.config.rules.kinds.values()
     ]
+    mail = _mail_drain(env)
     if json_out:
-        print_json({"config": str(env.config.path), "ok": True, "kinds": kinds})
+        print_json({"config": str(env.config.path), "ok": True, "kinds": kinds, "mail": mail})
         return
     print(f"Cấu hình hợp lệ / configuration valid: {env.config.path}")
     print_table(
         kinds, (("kind", "Loại"), ("name", "Tên"), ("deadline", "Hạn"), ("steps", "Các bậc nhắc"))
     )
+    line = f"Máy chủ thư / relay: {mail['rate_per_minute']} thư/phút / messages a minute"
+    if "waiting" in mail:
+        minutes = mail["drain_seconds_estimate"] / 60
+        line += (
+            f"; {mail['waiting']} thư đang chờ, gửi hết trong khoảng / waiting, drained in about "
+            f"{minutes:.0f} phút / minutes"
+        )
+    print(line)
+
+
+def _mail_drain(env: Env) -> dict[str, Any]:
+    """The relay's rate and, when the database is there, how long its backlog takes at it. A
+    database that is not there is not created."""
+    rate = env.config.mail.rate_per_minute
+    found: dict[str, Any] = {"rate_per_minute": rate}
+    url = env.engine.url
+    if url.get_backend_name() == "sqlite" and not (url.database and Path(url.database).exists()):
+        return found
+    try:
+        with transaction(env.engine) as store:
+            counts = outbox.counts(store)
+    except SQLAlchemyError:  # no database, or not initialised: the settings are still checked
+        return found
+    found["waiting"] = counts.get("pending", 0) + counts.get("sending", 0)
+    found["drain_seconds_estimate"] = outbox.drain_seconds(counts, rate)
+    return found
 
 
 # --- units ------------------------------------------------------------------------------------

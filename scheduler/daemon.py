@@ -134,7 +134,7 @@ async def run(config: Config, engine: Engine, clock: Clock) -> None:
 
 async def _serve(config: Config, engine: Engine, clock: Clock, lead: Leadership) -> None:
     settings = config.daemon
-    metrics = Metrics(engine, clock)
+    metrics = Metrics(engine, clock, config.mail.rate_per_minute)
     health = Health(settings.stall_seconds)
     ctx = Context(engine, config, clock, metrics, health)
     listener = _listen(config)

@@ -26,6 +26,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Engine
@@ -111,10 +112,7 @@ class Pacer:
 _Settled = tuple[Outgoing, str, str, "datetime | None"]  # message, outcome, error, retry at
 
 
-def _settle(store: Store, now: datetime, outcomes: list[_Settled]) -> None:
-    """Record outcomes (``sent``, ``retry``, or an end: failed, refused, cancelled) together; an
-    end is audited. A message no longer ours (its lease ran out, another sender took it) is
-    left as that sender has it."""
+def _changes(now: datetime, outcomes: list[_Settled]) -> list[tuple[Outgoing, dict[str, Any]]]:
     changes = []
     for message, outcome, error, retry_at in outcomes:
         if outcome == "sent":
@@ -124,8 +122,17 @@ def _settle(store: Store, now: datetime, outcomes: list[_Settled]) -> None:
             changes.append((message, outbox.pending_again(retry_at, error)))
         else:
             changes.append((message, outbox.ended(now, error, outcome)))
+    return changes
+
+
+def _settle(store: Store, now: datetime, outcomes: list[_Settled]) -> None:
+    """Record outcomes (``sent``, ``retry``, or an end: failed, refused, cancelled) together; an
+    end is audited. A message no longer ours (its lease ran out, another sender took it) is
+    left as that sender has it."""
+    for message, outcome, error, _ in outcomes:
+        if outcome not in ("sent", "retry"):
             _audit(store, now, outcome, message.id, message.recipient, error)
-    outbox.finish(store, changes)
+    outbox.finish(store.session.connection(), _changes(now, outcomes))
 
 
 def _audit(
@@ -143,9 +150,15 @@ def _audit(
 
 
 def _record(engine: Engine, clock: Callable[[], datetime], outcomes: list[_Settled]) -> None:
-    """``_settle`` in a transaction of its own, at the clock's time (run in a worker thread)."""
+    """``_settle`` in a transaction of its own, at the clock's time (run in a worker thread).
+    Sent and retried messages, the common case, need no audit and no ORM session."""
+    now = clock()
+    if all(outcome in ("sent", "retry") for _, outcome, _, _ in outcomes):
+        with engine.begin() as connection:
+            outbox.finish(connection, _changes(now, outcomes))
+        return
     with transaction(engine) as store:
-        _settle(store, clock(), outcomes)
+        _settle(store, now, outcomes)
 
 
 def _postponed(
@@ -344,16 +357,18 @@ class _Batch:
     lease: timedelta
     lease_until: datetime
     waiting: deque[Outgoing] = field(default_factory=deque)
+    recording: asyncio.Future[None] | None = None  # the last message sent, being recorded
 
     async def send(self, pacer: Pacer, stopping: asyncio.Event, wire: Wire) -> None:
-        """Send what waits over one connection. A message's outcome is committed before the
-        next one goes out, so a crash leaves at most the one in flight unknown (sent again, with
-        its Message-ID, once its lease has run out). Whatever ends the batch early (shutting
-        down, the task cancelled, an error), the messages not yet sent go back to the queue at
-        once; only the one in flight, if any, stays claimed until its lease runs out."""
+        """Send what waits over one connection. A message's outcome is committed while the next
+        one's envelope goes out, and before its content does: a crash leaves at most the one
+        message in flight unknown (sent again, with its Message-ID, once its lease has run out).
+        Whatever ends the batch early (shutting down, the task cancelled, an error), the
+        messages not yet sent go back to the queue at once; only the one in flight, if any,
+        stays claimed until its lease runs out."""
         try:
             async with SmtpSession(self.config.smtp, self.config.mail.sender) as smtp:
-                while self.waiting and await pacer.wait(stopping) and await self._renewed():
+                while self.waiting and await pacer.wait(stopping):
                     message = self.waiting.popleft()
                     try:
                         data = wire.build(message, self.clock())
@@ -362,7 +377,9 @@ class _Batch:
                         await self._ended(message, "failed", f"thư không hợp lệ: {error}")
                         continue
                     try:
-                        await smtp.send(data, message.recipient)
+                        answer = await smtp.send(
+                            data, message.recipient, partial(self._holds, message)
+                        )
                     except PermanentDelivery as error:
                         log.error(
                             "action=deliver_failed message=%s answer=%s", message.id, error.answer
@@ -375,43 +392,66 @@ class _Batch:
                             raise
                         await self.postpone([message], error.answer)
                     else:
-                        await self._ended(message, "sent", "")
+                        if answer is not None:  # recorded while the next envelope goes out
+                            self.recording = self._record([(message, "sent", "", None)])
+                            self.recording.add_done_callback(self._heard_sent)
+                await self._recorded()
         except TransientDelivery as error:  # no connection, or it was lost: the rest waits
             lost = list(self.waiting)
             self.waiting.clear()
             await self.postpone(lost, error.answer)
         finally:
+            await self._recorded()
             if self.waiting:  # back at once; shielded: a second cancellation cannot stop it
                 rest: list[_Settled] = [
                     (m, "retry", "chưa gửi / not sent", self.clock()) for m in self.waiting
                 ]
                 self.waiting.clear()
-                await asyncio.shield(asyncio.to_thread(_record, self.engine, self.clock, rest))
+                await asyncio.shield(self._record(rest))
+
+    def _record(self, outcomes: list[_Settled]) -> asyncio.Future[None]:
+        """Record outcomes in a worker thread; the future of it, which a cancellation of the
+        batch does not stop."""
+        return asyncio.ensure_future(asyncio.to_thread(_record, self.engine, self.clock, outcomes))
+
+    async def _recorded(self) -> None:
+        """Wait until the last message sent is recorded as sent."""
+        if self.recording is not None:
+            await asyncio.shield(self.recording)
+            self.recording = None
+
+    def _heard_sent(self, recorded: asyncio.Future[None]) -> None:
+        if not recorded.cancelled() and recorded.exception() is None:
+            self.report.count("sent")
 
     async def _ended(self, message: Outgoing, outcome: str, error: str) -> None:
-        await asyncio.to_thread(_record, self.engine, self.clock, [(message, outcome, error, None)])
+        await self._recorded()
+        await self._record([(message, outcome, error, None)])
         self.report.count(outcome)
 
-    async def _renewed(self) -> bool:
-        """Renew the lease of what waits once half of it has gone, and drop what is no longer
-        ours (its lease ran out and another sender claimed it): never send a message twice.
-        False when nothing is left."""
+    async def _holds(self, message: Outgoing) -> bool:
+        """Once the last message sent is recorded: is ``message`` still ours to send? The lease
+        of it and of what waits is renewed once half of it has gone, and what is no longer ours
+        (its lease ran out and another sender claimed it) is dropped: never send one twice."""
+        await self._recorded()
         now = self.clock()
-        if now >= self.lease_until - self.lease / 2:
-            ours = await asyncio.to_thread(
-                _renew, self.engine, list(self.waiting), now + self.lease
-            )
-            self.lease_until = now + self.lease
-            for message in [m for m in self.waiting if m.id not in ours]:
-                log.warning("action=deliver_lease_lost message=%s", message.id)
-                self.waiting.remove(message)
-        return bool(self.waiting)
+        if now < self.lease_until - self.lease / 2:
+            return True
+        until = now + self.lease
+        ours = await asyncio.to_thread(_renew, self.engine, [message, *self.waiting], until)
+        self.lease_until = until
+        for lost in [m for m in (message, *self.waiting) if m.id not in ours]:
+            log.warning("action=deliver_lease_lost message=%s", lost.id)
+            if lost is not message:
+                self.waiting.remove(lost)
+        return message.id in ours
 
     async def postpone(self, messages: list[Outgoing], error: str) -> None:
         """Back to the queue with backoff, in one transaction, because the relay failed."""
+        await self._recorded()
         if messages:
             postponed = _postponed(messages, error, self.config, self.rng, self.clock())
-            await asyncio.to_thread(_record, self.engine, self.clock, postponed)
+            await self._record(postponed)
             for _ in messages:
                 self.report.count("retrying")
         self.report.errors.append(error)
@@ -491,4 +531,6 @@ async def send_test(config: Config, recipient: str, concerned: list[Unit], now: 
     draft = Renderer(config.mail.domain).test(recipient, now, f"test:{recipient}:{now.isoformat()}")
     message = Outgoing.direct(draft, config.mail.domain, tuple(u.code for u in concerned))
     async with SmtpSession(config.smtp, config.mail.sender) as smtp:
-        return await smtp.send(Wire(config.mail.sender).build(message, now), recipient)
+        answer = await smtp.send(Wire(config.mail.sender).build(message, now), recipient)
+    assert answer is not None  # nothing withdraws a test mail
+    return answer

@@ -10,8 +10,10 @@ waits, nothing is lost, and the operator is told through the logs.
 from __future__ import annotations
 
 import binascii
+import contextlib
 import re
 from base64 import b64encode
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from email.utils import format_datetime, parseaddr
 from types import TracebackType
@@ -119,6 +121,10 @@ def _answer(error: aiosmtplib.SMTPResponseException) -> str:
     return f"{error.code} {error.message}"
 
 
+async def _go_on() -> bool:
+    return True
+
+
 class SmtpSession:
     """One authenticated connection, reused for a batch: ``async with SmtpSession(s) as smtp``."""
 
@@ -168,29 +174,53 @@ class SmtpSession:
             except (aiosmtplib.SMTPException, OSError):
                 self.client.close()
 
-    async def send(self, wire: bytes, recipient: str) -> str:
-        """Send a message built by ``Wire`` to one recipient; the server's answer on success."""
+    async def send(
+        self,
+        wire: bytes,
+        recipient: str,
+        before_content: Callable[[], Awaitable[bool]] = _go_on,
+    ) -> str | None:
+        """Send a message built by ``Wire`` to one recipient; the server's answer on success.
+
+        ``before_content`` is awaited once the relay has accepted the envelope and before the
+        content goes: the sender commits the previous message's outcome meanwhile (so that at
+        most one message the relay has taken is ever unrecorded) and checks that the message is
+        still its own. When it says no, the envelope is reset and None returned: not sent."""
+        client = self.client
         try:
-            _, answer = await self.client.sendmail(self.envelope_from, [recipient], wire)
-        except aiosmtplib.SMTPRecipientsRefused as error:
-            first = error.recipients[0]
-            raise self._classify(first.code, _answer(first), lost=False) from None
+            await client.mail(self.envelope_from)
+            await client.rcpt(recipient)
+            if not await before_content():
+                await self._reset()
+                return None
+            response = await client.data(wire)
         except aiosmtplib.SMTPSenderRefused as error:
             # the relay refuses *us* (530 auth required, 550 not allowed to send as): every
             # message would fail the same way, so nothing is failed; the batch waits
+            await self._reset()
             raise TransientDelivery(
                 f"máy chủ thư từ chối người gửi / sender refused: {_answer(error)}",
                 connection_lost=True,
             ) from None
+        except aiosmtplib.SMTPRecipientRefused as error:
+            await self._reset()
+            raise self._classify(error.code, _answer(error), lost=False) from None
         except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, OSError) as error:
             raise TransientDelivery(
                 f"mất kết nối / connection lost: {error}", connection_lost=True
             ) from None
         except aiosmtplib.SMTPResponseException as error:
+            await self._reset()
             raise self._classify(
                 error.code, _answer(error), lost=error.code == 421 or not self.client.is_connected
             ) from None
-        return answer
+        return response.message
+
+    async def _reset(self) -> None:
+        """A new envelope after a refusal (RSET); a relay gone meanwhile is found at the next."""
+        with contextlib.suppress(aiosmtplib.SMTPException, OSError):
+            if self.client.is_connected:
+                await self.client.rset()
 
     @staticmethod
     def _classify(code: int, answer: str, *, lost: bool) -> TransientDelivery | PermanentDelivery:

@@ -18,7 +18,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import Engine, func
 from sqlmodel import col, select
 
-from scheduler import timeliness
+from scheduler import outbox, timeliness
 from scheduler.calendar import WorkCalendar
 from scheduler.clock import Clock
 from scheduler.health import ROLES, Role
@@ -33,7 +33,7 @@ OUTCOME_LABELS = ("sent", "retry", "failed", "refused", "cancelled")  # hanbao_m
 
 
 class Metrics:
-    def __init__(self, engine: Engine, clock: Clock) -> None:
+    def __init__(self, engine: Engine, clock: Clock, rate_per_minute: int = 60) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
         self.steps = Counter(
@@ -87,7 +87,7 @@ class Metrics:
         Info("hanbao_build", "Build information", registry=r).info(
             {"version": VERSION, "python": platform.python_version()}
         )
-        r.register(_StateCollector(engine, clock, self.scrape_errors))
+        r.register(_StateCollector(engine, clock, self.scrape_errors, rate_per_minute))
         self.on_time = _OnTimeCollector(engine, clock, self.scrape_errors)
         r.register(self.on_time)
 
@@ -97,12 +97,12 @@ class Metrics:
 
 
 class _StateCollector(Collector):
-    def __init__(self, engine: Engine, clock: Clock, errors: Counter) -> None:
-        self.engine, self.clock, self.errors = engine, clock, errors
+    def __init__(self, engine: Engine, clock: Clock, errors: Counter, rate: int) -> None:
+        self.engine, self.clock, self.errors, self.rate = engine, clock, errors, rate
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         try:
-            yield from _state(self.engine, self.clock.now())
+            yield from _state(self.engine, self.clock.now(), self.rate)
         except Exception:  # metrics never break the daemon
             log.exception("action=metrics_scrape_failed")
             self.errors.inc()
@@ -174,7 +174,7 @@ def _on_time(engine: Engine, now: datetime) -> list[tuple[str, str, float]]:
     ]
 
 
-def _state(engine: Engine, now: datetime) -> Iterator[GaugeMetricFamily]:
+def _state(engine: Engine, now: datetime, rate: int) -> Iterator[GaugeMetricFamily]:
     labels = ["kind", "unit", "parent"]
     open_ = GaugeMetricFamily(
         "hanbao_obligations_open", "Obligations not yet submitted", labels=labels
@@ -194,6 +194,10 @@ def _state(engine: Engine, now: datetime) -> Iterator[GaugeMetricFamily]:
     )
     age = GaugeMetricFamily(
         "hanbao_outbox_oldest_pending_age_seconds", "Age of the oldest message waiting to be sent"
+    )
+    drain = GaugeMetricFamily(
+        "hanbao_outbox_drain_seconds_estimate",
+        "How long the messages waiting (pending, sending) take at mail.rate_per_minute",
     )
     with transaction(engine) as store:
         rows = store.session.exec(
@@ -225,4 +229,5 @@ def _state(engine: Engine, now: datetime) -> Iterator[GaugeMetricFamily]:
     for state, n in states:
         backlog.add_metric([state], n)
     age.add_metric([], max(0.0, (now - first).total_seconds()) if first else 0.0)
-    yield from (open_, overdue, oldest, backlog, age)
+    drain.add_metric([], outbox.drain_seconds(dict(states), rate))
+    yield from (open_, overdue, oldest, backlog, age, drain)

@@ -31,6 +31,8 @@ from scheduler.store.schema import MessageRow
 from scheduler.sweep import sweep
 from tests.conftest import open_case, vn
 from tests.mailsink import Sink, free_port, password_checker, server_tls_context, start
+from tests.test_cli import hanbao_json
+from tests.workload import queue_mail
 
 OFFICER = "treem@anbinh.huyenmau.tinhmau.example"
 LEADER = "chutich@anbinh.huyenmau.tinhmau.example"
@@ -555,3 +557,20 @@ def test_a_notice_recorded_during_a_long_drain_goes_out_before_the_older_reminde
     assert notices == [4, 5]  # first in the batch after the one in flight
     assert sum(n > notices[-1] for n in backlog) == 8  # the older reminders wait
     assert all(subjects[n].startswith("[NHẮC HẠN]") for n in backlog)
+
+
+def test_the_backlogs_drain_time_at_the_relays_rate_in_metrics_and_check_config(
+    engine: Engine, config: Config, database_url: str
+) -> None:
+    queue_mail(engine, config, 30, vn("01/07/2027 08:00"))
+    clock = SimulatedClock(vn("01/07/2027 08:00"), anchor=0, speed=0)
+    metrics = Metrics(engine, clock, rate_per_minute=120)
+    assert metrics.registry.get_sample_value("hanbao_outbox_drain_seconds_estimate") == 15.0
+    checked = hanbao_json(
+        "check-config", db=database_url, env={"HANBAO_MAIL_RATE_PER_MINUTE": "120"}
+    )
+    assert checked["mail"] == {
+        "rate_per_minute": 120,
+        "waiting": 30,
+        "drain_seconds_estimate": 15.0,
+    }

@@ -208,6 +208,19 @@ def test_mail_sender_is_required_and_env_wins() -> None:
     assert (mail.sender, mail.domain) == ("B <b@y.example>", "y.example")
 
 
+def test_the_relays_rate_comes_from_the_environment_too() -> None:
+    document = {"mail": {"from": "a@x.example", "rate_per_minute": 60, "lease_seconds": 600}}
+    assert parse_mail(document, HERE, {}).rate_per_minute == 60
+    env = {"HANBAO_MAIL_RATE_PER_MINUTE": "120"}
+    assert parse_mail(document, HERE, env).rate_per_minute == 120
+    for wrong in ("0", "fast", "1.5"):
+        with pytest.raises(ConfigError, match="HANBAO_MAIL_RATE_PER_MINUTE"):
+            parse_mail(document, HERE, {"HANBAO_MAIL_RATE_PER_MINUTE": wrong})
+    # the lease must still outlast a batch at the rate the environment sets
+    with pytest.raises(ConfigError, match=r"mail\.lease_seconds"):
+        parse_mail(document, HERE, {"HANBAO_MAIL_RATE_PER_MINUTE": "1"})
+
+
 def test_guard_allows_only_contacts_of_concerned_units_in_allowed_domains() -> None:
     x01 = Unit("X01", "x", "commune", "H01", "u@x.example", {"officer": ("o@x.example",)})
     h01 = Unit("H01", "h", "district", None, "h@x.example", {"supervisor": ("s@x.example",)})
