@@ -146,6 +146,19 @@ class UnmatchedRow:
 
 
 @dataclass(frozen=True)
+class Wave:
+    """Mail still queued ahead of a digest, and when the relay's rate lets it all through."""
+
+    waiting: int
+    through_at: datetime
+    rate_per_minute: int
+
+    @property
+    def through(self) -> str:
+        return fmt_datetime(self.through_at)
+
+
+@dataclass(frozen=True)
 class Draft:
     key: str
     template: str
@@ -242,6 +255,7 @@ class Renderer:
         now: datetime,
         received: Sequence[ReceivedRow] = (),
         unmatched: Sequence[UnmatchedRow] = (),
+        wave: Wave | None = None,
     ) -> Draft:
         """The district's daily mail: late units, reports received to confirm or dispute, mail
         the intake could not match, and reminders that could not be delivered."""
@@ -263,6 +277,7 @@ class Renderer:
             unit_name=unit_name,
             now=fmt_datetime(now),
             subject=subject,
+            wave=wave,
         )
         return Draft(
             key=f"digest:{unit_code}:{now.date().isoformat()}:{recipient}",
