@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, func, insert, select, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -46,7 +46,7 @@ from scheduler.render import Renderer  # noqa: E402
 from scheduler.settings import Config, load_config  # noqa: E402
 from scheduler.store import migrate  # noqa: E402
 from scheduler.store.queries import transaction  # noqa: E402
-from scheduler.store.schema import make_engine, normalise_url  # noqa: E402
+from scheduler.store.schema import MessageRow, make_engine, normalise_url  # noqa: E402
 from scheduler.sweep import sweep  # noqa: E402
 from scheduler.vntime import parse_datetime  # noqa: E402
 
@@ -211,6 +211,31 @@ def urgent_latency(engine: Engine, config: Config, rate: int, code: str) -> dict
     return {"backlog": backlog, "rate_per_minute": rate, "urgent_latency_s": round(latency, 2)}
 
 
+def top_up(engine: Engine, backlog: int) -> None:
+    """Fill the outbox up to ``backlog`` waiting messages with copies of a queued one (a smaller
+    ``--communes`` still measures the claim under a national-size queue)."""
+    table = MessageRow.metadata.tables["message"]
+    with engine.begin() as connection:
+        waiting = connection.execute(
+            select(func.count()).select_from(table).where(table.c.state == "pending")
+        ).scalar_one()
+        model = (
+            connection.execute(select(table).where(table.c.state == "pending").limit(1))
+            .mappings()
+            .one()
+        )
+        rows = [
+            {
+                **{k: v for k, v in model.items() if k != "id"},
+                "key": f"{model['key']}:fill:{n}",
+                "message_id": f"<fill.{n}.{model['message_id'].strip('<>')}>",
+            }
+            for n in range(max(0, backlog - waiting))
+        ]
+        for start in range(0, len(rows), 5_000):
+            connection.execute(insert(table), rows[start : start + 5_000])
+
+
 def _a_commune(engine: Engine) -> str:
     with engine.connect() as connection:
         found = connection.execute(
@@ -237,6 +262,7 @@ def measure(name: str, url: str, config: Config, args: argparse.Namespace) -> di
     print(f"  wave: {recorded:,} reminders -> {queued:,} messages in {compose_s:.2f} s", flush=True)
     rate = throughput(engine, config, args.sample)
     print(f"  deliver(): {rate:.0f} messages/s", flush=True)
+    top_up(engine, args.backlog)
     latency = [urgent_latency(engine, config, args.rate, f"VV-WAVE-{n}") for n in range(2)]
     print(f"  urgent notice: {latency}", flush=True)
     engine.dispose()
@@ -259,6 +285,7 @@ def main() -> None:
     parser.add_argument("--communes", type=int, default=10_600)
     parser.add_argument("--sample", type=int, default=3_000, help="messages sent for the rate")
     parser.add_argument("--rate", type=int, default=120, help="the throttled relay, per minute")
+    parser.add_argument("--backlog", type=int, default=30_000, help="messages queued, at least")
     args = parser.parse_args()
     config = load_config(ROOT / "config" / "hanbao.yaml", "sqlite://")
     results = []
