@@ -26,7 +26,7 @@ from aiosmtpd.controller import Controller
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scheduler.mail_settings import SmtpSettings
-from scheduler.mailer import SmtpSession, to_mime
+from scheduler.mailer import SmtpSession, Wire
 from scheduler.outbox import Outgoing
 from scheduler.render import Renderer
 from scheduler.vntime import parse_datetime
@@ -57,14 +57,14 @@ async def reused(settings: SmtpSettings, batch: list[Outgoing]) -> None:
     now = parse_datetime("03/03/2027 08:00")
     async with SmtpSession(settings, SENDER) as smtp:
         for message in batch:
-            await smtp.send(to_mime(message, SENDER, now), message.recipient)
+            await smtp.send(Wire(SENDER).build(message, now), message.recipient)
 
 
 async def one_each(settings: SmtpSettings, batch: list[Outgoing]) -> None:
     now = parse_datetime("03/03/2027 08:00")
     for message in batch:
         async with SmtpSession(settings, SENDER) as smtp:
-            await smtp.send(to_mime(message, SENDER, now), message.recipient)
+            await smtp.send(Wire(SENDER).build(message, now), message.recipient)
 
 
 def main() -> None:

@@ -33,3 +33,4 @@ class Context:
     health: Health
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     wake: Callable[[str], None] = lambda job: None  # run that job now, not at its next tick
+    seen: dict[str, object] = field(default_factory=dict)  # what a job found at its last run

@@ -1,4 +1,7 @@
-"""Queue the district's daily digest once it is due today (``scheduler.digest``)."""
+"""Queue the district's daily digest once it is due today (``scheduler.digest``). A run that
+finds what the digest is made of as the last run left it (the same day, the same mark of
+reminders, audit and report mail) does nothing more: after the wave, an idle daemon does not
+rebuild and re-render every district's digest every few minutes."""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ import asyncio
 import logging
 
 from jobs import Context
-from scheduler.digest import digest
+from scheduler.digest import digest, due
 from scheduler.render import Renderer
 from scheduler.store.queries import transaction
 
@@ -14,8 +17,14 @@ log = logging.getLogger(__name__)
 
 
 def _digest(ctx: Context) -> int:
+    now = ctx.clock.now()
     with transaction(ctx.engine) as store:
-        return digest(store, ctx.config, Renderer(ctx.config.mail.domain), ctx.clock.now())
+        mark = (now.date(), due(ctx.config, now), *store.digest_inputs())
+        if ctx.seen.get("digest") == mark:
+            return 0
+        queued = digest(store, ctx.config, Renderer(ctx.config.mail.domain), now)
+    ctx.seen["digest"] = mark
+    return queued
 
 
 async def run(ctx: Context) -> None:

@@ -1,4 +1,7 @@
-"""Compose recorded steps into the outbox, then send what is due (``scheduler.deliver``).
+"""Compose recorded steps into the outbox and send what is due (``scheduler.deliver``), in
+turns: a slice of composing (the most urgent reminders first) before each batch is claimed (the
+most urgent messages first), so a case opened during the 1-July wave has its notice sent in the
+next batch, not after the backlog.
 
 Each outcome is counted as it happens (``hanbao_messages_total``), not when the drain ends. A
 batch that got somewhere marks the mail loop healthy; one whose messages all went back for retry
@@ -12,17 +15,10 @@ from __future__ import annotations
 import asyncio
 
 from jobs import Context
-from scheduler.compose import compose
-from scheduler.deliver import Report, deliver
+from scheduler.deliver import Report, deliver, queue
 from scheduler.render import Renderer
-from scheduler.store.queries import transaction
 
 LABELS = {"retrying": "retry"}  # the outcome label of hanbao_messages_total, where it differs
-
-
-def _compose(ctx: Context) -> int:
-    with transaction(ctx.engine) as store:
-        return compose(store, ctx.config, Renderer(ctx.config.mail.domain), ctx.clock.now())
 
 
 def _batch_done(ctx: Context, batch: Report) -> None:
@@ -33,7 +29,11 @@ def _batch_done(ctx: Context, batch: Report) -> None:
 
 
 async def run(ctx: Context) -> None:
-    await asyncio.to_thread(_compose, ctx)
+    renderer = Renderer(ctx.config.mail.domain)
+
+    async def compose() -> int:
+        return await asyncio.to_thread(queue, ctx.engine, ctx.config, renderer, ctx.clock.now())
+
     await deliver(
         ctx.engine,
         ctx.config,
@@ -41,4 +41,5 @@ async def run(ctx: Context) -> None:
         stopping=ctx.stopping,
         on_batch=lambda batch: _batch_done(ctx, batch),
         on_outcome=lambda outcome: ctx.metrics.messages.labels(LABELS.get(outcome, outcome)).inc(),
+        prepare=compose,
     )

@@ -18,15 +18,16 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import not_
+from sqlalchemy import case, not_
 from sqlmodel import col, select, update
 from sqlmodel.sql.expression import Select
 
 from scheduler import links, outbox
 from scheduler.hierarchy.units import Unit
 from scheduler.outbox import Outgoing
-from scheduler.render import Item, Renderer, template_for
+from scheduler.render import PRIORITY, Item, Renderer, template_for
 from scheduler.rules import Kind, Recipient
 from scheduler.settings import Config
 from scheduler.store.queries import Store
@@ -137,6 +138,20 @@ def _pending(
     return pending
 
 
+def _urgency(config: Config) -> Any:
+    """A reminder's urgency as SQL, from what its step sends (``PRIORITY``): a new case's notice
+    is composed before the 1-July wave recorded ahead of it."""
+    return case(
+        *(
+            ((col(ObligationRow.kind) == kind.id) & (col(ReminderRow.step) == step.name), urgency)
+            for kind in config.rules.kinds.values()
+            for step in kind.ladder
+            if (urgency := PRIORITY[template_for(kind, step)]) != PRIORITY["overdue"]
+        ),
+        else_=PRIORITY["overdue"],
+    )
+
+
 def compose(
     store: Store, config: Config, renderer: Renderer, now: datetime, limit: int = 2000
 ) -> int:
@@ -150,7 +165,7 @@ def compose(
         .where(col(ReminderRow.state) == "due")
         .where(col(ReminderRow.composed_at).is_(None))
         .where(col(ReminderRow.recorded_at) <= now)
-        .order_by(col(ReminderRow.id))
+        .order_by(_urgency(config), col(ReminderRow.id))
         .limit(limit)
         .with_for_update(of=ReminderRow, skip_locked=True)
     ).all()

@@ -140,6 +140,7 @@ async def _serve(config: Config, engine: Engine, clock: Clock, lead: Leadership)
         config.calendar,
         unit_labels=config.metrics.unit_labels,
         refresh_seconds=config.metrics.refresh_seconds,
+        rate_per_minute=config.mail.rate_per_minute,
     )
     health = Health(settings.stall_seconds)
     ctx = Context(engine, config, clock, metrics, health)

@@ -23,9 +23,10 @@ import contextlib
 import logging
 import random
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Engine
@@ -35,7 +36,8 @@ from scheduler.compose import Withdrawal, compose, withdrawals
 from scheduler.digest import digest, refreshed
 from scheduler.errors import InvalidInput, PermanentDelivery, TransientDelivery
 from scheduler.hierarchy.units import Unit, refusal
-from scheduler.mailer import SmtpSession, to_mime
+from scheduler.mail_settings import MailSettings
+from scheduler.mailer import SmtpSession, Wire
 from scheduler.outbox import Outgoing
 from scheduler.render import Renderer
 from scheduler.settings import Config
@@ -77,9 +79,12 @@ class Report:
         everything for now). No sign of a healthy mail loop."""
         return self.relay_failed and not self.progressed
 
-    def add(self, other: Report) -> None:
+    def add(self, other: Report, *, heard: bool = False) -> None:
+        """Add ``other``'s outcomes; ``heard``: tell ``on_outcome`` of each."""
         for outcome in OUTCOMES:
             setattr(self, outcome, getattr(self, outcome) + getattr(other, outcome))
+            for _ in range(getattr(other, outcome) if heard else 0):
+                self.on_outcome(outcome)
         self.errors.extend(other.errors)
         self.relay_failed |= other.relay_failed
 
@@ -104,22 +109,30 @@ class Pacer:
         return True
 
 
-def _outcome(
-    store: Store,
-    message: Outgoing,
-    outcome: str,
-    now: datetime,
-    error: str = "",
-    retry_at: datetime | None = None,
-) -> None:
-    if outcome == "sent":
-        outbox.mark_sent(store, message, now)
-    elif outcome == "retry":
-        assert retry_at is not None
-        outbox.mark_retry(store, message, retry_at, error)
-    else:
-        outbox.mark_failed(store, message, now, error, state=outcome)
-        _audit(store, now, outcome, message.id, message.recipient, error)
+_Settled = tuple[Outgoing, str, str, "datetime | None"]  # message, outcome, error, retry at
+
+
+def _changes(now: datetime, outcomes: list[_Settled]) -> list[tuple[Outgoing, dict[str, Any]]]:
+    changes = []
+    for message, outcome, error, retry_at in outcomes:
+        if outcome == "sent":
+            changes.append((message, outbox.sent(now)))
+        elif outcome == "retry":
+            assert retry_at is not None
+            changes.append((message, outbox.pending_again(retry_at, error)))
+        else:
+            changes.append((message, outbox.ended(now, error, outcome)))
+    return changes
+
+
+def _settle(store: Store, now: datetime, outcomes: list[_Settled]) -> None:
+    """Record outcomes (``sent``, ``retry``, or an end: failed, refused, cancelled) together; an
+    end is audited. A message no longer ours (its lease ran out, another sender took it) is
+    left as that sender has it."""
+    for message, outcome, error, _ in outcomes:
+        if outcome not in ("sent", "retry"):
+            _audit(store, now, outcome, message.id, message.recipient, error)
+    outbox.finish(store.session.connection(), _changes(now, outcomes))
 
 
 def _audit(
@@ -136,16 +149,37 @@ def _audit(
     )
 
 
-def _record(
-    engine: Engine,
-    message: Outgoing,
-    outcome: str,
-    now: datetime,
-    error: str = "",
-    retry_at: datetime | None = None,
-) -> None:
+def _record(engine: Engine, clock: Callable[[], datetime], outcomes: list[_Settled]) -> None:
+    """``_settle`` in a transaction of its own, at the clock's time (run in a worker thread).
+    Sent and retried messages, the common case, need no audit and no ORM session."""
+    now = clock()
+    if all(outcome in ("sent", "retry") for _, outcome, _, _ in outcomes):
+        with engine.begin() as connection:
+            outbox.finish(connection, _changes(now, outcomes))
+        return
     with transaction(engine) as store:
-        _outcome(store, message, outcome, now, error, retry_at)
+        _settle(store, now, outcomes)
+
+
+def _postponed(
+    messages: list[Outgoing], error: str, config: Config, rng: random.Random, now: datetime
+) -> list[_Settled]:
+    """Messages back to the queue, each due again after its backoff."""
+    mail = config.mail
+    postponed: list[_Settled] = []
+    for message in messages:
+        retry_at = now + outbox.backoff(
+            message.attempts, mail.retry_base_seconds, mail.retry_cap_seconds, rng
+        )
+        log.warning(
+            "action=deliver_retry message=%s attempt=%s retry_at=%s error=%s",
+            message.id,
+            message.attempts,
+            retry_at.isoformat(),
+            error,
+        )
+        postponed.append((message, "retry", error, retry_at))
+    return postponed
 
 
 def _recheck(
@@ -192,7 +226,7 @@ def _withdraw(
     obligations = ",".join(map(str, change.obligations))
     if change.kept is None or change.withdrawn is None:
         log.info("action=deliver_cancelled message=%s obligations=%s", message.id, obligations)
-        _outcome(store, message, "cancelled", now, change.reason)
+        _settle(store, now, [(message, "cancelled", change.reason, None)])
         return None
     rewritten, cancelled = outbox.split(
         store,
@@ -215,6 +249,65 @@ def _withdraw(
     return rewritten
 
 
+BATCH_SECONDS = 5
+
+
+def claim_size(mail: MailSettings) -> int:
+    """How many messages one claim takes: ``mail.batch_size``, but never more than
+    ``BATCH_SECONDS`` of sending at the relay's rate, so that a new urgent notice waits at most
+    that long behind the batch in flight, however long the backlog."""
+    return max(1, min(mail.batch_size, mail.rate_per_minute * BATCH_SECONDS // 60))
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    ready: list[Outgoing]
+    lease_until: datetime
+    report: Report  # what became of the others at once (cancelled, refused, waiting)
+
+
+def _claim(
+    engine: Engine,
+    config: Config,
+    clock: Callable[[], datetime],
+    renderer: Renderer,
+    rng: random.Random,
+) -> _Claimed | None:
+    """Claim a batch, check what it says still holds and whom it may reach, and record at once,
+    in the claim's transaction, what will not be sent now. Runs in a worker thread."""
+    mail = config.mail
+    lease = timedelta(seconds=mail.lease_seconds)
+    report = Report()
+    with transaction(engine) as store:
+        now = clock()
+        claimed = outbox.claim(store, now, claim_size(mail), lease)
+        if not claimed:
+            return None
+        current, stuck = _recheck(store, config, renderer, claimed, now, report)
+        units = store.units({code for message in current for code in message.concerned})
+        ready: list[Outgoing] = []
+        settled: list[_Settled] = []
+        for message in current:
+            reason = refusal(
+                message.recipient,
+                [units[c] for c in message.concerned if c in units],
+                config.allowed_domains,
+            )
+            if reason is None:
+                ready.append(message)
+                continue
+            log.error("action=deliver_refused message=%s reason=%s", message.id, reason)
+            settled.append((message, "refused", reason, None))
+            report.count("refused")
+        if stuck:
+            error = "không soạn lại được thư / cannot re-compose: a kind or unit is unknown"
+            settled.extend(_postponed(stuck, error, config, rng, now))
+            report.retrying += len(stuck)
+            report.errors.append(error)
+        _settle(store, now, settled)
+    return _Claimed(ready, now + lease, report)
+
+
 async def deliver_batch(
     engine: Engine,
     config: Config,
@@ -224,44 +317,30 @@ async def deliver_batch(
     pacer: Pacer | None = None,
     stopping: asyncio.Event | None = None,
     on_outcome: Callable[[str], None] = lambda outcome: None,
+    wire: Wire | None = None,
 ) -> Report | None:
     """Send one batch of due messages over one connection. None when nothing was due.
 
     The clock is read for the claim and again for each outcome: a long drain must not record
-    stale times, nor take a lease that has already run out.
+    stale times, nor take a lease that has already run out. The database work runs in a worker
+    thread: the event loop stays free for the web side and for signals while SQLite is busy.
     """
     mail = config.mail
     rng = rng or random.Random()
+    claimed = await asyncio.to_thread(_claim, engine, config, clock, renderer, rng)
+    if claimed is None:
+        return None
     report = Report(on_outcome=on_outcome)
+    report.add(claimed.report, heard=True)
     lease = timedelta(seconds=mail.lease_seconds)
-    with transaction(engine) as store:
-        now = clock()
-        claimed = outbox.claim(store, now, mail.batch_size, lease)
-        if not claimed:
-            return None
-        current, stuck = _recheck(store, config, renderer, claimed, now, report)
-        units = store.units({code for message in current for code in message.concerned})
-    batch = _Batch(engine, config, clock, report, rng, lease, lease_until=now + lease)
-    for message in current:
-        reason = refusal(
-            message.recipient,
-            [units[c] for c in message.concerned if c in units],
-            config.allowed_domains,
-        )
-        if reason is None:
-            batch.waiting.append(message)
-            continue
-        log.error("action=deliver_refused message=%s reason=%s", message.id, reason)
-        _record(engine, message, "refused", clock(), reason)
-        report.count("refused")
-    if stuck:
-        batch.postpone(
-            stuck,
-            "không soạn lại được thư / cannot re-compose: a kind or unit is unknown",
-            relay=False,
-        )
+    batch = _Batch(engine, config, clock, report, rng, lease, claimed.lease_until)
+    batch.waiting.extend(claimed.ready)
     if batch.waiting:
-        await batch.send(pacer or Pacer(mail.rate_per_minute), stopping or asyncio.Event())
+        await batch.send(
+            pacer or Pacer(mail.rate_per_minute),
+            stopping or asyncio.Event(),
+            wire or Wire(mail.sender),
+        )
     return report
 
 
@@ -278,81 +357,117 @@ class _Batch:
     lease: timedelta
     lease_until: datetime
     waiting: deque[Outgoing] = field(default_factory=deque)
+    recording: asyncio.Future[None] | None = None  # the last message sent, being recorded
 
-    async def send(self, pacer: Pacer, stopping: asyncio.Event) -> None:
-        """Send what waits over one connection. Whatever ends the batch early (shutting down,
-        the task cancelled, an error), the messages not yet sent go back to the queue at once;
-        only the one in flight, if any, stays claimed until its lease runs out."""
-        mail, clock = self.config.mail, self.clock
+    async def send(self, pacer: Pacer, stopping: asyncio.Event, wire: Wire) -> None:
+        """Send what waits over one connection. A message's outcome is committed while the next
+        one's envelope goes out, and before its content does: a crash leaves at most the one
+        message in flight unknown (sent again, with its Message-ID, once its lease has run out).
+        Whatever ends the batch early (shutting down, the task cancelled, an error), the
+        messages not yet sent go back to the queue at once; only the one in flight, if any,
+        stays claimed until its lease runs out."""
         try:
-            async with SmtpSession(self.config.smtp, mail.sender) as smtp:
-                while self.waiting and await pacer.wait(stopping) and self._renewed():
+            async with SmtpSession(self.config.smtp, self.config.mail.sender) as smtp:
+                while self.waiting and await pacer.wait(stopping):
                     message = self.waiting.popleft()
                     try:
-                        mime = to_mime(message, mail.sender, clock())
-                    except ValueError as error:  # an address or header the MIME layer refuses
+                        data = wire.build(message, self.clock())
+                    except ValueError as error:  # an address or header the wire cannot carry
                         log.error("action=deliver_failed message=%s error=%s", message.id, error)
-                        _record(
-                            self.engine, message, "failed", clock(), f"thư không hợp lệ: {error}"
-                        )
-                        self.report.count("failed")
+                        await self._ended(message, "failed", f"thư không hợp lệ: {error}")
                         continue
                     try:
-                        await smtp.send(mime, message.recipient)
+                        answer = await smtp.send(
+                            data, message.recipient, partial(self._holds, message)
+                        )
                     except PermanentDelivery as error:
                         log.error(
                             "action=deliver_failed message=%s answer=%s", message.id, error.answer
                         )
-                        _record(self.engine, message, "failed", clock(), error.answer)
-                        self.report.count("failed")
+                        await self._ended(message, "failed", error.answer)
                         self.report.errors.append(error.answer)
                     except TransientDelivery as error:
                         if error.connection_lost:
                             self.waiting.appendleft(message)
                             raise
-                        self.postpone([message], error.answer)
+                        await self.postpone([message], error.answer)
                     else:
-                        _record(self.engine, message, "sent", clock())
-                        self.report.count("sent")
+                        if answer is not None:  # recorded while the next envelope goes out
+                            self.recording = self._record([(message, "sent", "", None)])
+                            self.recording.add_done_callback(self._heard_sent)
+                await self._recorded()
         except TransientDelivery as error:  # no connection, or it was lost: the rest waits
-            self.postpone(list(self.waiting), error.answer)
+            lost = list(self.waiting)
             self.waiting.clear()
+            await self.postpone(lost, error.answer)
         finally:
-            for message in self.waiting:
-                _record(self.engine, message, "retry", clock(), "chưa gửi / not sent", clock())
+            await self._recorded()
+            if self.waiting:  # back at once; shielded: a second cancellation cannot stop it
+                rest: list[_Settled] = [
+                    (m, "retry", "chưa gửi / not sent", self.clock()) for m in self.waiting
+                ]
+                self.waiting.clear()
+                await asyncio.shield(self._record(rest))
 
-    def _renewed(self) -> bool:
-        """Renew the lease of what waits once half of it has gone, and drop what is no longer
-        ours (its lease ran out and another sender claimed it): never send a message twice.
-        False when nothing is left."""
+    def _record(self, outcomes: list[_Settled]) -> asyncio.Future[None]:
+        """Record outcomes in a worker thread; the future of it, which a cancellation of the
+        batch does not stop."""
+        return asyncio.ensure_future(asyncio.to_thread(_record, self.engine, self.clock, outcomes))
+
+    async def _recorded(self) -> None:
+        """Wait until the last message sent is recorded as sent."""
+        if self.recording is not None:
+            await asyncio.shield(self.recording)
+            self.recording = None
+
+    def _heard_sent(self, recorded: asyncio.Future[None]) -> None:
+        if not recorded.cancelled() and recorded.exception() is None:
+            self.report.count("sent")
+
+    async def _ended(self, message: Outgoing, outcome: str, error: str) -> None:
+        await self._recorded()
+        await self._record([(message, outcome, error, None)])
+        self.report.count(outcome)
+
+    async def _holds(self, message: Outgoing) -> bool:
+        """Once the last message sent is recorded: is ``message`` still ours to send? The lease
+        of it and of what waits is renewed once half of it has gone, and what is no longer ours
+        (its lease ran out and another sender claimed it) is dropped: never send one twice."""
+        await self._recorded()
         now = self.clock()
-        if now >= self.lease_until - self.lease / 2:
-            with transaction(self.engine) as store:
-                ours = outbox.renew(store, list(self.waiting), now + self.lease)
-            self.lease_until = now + self.lease
-            for message in [m for m in self.waiting if m.id not in ours]:
-                log.warning("action=deliver_lease_lost message=%s", message.id)
-                self.waiting.remove(message)
-        return bool(self.waiting)
+        if now < self.lease_until - self.lease / 2:
+            return True
+        until = now + self.lease
+        ours = await asyncio.to_thread(_renew, self.engine, [message, *self.waiting], until)
+        self.lease_until = until
+        for lost in [m for m in (message, *self.waiting) if m.id not in ours]:
+            log.warning("action=deliver_lease_lost message=%s", lost.id)
+            if lost is not message:
+                self.waiting.remove(lost)
+        return message.id in ours
 
-    def postpone(self, messages: list[Outgoing], error: str, *, relay: bool = True) -> None:
-        """Back to the queue with backoff; ``relay``: because of the relay's failure."""
-        mail = self.config.mail
-        for message in messages:
-            retry_at = self.clock() + outbox.backoff(
-                message.attempts, mail.retry_base_seconds, mail.retry_cap_seconds, self.rng
-            )
-            log.warning(
-                "action=deliver_retry message=%s attempt=%s retry_at=%s error=%s",
-                message.id,
-                message.attempts,
-                retry_at.isoformat(),
-                error,
-            )
-            _record(self.engine, message, "retry", self.clock(), error, retry_at)
-            self.report.count("retrying")
+    async def postpone(self, messages: list[Outgoing], error: str) -> None:
+        """Back to the queue with backoff, in one transaction, because the relay failed."""
+        await self._recorded()
+        if messages:
+            postponed = _postponed(messages, error, self.config, self.rng, self.clock())
+            await self._record(postponed)
+            for _ in messages:
+                self.report.count("retrying")
         self.report.errors.append(error)
-        self.report.relay_failed |= relay
+        self.report.relay_failed = True
+
+
+def _renew(engine: Engine, messages: list[Outgoing], until: datetime) -> set[int]:
+    with transaction(engine) as store:
+        return outbox.renew(store, messages, until)
+
+
+def queue(engine: Engine, config: Config, renderer: Renderer, now: datetime) -> int:
+    """Compose the next slice of what the sweep recorded into the outbox, the most urgent first;
+    how many messages were queued. Run in a worker thread, before each claim."""
+    with transaction(engine) as store:
+        return compose(store, config, renderer, now)
 
 
 async def deliver(
@@ -363,24 +478,26 @@ async def deliver(
     stopping: asyncio.Event | None = None,
     on_batch: Callable[[Report], None] = lambda batch: None,
     on_outcome: Callable[[str], None] = lambda outcome: None,
+    prepare: Callable[[], Awaitable[object]] | None = None,
 ) -> Report:
-    """Send everything due, batch after batch, one connection per batch; ``on_batch`` after
-    each (the daemon marks itself healthy when a batch got somewhere: a long backlog is
-    progress, not a stall; a relay that takes nothing is a stall), ``on_outcome`` at each
-    message."""
+    """Send everything due, batch after batch, one connection per batch; ``prepare`` before each
+    claim (the mail job composes what the sweep recorded since, so a new urgent notice goes out
+    in the next batch, not after the backlog); ``on_batch`` after each (the daemon marks itself
+    healthy when a batch got somewhere: a long backlog is progress, not a stall; a relay that
+    takes nothing is a stall), ``on_outcome`` at each message."""
     total = Report()
     stopping = stopping or asyncio.Event()
     pacer = Pacer(config.mail.rate_per_minute)
     renderer = Renderer(config.mail.domain)
-    while (
-        not stopping.is_set()
-        and (
-            batch := await deliver_batch(
-                engine, config, clock, renderer, rng, pacer, stopping, on_outcome
-            )
+    wire = Wire(config.mail.sender)
+    while not stopping.is_set():
+        if prepare is not None:
+            await prepare()
+        batch = await deliver_batch(
+            engine, config, clock, renderer, rng, pacer, stopping, on_outcome, wire
         )
-        is not None
-    ):
+        if batch is None:
+            break
         total.add(batch)
         on_batch(batch)
     return total
@@ -392,12 +509,18 @@ async def run_once(
     clock: Callable[[], datetime],
     rng: random.Random | None = None,
 ) -> tuple[int, Report]:
-    """Queue recorded reminders and today's digest, then send; (messages queued, report)."""
+    """Queue recorded reminders and today's digest, then send, composing between batches;
+    (messages queued, report)."""
     renderer = Renderer(config.mail.domain)
     now = clock()
     with transaction(engine) as store:
         queued = compose(store, config, renderer, now) + digest(store, config, renderer, now)
-    return queued, await deliver(engine, config, clock, rng)
+
+    async def more() -> None:
+        nonlocal queued
+        queued += await asyncio.to_thread(queue, engine, config, renderer, clock())
+
+    return queued, await deliver(engine, config, clock, rng, prepare=more)
 
 
 async def send_test(config: Config, recipient: str, concerned: list[Unit], now: datetime) -> str:
@@ -408,4 +531,6 @@ async def send_test(config: Config, recipient: str, concerned: list[Unit], now: 
     draft = Renderer(config.mail.domain).test(recipient, now, f"test:{recipient}:{now.isoformat()}")
     message = Outgoing.direct(draft, config.mail.domain, tuple(u.code for u in concerned))
     async with SmtpSession(config.smtp, config.mail.sender) as smtp:
-        return await smtp.send(to_mime(message, config.mail.sender, now), recipient)
+        answer = await smtp.send(Wire(config.mail.sender).build(message, now), recipient)
+    assert answer is not None  # nothing withdraws a test mail
+    return answer

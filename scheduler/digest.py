@@ -14,14 +14,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from scheduler import links, outbox, receipt
 from scheduler.calendar_digest import calendar_digest
 from scheduler.hierarchy.units import Unit
 from scheduler.outbox import Outgoing
 from scheduler.records import Obligation
-from scheduler.render import LateRow, ReceivedRow, Renderer, UnmatchedRow
+from scheduler.render import LateRow, ReceivedRow, Renderer, UnmatchedRow, Wave
 from scheduler.settings import Config
 from scheduler.store.queries import Store
 from scheduler.vntime import at, days_late, vn_date
@@ -144,6 +144,7 @@ def _composed(
     parent: Unit,
     content: _Content,
     now: datetime,
+    wave: Wave | None = None,
 ) -> outbox.Composed:
     code = parent.code
     received = [
@@ -159,25 +160,48 @@ def _composed(
         now,
         received,
         content.unmatched.get(code, []),
+        wave,
     )
     return outbox.Composed(draft, concerned=(code,), unit=code)
 
 
+def due(config: Config, now: datetime) -> bool:
+    """Is it a working day past the digest time?"""
+    return config.calendar.is_working_day(now.date()) and now.time() >= config.mail.digest_time
+
+
 def digest(store: Store, config: Config, renderer: Renderer, now: datetime) -> int:
     """Queue today's digests if it is a working day past the digest time; how many were new."""
-    if not config.calendar.is_working_day(now.date()) or now.time() < config.mail.digest_time:
+    if not due(config, now):
         return 0
     content = _content(store, config, now)
+    wave = _wave(store, config, now)
     queued = 0
     for parent in store.units(content.parents()).values():
         for address in parent.addresses("supervisor"):
             queued += outbox.enqueue(
                 store,
-                _composed(config, renderer, address, parent, content, now),
+                _composed(config, renderer, address, parent, content, now, wave),
                 domain=config.mail.domain,
                 now=now,
             )
     return queued + calendar_digest(store, config, renderer, now)  # the operators' own mail
+
+
+WAVE_NOTE = timedelta(minutes=10)
+
+
+def _wave(store: Store, config: Config, now: datetime) -> Wave | None:
+    """During a wave (the mail queued takes ``WAVE_NOTE`` or more at the relay's rate), what the
+    digest says of it: digests go after the reminders, so it comes when they are through. A
+    digest re-composed at its claim leaves the note out: by then the wave ahead of it is out."""
+    rate = config.mail.rate_per_minute
+    counts = outbox.counts(store)
+    seconds = outbox.drain_seconds(counts, rate)
+    if seconds < WAVE_NOTE.total_seconds():
+        return None
+    waiting = counts.get("pending", 0) + counts.get("sending", 0)
+    return Wave(waiting, now + timedelta(seconds=seconds), rate)
 
 
 def refreshed(

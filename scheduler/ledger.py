@@ -327,7 +327,9 @@ def generate_periodic(
             item.kind.owed_by_successor and (item.unit, item.kind.id, item.period) in taken_over
         )
     ]
-    created = _insert(store, config, new, now)
+    stored = store.keys_in_periods({item.period for item in new})  # the hourly run: all of them
+    missing = [item for item in new if item.key not in stored]
+    created = _insert(store, config, missing, now) if missing else 0
     if created:
         store.audit(now, actor, "periodic_generated", year=year, created=created)
     return Generated(created=created, existing=len(new) - created)

@@ -2,7 +2,8 @@
 
 Environment variables override the file: ``HANBAO_SMTP_HOST``, ``HANBAO_SMTP_PORT``,
 ``HANBAO_SMTP_SECURITY`` (``starttls``, ``tls`` or ``none``), ``HANBAO_SMTP_USERNAME``,
-``HANBAO_SMTP_PASSWORD`` or ``HANBAO_SMTP_PASSWORD_FILE``, ``HANBAO_MAIL_FROM``. The password
+``HANBAO_SMTP_PASSWORD`` or ``HANBAO_SMTP_PASSWORD_FILE``, ``HANBAO_MAIL_FROM``,
+``HANBAO_MAIL_RATE_PER_MINUTE`` (what the relay allows, told by its operator). The password
 never comes from the settings file itself, and never appears in a ``repr`` or a log.
 """
 
@@ -185,6 +186,14 @@ def parse_mail(document: Mapping[str, Any], path: Path, env: Mapping[str, str]) 
         )
         if key in section
     }
+    rate = env.get("HANBAO_MAIL_RATE_PER_MINUTE")
+    if rate is not None:
+        if not rate.strip().isdigit():
+            raise ConfigError(
+                f"HANBAO_MAIL_RATE_PER_MINUTE cần số nguyên / a whole number >= 1, không phải / "
+                f"not {rate!r}"
+            )
+        numbers["rate_per_minute"] = _number(path, "HANBAO_MAIL_RATE_PER_MINUTE", int(rate.strip()))
     settings = MailSettings(
         sender=str(sender),
         group_by_recipient=flag(

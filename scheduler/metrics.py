@@ -49,6 +49,7 @@ class Metrics:
         calendar: WorkCalendar | None = None,
         unit_labels: UnitLabels = "unit",
         refresh_seconds: float = 15,
+        rate_per_minute: int = 60,
     ) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
@@ -105,7 +106,9 @@ class Metrics:
         Info("hanbao_build", "Build information", registry=r).info(
             {"version": VERSION, "python": platform.python_version()}
         )
-        self.state = StateSnapshot(engine, clock, self.scrape_errors, unit_labels, refresh_seconds)
+        self.state = StateSnapshot(
+            engine, clock, self.scrape_errors, unit_labels, refresh_seconds, rate_per_minute
+        )
         Gauge(
             "hanbao_state_age_seconds",
             "How old the state gauges (obligations, outbox) are: they are read in the "

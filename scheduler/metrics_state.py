@@ -23,6 +23,7 @@ from prometheus_client import Counter
 from sqlalchemy import Engine
 
 from scheduler.clock import Clock
+from scheduler.outbox import drain_seconds
 from scheduler.records import MESSAGE_STATES, UnitLabels
 from scheduler.store.gauges import GaugeQueries
 from scheduler.store.queries import transaction
@@ -32,9 +33,16 @@ log = logging.getLogger(__name__)
 
 class StateSnapshot:
     def __init__(
-        self, engine: Engine, clock: Clock, errors: Counter, by: UnitLabels, every: float
+        self,
+        engine: Engine,
+        clock: Clock,
+        errors: Counter,
+        by: UnitLabels,
+        every: float,
+        rate_per_minute: int = 60,
     ) -> None:
         self.engine, self.clock, self.errors, self.by, self.every = engine, clock, errors, by, every
+        self.rate = rate_per_minute
         self.guard = threading.Lock()  # the fields below; held for microseconds, never a query
         self.block = b""  # the state's families, formatted
         self.taken: float | None = None  # monotonic time of the snapshot served
@@ -52,7 +60,7 @@ class StateSnapshot:
         """Read and format the state now. Blocking: in a thread, never on the event loop."""
         started = time.monotonic()
         try:
-            block = _state(self.engine, self.clock.now(), self.by)
+            block = _state(self.engine, self.clock.now(), self.by, self.rate)
         except Exception:  # metrics never break the daemon; the next scrape tries again
             log.exception("action=metrics_scrape_failed")
             self.errors.inc()
@@ -142,7 +150,7 @@ def _escape(value: str) -> str:
     return value
 
 
-def _state(engine: Engine, now: datetime, by: UnitLabels) -> bytes:
+def _state(engine: Engine, now: datetime, by: UnitLabels, rate: int) -> bytes:
     labels = ("kind", "parent") if by == "parent" else ("kind", "unit", "parent")
     open_ = _Family("hanbao_obligations_open", "Obligations not yet submitted", labels)
     overdue = _Family(
@@ -159,6 +167,11 @@ def _state(engine: Engine, now: datetime, by: UnitLabels) -> bytes:
         "Age of the oldest message waiting to be sent",
         (),
     )
+    drain = _Family(
+        "hanbao_outbox_drain_seconds_estimate",
+        "How long the messages waiting (pending, sending) take at mail.rate_per_minute",
+        (),
+    )
     with transaction(engine) as store:
         gauges = GaugeQueries(store.session)
         counts = gauges.open_counts(now, by)
@@ -173,4 +186,5 @@ def _state(engine: Engine, now: datetime, by: UnitLabels) -> bytes:
         backlog.add((state,), n)  # every state, 0 when empty: a panel shows 0, not "No data"
     first = outbox.oldest_waiting
     age.add((), max(0.0, (now - first).total_seconds()) if first else 0.0)
-    return "".join(f.text() for f in (open_, overdue, oldest, backlog, age)).encode()
+    drain.add((), drain_seconds(outbox.states, rate))
+    return "".join(f.text() for f in (open_, overdue, oldest, backlog, age, drain)).encode()

@@ -28,8 +28,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, tuple_
-from sqlmodel import col, select, update
+from sqlalchemy import Connection, func, or_, tuple_
+from sqlalchemy import select as sa_select
+from sqlalchemy import update as sa_update
+from sqlmodel import SQLModel, col, select, update
 
 from scheduler.errors import Conflict, InvalidInput, NotFound
 from scheduler.records import MESSAGE_STATES
@@ -157,48 +159,130 @@ def enqueue(store: Store, composed: Composed, *, domain: str, now: datetime) -> 
     return True
 
 
+_MESSAGE = SQLModel.metadata.tables[
+    "message"
+]  # Core statements: no ORM bookkeeping on the hot path
+_CLAIMED = (
+    _MESSAGE.c.id,
+    _MESSAGE.c.key,
+    _MESSAGE.c.message_id,
+    _MESSAGE.c.template,
+    _MESSAGE.c.recipient,
+    _MESSAGE.c.subject,
+    _MESSAGE.c.body_text,
+    _MESSAGE.c.body_html,
+    _MESSAGE.c.thread_ref,
+    _MESSAGE.c.concerned,
+    _MESSAGE.c.attempts,
+    _MESSAGE.c.priority,
+    _MESSAGE.c.created_at,
+)
+
+
 def claim(store: Store, now: datetime, limit: int, lease: timedelta) -> list[Outgoing]:
-    """Take up to ``limit`` messages that are due, most urgent and oldest first."""
-    ready = or_(
-        (col(MessageRow.state) == "pending") & (col(MessageRow.next_attempt_at) <= now),
-        (col(MessageRow.state) == "sending") & (col(MessageRow.lease_until) < now),
+    """Take up to ``limit`` messages that are due, most urgent first (``priority``: a new case's
+    notice, then overdue, then reminders, then digests), oldest first within one urgency.
+
+    Two reads, each walking ``ix_message_claim`` in that order and stopping at ``limit`` (the
+    due ones, and those whose sender's lease ran out), then one compare-and-set ``UPDATE`` for
+    the batch: a row is taken only if it is still due and still at the attempt that was read,
+    so two senders never take the same one. On PostgreSQL the rows are read ``FOR UPDATE SKIP
+    LOCKED``, so replicas claim different rows."""
+    queries = (
+        (_MESSAGE.c.state == "pending") & (_MESSAGE.c.next_attempt_at <= now),
+        (_MESSAGE.c.state == "sending") & (_MESSAGE.c.lease_until < now),
     )
-    candidates = store.session.exec(
-        select(MessageRow)
-        .where(ready)
-        .order_by(col(MessageRow.priority), col(MessageRow.created_at), col(MessageRow.id))
-        .limit(limit)
-        .with_for_update(skip_locked=True)  # PostgreSQL: replicas claim different rows
-    ).all()
-    claimed = []
-    for row in candidates:
-        # read before the UPDATE: the session refreshes ``row`` from it
-        state, attempts = row.state, row.attempts + 1
-        taken = store.session.exec(
-            update(MessageRow)
-            .where(col(MessageRow.id) == row.id)
-            .where(col(MessageRow.state) == state)
-            .where(col(MessageRow.attempts) == attempts - 1)
-            .values(state="sending", lease_until=now + lease, attempts=attempts)
-        )
-        if taken.rowcount == 1:
-            assert row.id is not None
-            claimed.append(
-                Outgoing(
-                    id=row.id,
-                    key=row.key,
-                    message_id=row.message_id,
-                    template=row.template,
-                    recipient=row.recipient,
-                    subject=row.subject,
-                    text=row.body_text,
-                    html=row.body_html,
-                    thread_ref=row.thread_ref,
-                    concerned=tuple(json.loads(row.concerned)),
-                    attempts=attempts,
-                )
+    order = (_MESSAGE.c.priority, _MESSAGE.c.created_at, _MESSAGE.c.id)
+    rows = sorted(
+        (
+            row
+            for where in queries
+            for row in store.session.execute(
+                sa_select(*_CLAIMED)
+                .where(where)
+                .order_by(*order)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
             )
-    return claimed
+        ),
+        key=lambda row: (row.priority, row.created_at, row.id),
+    )[:limit]
+    if not rows:
+        return []
+    taken = set(
+        store.session.execute(
+            sa_update(_MESSAGE)
+            .where(
+                tuple_(_MESSAGE.c.id, _MESSAGE.c.attempts).in_([(r.id, r.attempts) for r in rows])
+            )
+            .where(or_(*queries))
+            .values(state="sending", lease_until=now + lease, attempts=_MESSAGE.c.attempts + 1)
+            .returning(_MESSAGE.c.id)
+        ).scalars()
+    )
+    return [
+        Outgoing(
+            id=row.id,
+            key=row.key,
+            message_id=row.message_id,
+            template=row.template,
+            recipient=row.recipient,
+            subject=row.subject,
+            text=row.body_text,
+            html=row.body_html,
+            thread_ref=row.thread_ref,
+            concerned=tuple(json.loads(row.concerned)),
+            attempts=row.attempts + 1,
+        )
+        for row in rows
+        if row.id in taken
+    ]
+
+
+def finish(connection: Connection, outcomes: Sequence[tuple[Outgoing, dict[str, Any]]]) -> set[int]:
+    """Record what became of claimed messages, in one statement per kind of change; the ids of
+    those changed (a message whose claim is no longer ours, same attempt, is left alone). Core
+    on a bare connection: the sender records each message sent before the next goes out, and
+    an ORM session would cost ten times the statement."""
+    changed: set[int] = set()
+    groups: dict[tuple[tuple[str, Any], ...], tuple[dict[str, Any], list[Outgoing]]] = {}
+    for message, values in outcomes:
+        groups.setdefault(tuple(sorted(values.items())), (values, []))[1].append(message)
+    for values, messages in groups.values():
+        changed.update(
+            connection.execute(
+                sa_update(_MESSAGE)
+                .where(_MESSAGE.c.state == "sending")
+                .where(
+                    tuple_(_MESSAGE.c.id, _MESSAGE.c.attempts).in_(
+                        [(m.id, m.attempts) for m in messages]
+                    )
+                )
+                .values(**values)
+                .returning(_MESSAGE.c.id)
+            ).scalars()
+        )
+    return changed
+
+
+def sent(now: datetime) -> dict[str, Any]:
+    """The change that says a message went out at ``now`` (for ``finish``)."""
+    return {"state": "sent", "finished_at": now, "lease_until": None, "last_error": None}
+
+
+def pending_again(at: datetime, error: str) -> dict[str, Any]:
+    """Back to the queue, due at ``at`` (for ``finish``)."""
+    return {
+        "state": "pending",
+        "next_attempt_at": at,
+        "lease_until": None,
+        "last_error": error[:500],
+    }
+
+
+def ended(now: datetime, error: str, state: str) -> dict[str, Any]:
+    """Failed, refused or cancelled, for good (for ``finish``)."""
+    return {"state": state, "finished_at": now, "lease_until": None, "last_error": error[:500]}
 
 
 def _update_claimed(store: Store, message: Outgoing, values: dict[str, Any]) -> bool:
@@ -233,29 +317,17 @@ def renew(store: Store, messages: Sequence[Outgoing], until: datetime) -> set[in
 
 
 def mark_sent(store: Store, message: Outgoing, now: datetime) -> bool:
-    return _update_claimed(
-        store,
-        message,
-        {"state": "sent", "finished_at": now, "lease_until": None, "last_error": None},
-    )
+    return _update_claimed(store, message, sent(now))
 
 
 def mark_retry(store: Store, message: Outgoing, at: datetime, error: str) -> bool:
-    return _update_claimed(
-        store,
-        message,
-        {"state": "pending", "next_attempt_at": at, "lease_until": None, "last_error": error[:500]},
-    )
+    return _update_claimed(store, message, pending_again(at, error))
 
 
 def mark_failed(
     store: Store, message: Outgoing, now: datetime, error: str, state: str = "failed"
 ) -> bool:
-    return _update_claimed(
-        store,
-        message,
-        {"state": state, "finished_at": now, "lease_until": None, "last_error": error[:500]},
-    )
+    return _update_claimed(store, message, ended(now, error, state))
 
 
 def rewrite(store: Store, message: Outgoing, composed: Composed) -> Outgoing:
@@ -348,3 +420,8 @@ def counts(store: Store) -> dict[str, int]:
         select(MessageRow.state, func.count()).group_by(col(MessageRow.state))
     ).all()
     return {state: int(n) for state, n in rows}
+
+
+def drain_seconds(counts: dict[str, int], rate_per_minute: int) -> float:
+    """How long the messages waiting (pending or being sent) take at the relay's rate."""
+    return (counts.get("pending", 0) + counts.get("sending", 0)) * 60 / rate_per_minute

@@ -40,11 +40,11 @@ PRIORITY = {
     "escalation": 1,
     "overdue": 1,
     "due_today": 2,
-    "digest": 2,
     "reminder": 3,
     "periodic": 3,
     "test": 3,
-    "calendar": 3,
+    "calendar": 4,  # the operators' calendar mail, like a digest, waits for the reminders
+    "digest": 4,  # the day's overview waits for the reminders it sums up
 }
 
 
@@ -159,6 +159,19 @@ class UnmatchedRow:
 
 
 @dataclass(frozen=True)
+class Wave:
+    """Mail still queued ahead of a digest, and when the relay's rate lets it all through."""
+
+    waiting: int
+    through_at: datetime
+    rate_per_minute: int
+
+    @property
+    def through(self) -> str:
+        return fmt_datetime(self.through_at)
+
+
+@dataclass(frozen=True)
 class Draft:
     key: str
     template: str
@@ -255,6 +268,7 @@ class Renderer:
         now: datetime,
         received: Sequence[ReceivedRow] = (),
         unmatched: Sequence[UnmatchedRow] = (),
+        wave: Wave | None = None,
     ) -> Draft:
         """The district's daily mail: late units, reports received to confirm or dispute, mail
         the intake could not match, and reminders that could not be delivered."""
@@ -276,6 +290,7 @@ class Renderer:
             unit_name=unit_name,
             now=fmt_datetime(now),
             subject=subject,
+            wave=wave,
         )
         return Draft(
             key=f"digest:{unit_code}:{now.date().isoformat()}:{recipient}",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import random
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from email.utils import parseaddr
 from pathlib import Path
@@ -14,11 +15,15 @@ import trustme
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from jobs import Context, mail
 from scheduler import ledger, outbox
+from scheduler.clock import SimulatedClock
 from scheduler.compose import compose
 from scheduler.deliver import Report, run_once
 from scheduler.digest import digest as queue_digest
+from scheduler.health import Health
 from scheduler.mail_settings import SmtpSettings
+from scheduler.metrics import Metrics
 from scheduler.render import Renderer
 from scheduler.settings import Config
 from scheduler.store.queries import transaction
@@ -26,6 +31,8 @@ from scheduler.store.schema import MessageRow
 from scheduler.sweep import sweep
 from tests.conftest import open_case, vn
 from tests.mailsink import Sink, free_port, password_checker, server_tls_context, start
+from tests.test_cli import hanbao_json
+from tests.workload import queue_mail
 
 OFFICER = "treem@anbinh.huyenmau.tinhmau.example"
 LEADER = "chutich@anbinh.huyenmau.tinhmau.example"
@@ -500,3 +507,71 @@ def test_a_bundle_that_cannot_be_recomposed_waits_until_its_kind_is_known_again(
     _, later = asyncio.run(run_once(engine, cfg, lambda: vn("03/03/2027 12:35")))
     assert (later.sent, later.cancelled) == (2, 2)
     assert all("VV-C" not in r.text() for r in handler.received)
+
+
+@dataclass
+class Colleague(Sink):
+    """A relay that, as it takes the first mail of a drain, runs ``meanwhile`` (a colleague
+    opens a case and the API sweeps) before it answers."""
+
+    meanwhile: Callable[[], None] = lambda: None
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        answer = await super().handle_DATA(server, session, envelope)
+        if len(self.received) == 1:
+            self.meanwhile()
+        return answer
+
+
+def test_a_notice_recorded_during_a_long_drain_goes_out_before_the_older_reminders(
+    engine: Engine, config: Config
+) -> None:
+    """The mail job drains a backlog of reminders in batches of 4. A case opened while the first
+    mail goes out has its [KHẨN] notice composed before the next claim and sent first in it,
+    ahead of every reminder still queued, though those were recorded before it."""
+    handler, port = Colleague(), free_port()
+    controller = start(handler, port)
+    try:
+        relay = mail_config(config, port)
+        cfg = replace(relay, mail=replace(relay.mail, batch_size=4, group_by_recipient=False))
+        for n in range(6):
+            open_case(engine, cfg, f"VV-CU-{n}", "03/03/2027 10:00", "03/03/2027 10:05")
+        deliver_at(engine, cfg, vn("03/03/2027 10:05"))  # their own notices are out
+        handler.received.clear()
+        sweep(engine, cfg, vn("04/03/2027 08:00"))  # the backlog: the deadline-day reminders
+
+        def a_case_is_opened() -> None:
+            open_case(engine, cfg, "VV-MOI", "04/03/2027 08:00", "04/03/2027 08:01")
+            sweep(engine, cfg, vn("04/03/2027 08:01"))
+
+        handler.meanwhile = a_case_is_opened
+        clock = SimulatedClock(vn("04/03/2027 08:01"), anchor=0, speed=0)
+        asyncio.run(mail.run(Context(engine, cfg, clock, Metrics(engine, clock), Health(900))))
+    finally:
+        controller.stop()
+
+    subjects = [r.subject for r in handler.received]
+    backlog = [n for n, subject in enumerate(subjects) if "VV-CU-" in subject]
+    notices = [n for n, subject in enumerate(subjects) if subject.startswith("[KHẨN] VV-MOI")]
+    assert len(backlog) == 12 and len(notices) == 2  # officer and leader, each
+    assert notices == [4, 5]  # first in the batch after the one in flight
+    assert sum(n > notices[-1] for n in backlog) == 8  # the older reminders wait
+    assert all(subjects[n].startswith("[NHẮC HẠN]") for n in backlog)
+
+
+def test_the_backlogs_drain_time_at_the_relays_rate_in_metrics_and_check_config(
+    engine: Engine, config: Config, database_url: str
+) -> None:
+    queue_mail(engine, config, 30, vn("01/07/2027 08:00"))
+    clock = SimulatedClock(vn("01/07/2027 08:00"), anchor=0, speed=0)
+    metrics = Metrics(engine, clock, rate_per_minute=120)
+    metrics.state.refresh()  # the state gauges are a snapshot, read off the event loop
+    assert b"\nhanbao_outbox_drain_seconds_estimate 15.0\n" in metrics.state.block
+    checked = hanbao_json(
+        "check-config", db=database_url, env={"HANBAO_MAIL_RATE_PER_MINUTE": "120"}
+    )
+    assert checked["mail"] == {
+        "rate_per_minute": 120,
+        "waiting": 30,
+        "drain_seconds_estimate": 15.0,
+    }

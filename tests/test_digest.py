@@ -3,22 +3,31 @@ links, and the mail its intake could not match, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import replace
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlmodel import col, select
 
+from jobs import Context
+from jobs import digest as digest_job
 from scheduler import ledger, links, receipt
+from scheduler.clock import SimulatedClock
 from scheduler.digest import digest
+from scheduler.health import Health
 from scheduler.intake.record import take
 from scheduler.links import LinkError
+from scheduler.metrics import Metrics
 from scheduler.render import Renderer
 from scheduler.settings import Config
 from scheduler.store.queries import transaction
 from scheduler.store.schema import MessageRow
+from scheduler.sweep import sweep
 from tests.conftest import open_case, vn
+from tests.workload import queue_mail
 
 KEY = b"d" * 48
 SITE = "https://hanbao.huyen.example"
@@ -181,3 +190,50 @@ def test_without_a_signing_key_the_digest_says_how_to_confirm_by_command(
     assert queue(engine, config, "04/03/2027 08:30") == 1
     (sent,) = digests(engine)
     assert f"hanbao confirm {urgent}" in sent.body_text and "/confirm/" not in sent.body_text
+
+
+@pytest.mark.parametrize(("queued", "note"), [(120, True), (5, False)])
+def test_a_digest_composed_during_a_wave_says_when_the_wave_will_be_through(
+    engine: Engine, cfg: Config, queued: int, note: bool
+) -> None:
+    """120 mails ahead at a relay's 6 a minute: through 20 minutes after the digest time. Five
+    mails are no wave: nothing is said."""
+    slow = replace(cfg, mail=replace(cfg.mail, rate_per_minute=6))
+    open_case(engine, slow, "VV-SONG", "03/03/2027 10:00", "03/03/2027 10:05")
+    sweep(engine, slow, vn("05/03/2027 08:00"))
+    queue_mail(engine, slow, queued, vn("05/03/2027 08:00"))
+    assert queue(engine, slow, "05/03/2027 08:30") == 1
+    (sent,) = digests(engine)
+    said = f"còn {queued} thư nhắc chờ gửi (máy chủ thư nhận 6 thư/phút), dự kiến gửi xong lúc"
+    assert (f"{said} 05/03/2027 08:50" in sent.body_text) is note
+    assert ("Đợt thư đang gửi" in sent.body_html) is note
+
+
+def test_the_digest_job_does_nothing_when_nothing_changed_since_its_last_run(
+    engine: Engine, cfg: Config
+) -> None:
+    open_case(engine, cfg, "VV-YEN", "03/03/2027 10:00", "03/03/2027 10:05")
+    sweep(engine, cfg, vn("05/03/2027 08:00"))
+    clock = SimulatedClock(vn("05/03/2027 08:30"), anchor=0, speed=0)
+    ctx = Context(engine, cfg, clock, Metrics(engine, clock), Health(900))
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        runs = []
+        for _ in range(3):  # every five minutes, nothing new
+            statements.clear()
+            asyncio.run(digest_job.run(ctx))
+            runs.append(len(statements))
+        assert len(digests(engine)) == 1
+        submit(engine, cfg, "VV-YEN", "urgent_report", "05/03/2027 08:40")
+        statements.clear()
+        asyncio.run(digest_job.run(ctx))  # a report came in: the job looks again
+        after_submission = len(statements)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert runs[0] > 3 and runs[1:] == [1, 1]  # one query says nothing changed
+    assert after_submission > 1

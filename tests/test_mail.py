@@ -6,6 +6,7 @@ import random
 from dataclasses import replace
 from datetime import timedelta
 from email import message_from_bytes, policy
+from email.header import decode_header, make_header
 from pathlib import Path
 
 import pytest
@@ -13,11 +14,13 @@ import pytest
 from scheduler.errors import ConfigError
 from scheduler.hierarchy.units import Unit, refusal
 from scheduler.mail_settings import parse_mail, parse_smtp
-from scheduler.mailer import to_mime
+from scheduler.mailer import Wire
 from scheduler.outbox import Outgoing, backoff
 from scheduler.render import Item, Renderer, message_key_id, template_for
 from scheduler.settings import Config
 from tests.conftest import vn
+
+SHIPPED_SENDER = "Nhắc hạn báo cáo bảo vệ trẻ em <nhac-han@huyenmau.tinhmau.example>"
 
 HERE = Path("hanbao.yaml")
 NOW = "05/03/2027 08:00"
@@ -63,13 +66,13 @@ def _outgoing(
 
 
 def test_mime_is_utf8_multipart_with_fixed_ids_and_thread() -> None:
-    mime = to_mime(_outgoing(), "Nhắc hạn <nhac-han@huyen.example>", vn("05/03/2027 08:00"))
-    wire = mime.as_bytes(policy=policy.SMTP)
+    wire = Wire(SHIPPED_SENDER).build(_outgoing(), vn("05/03/2027 08:00"))
     assert wire.isascii()  # headers are RFC 2047 encoded, bodies transfer-encoded
     assert b"Subject: =?utf-8?" in wire
     back = message_from_bytes(wire, policy=policy.default)
     assert back["Subject"] == "[QUÁ HẠN] VV-1 - Báo cáo nhanh (khẩn) - hạn 04/03/2027 23:59"
-    assert back["From"] == "Nhắc hạn <nhac-han@huyen.example>"
+    sent_from = message_from_bytes(wire, policy=policy.compat32)["From"]  # as on the wire
+    assert str(make_header(decode_header(sent_from))) == SHIPPED_SENDER
     assert back["Message-ID"] == message_key_id("k", "huyen.example")
     assert back["In-Reply-To"] == back["References"] == "<thread.abc@huyen.example>"
     assert back["Date"].endswith("+0700")
@@ -79,6 +82,24 @@ def test_mime_is_utf8_multipart_with_fixed_ids_and_thread() -> None:
     assert plain is not None and html is not None
     assert plain.get_content().strip() == "Báo cáo đã quá hạn."
     assert "<b>quá hạn</b>" in html.get_content()
+
+
+def test_long_vietnamese_headers_fold_within_78_and_read_back_whole() -> None:
+    subject = "[KHẨN] " + "; ".join(f"VV-{n} - Báo cáo nhanh (khẩn)" for n in range(12))
+    message = replace(_outgoing(subject=subject), text="một\n.dòng bắt đầu bằng chấm\n")
+    wire = Wire(SHIPPED_SENDER).build(message, vn("05/03/2027 08:00"))
+    assert max(len(line) for line in wire.split(b"\r\n")) <= 78
+    back = message_from_bytes(wire, policy=policy.default)
+    assert back["Subject"] == subject
+    plain = back.get_body(("plain",))
+    assert plain is not None
+    assert plain.get_content().replace("\r\n", "\n") == "một\n.dòng bắt đầu bằng chấm\n"
+
+
+@pytest.mark.parametrize("recipient", ["a b@x.example", "a@x.example\r\nBcc: c@y.example", "tôi@x"])
+def test_an_address_the_wire_cannot_carry_is_refused(recipient: str) -> None:
+    with pytest.raises(ValueError):
+        Wire(SHIPPED_SENDER).build(replace(_outgoing(), recipient=recipient), vn("05/03/2027"))
 
 
 def test_message_id_depends_only_on_the_key() -> None:
@@ -185,6 +206,19 @@ def test_mail_sender_is_required_and_env_wins() -> None:
         {"mail": {"from": "a@x.example"}}, HERE, {"HANBAO_MAIL_FROM": "B <b@y.example>"}
     )
     assert (mail.sender, mail.domain) == ("B <b@y.example>", "y.example")
+
+
+def test_the_relays_rate_comes_from_the_environment_too() -> None:
+    document = {"mail": {"from": "a@x.example", "rate_per_minute": 60, "lease_seconds": 600}}
+    assert parse_mail(document, HERE, {}).rate_per_minute == 60
+    env = {"HANBAO_MAIL_RATE_PER_MINUTE": "120"}
+    assert parse_mail(document, HERE, env).rate_per_minute == 120
+    for wrong in ("0", "fast", "1.5"):
+        with pytest.raises(ConfigError, match="HANBAO_MAIL_RATE_PER_MINUTE"):
+            parse_mail(document, HERE, {"HANBAO_MAIL_RATE_PER_MINUTE": wrong})
+    # the lease must still outlast a batch at the rate the environment sets
+    with pytest.raises(ConfigError, match=r"mail\.lease_seconds"):
+        parse_mail(document, HERE, {"HANBAO_MAIL_RATE_PER_MINUTE": "1"})
 
 
 def test_guard_allows_only_contacts_of_concerned_units_in_allowed_domains() -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +21,10 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, MetaData, select, text
 from sqlmodel import SQLModel
 
+from scheduler import outbox
 from scheduler.access import principal
 from scheduler.errors import ConfigError
+from scheduler.render import PRIORITY
 from scheduler.settings import Config
 from scheduler.store import migrate
 from scheduler.store.queries import transaction
@@ -146,9 +148,16 @@ def test_a_version_1_database_is_upgraded_in_place_with_its_data(
     old, new = migrate.upgrade(empty)
 
     assert (old.revision, new.revision) == (None, migrate.head())
-    assert migrate.head() == "0003"  # the baseline, the units' life, then report intake
+    # the baseline, the units' life, report intake, then the outbox's claim index
+    assert migrate.head() == "0004_mailpath"
     migrate.check(empty)
-    assert snapshot(empty, like=before) == before
+    # the same rows, but for a digest still waiting: 0004 moves it behind the reminders
+    names, rows = before["message"]
+    priority, template, state = (names.index(n) for n in ("priority", "template", "state"))
+    waiting = [r for r in rows if r[template] == "digest" and r[state] in ("pending", "sending")]
+    assert waiting and {r[priority] for r in waiting} == {2}
+    moved = [(*r[:priority], 4, *r[priority + 1 :]) if r in waiting else r for r in rows]
+    assert snapshot(empty, like=before) == {**before, "message": (names, moved)}
     with transaction(empty) as store:
         # the same facts, read through today's code
         urgent = store.obligation_by_key("case:VV-2027-001:urgent_report")
@@ -191,6 +200,33 @@ def test_a_version_1_database_is_upgraded_in_place_with_its_data(
     assert {(e.obligation.id, e.step, e.repeat) for e in emitted}.isdisjoint(
         {(late.id, s["step"], s["repeat"]) for s in history["steps"]}
     )
+
+
+def test_mail_waiting_during_the_upgrade_drains_urgent_first_and_digests_last(
+    empty: Engine,
+) -> None:
+    load_v1(empty)
+    with empty.begin() as connection:  # every message of the dump is waiting to go out
+        connection.execute(text("UPDATE message SET state = 'pending'"))
+    migrate.upgrade(empty)
+    with transaction(empty) as store:
+        claimed = outbox.claim(store, vn("01/01/2030 00:00"), 100, timedelta(minutes=5))
+    assert len(claimed) == 12 and claimed[-1].template == "digest"
+    with empty.connect() as connection:
+        stored: dict[int, int] = dict(
+            connection.execute(text("SELECT id, priority FROM message")).all()
+        )
+    order = [stored[m.id] for m in claimed]
+    assert order == sorted(order) and order[0] == PRIORITY["new_case"]
+    if empty.dialect.name == "sqlite":  # the claim walks the index, it sorts nothing
+        with empty.connect() as connection:
+            plan = connection.execute(
+                text(
+                    "EXPLAIN QUERY PLAN SELECT id FROM message WHERE state = 'pending' AND "
+                    "next_attempt_at <= '2030' ORDER BY priority, created_at, id LIMIT 5"
+                )
+            ).all()
+        assert "ix_message_claim" in str(plan) and "TEMP B-TREE" not in str(plan)
 
 
 def test_upgrading_twice_changes_nothing(empty: Engine) -> None:

@@ -35,6 +35,7 @@ def check_config(
     as_of: AsOfOpt = None, json_out: JsonOpt = False, config: ConfigOpt = None, db: DbOpt = None
 ) -> None:
     """Kiểm tra cấu hình / validate the settings, rules and calendar files."""
+    from scheduler.cli.mail import mail_drain
     from scheduler.store.connection import checked_url
 
     loaded = settings(config, db)
@@ -51,8 +52,17 @@ def check_config(
         }
         for k in loaded.rules.kinds.values()
     ]
+    mail = mail_drain(loaded)
     if json_out:
-        print_json({"config": str(loaded.path), "ok": True, "kinds": kinds, "warnings": warnings})
+        print_json(
+            {
+                "config": str(loaded.path),
+                "ok": True,
+                "kinds": kinds,
+                "warnings": warnings,
+                "mail": mail,
+            }
+        )
         return
     print(f"Cấu hình hợp lệ / configuration valid: {loaded.path}")
     for warning in warnings:
@@ -60,6 +70,14 @@ def check_config(
     print_table(
         kinds, (("kind", "Loại"), ("name", "Tên"), ("deadline", "Hạn"), ("steps", "Các bậc nhắc"))
     )
+    line = f"Máy chủ thư / relay: {mail['rate_per_minute']} thư/phút / messages a minute"
+    if "waiting" in mail:
+        minutes = mail["drain_seconds_estimate"] / 60
+        line += (
+            f"; {mail['waiting']} thư đang chờ, gửi hết trong khoảng / waiting, drained in about "
+            f"{minutes:.0f} phút / minutes"
+        )
+    print(line)
 
 
 @calendar_app.command("deadline")

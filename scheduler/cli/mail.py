@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -12,7 +12,38 @@ from scheduler.output import print_json, print_table
 from scheduler.records import MESSAGE_STATES
 from scheduler.vntime import iso
 
+if TYPE_CHECKING:
+    from scheduler.settings import Config
+
 outbox_app = typer.Typer(no_args_is_help=True, help="Hộp thư đi / the outbox")
+
+
+def mail_drain(loaded: Config) -> dict[str, Any]:
+    """The relay's rate and, when the database is there, how long its backlog takes at it (for
+    ``check-config``). A database that is not there is not created."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from scheduler import outbox
+    from scheduler.store.connection import sqlite_file
+    from scheduler.store.queries import transaction
+    from scheduler.store.schema import make_engine
+
+    rate = loaded.mail.rate_per_minute
+    found: dict[str, Any] = {"rate_per_minute": rate}
+    engine = make_engine(loaded.database_url)
+    try:
+        file = sqlite_file(engine)
+        if file is not None and not file.exists():
+            return found
+        with transaction(engine) as store:
+            counts = outbox.counts(store)
+    except SQLAlchemyError:  # no database, or not initialised: the settings are still checked
+        return found
+    finally:
+        engine.dispose()
+    found["waiting"] = counts.get("pending", 0) + counts.get("sending", 0)
+    found["drain_seconds_estimate"] = outbox.drain_seconds(counts, rate)
+    return found
 
 
 def deliver_command(

@@ -10,12 +10,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 from scheduler.records import Obligation
 from scheduler.store.base import Queries
 from scheduler.store.intake import UNSETTLED
 from scheduler.store.schema import (
+    AuditRow,
     CaseRow,
     IntakeMailRow,
     MessageItemRow,
@@ -37,6 +39,20 @@ def _below_a_parent() -> Any:
 
 
 class DigestQueries(Queries):
+    def digest_inputs(self) -> tuple[Any, ...]:
+        """A mark of everything a digest is made of, in one query: the newest reminder (late
+        flags), audit entry (submissions, confirmations, failed mail, units) and report mail
+        seen. The same mark twice: nothing a digest would say has changed in between."""
+        return tuple(
+            self.session.execute(
+                sa_select(
+                    sa_select(func.max(ReminderRow.id)).scalar_subquery(),
+                    sa_select(func.max(AuditRow.id)).scalar_subquery(),
+                    sa_select(func.max(IntakeMailRow.id)).scalar_subquery(),
+                )
+            ).one()
+        )
+
     def late(self, since: datetime, as_of: datetime) -> list[Obligation]:
         """Obligations late and not submitted at ``as_of``, and those flagged late since
         ``since`` but submitted by ``as_of`` (the district still hears of them)."""

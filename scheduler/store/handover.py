@@ -59,6 +59,16 @@ class HandoverQueries(Queries):
         )
         return {(unit, kind, period) for unit, kind, period in rows}
 
+    def keys_in_periods(self, periods: Iterable[str | None]) -> set[str]:
+        """The keys of every obligation stored for these periods, in one query: what the
+        periodic job need not create again."""
+        rows = self.session.exec(
+            select(ObligationRow.key).where(
+                col(ObligationRow.period).in_(sorted({p for p in periods if p is not None}))
+            )
+        )
+        return set(rows)
+
     def unsent_steps(self, obligation_id: int) -> list[tuple[int, str]]:
         """(reminder id, step) of the steps recorded but not yet turned into mail, late flags
         aside: a late flag stays addressed where it was raised."""

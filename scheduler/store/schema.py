@@ -166,7 +166,10 @@ class MessageRow(SQLModel, table=True):
     so a message sent again after a crash carries the same Message-ID."""
 
     __tablename__ = "message"
-    __table_args__ = (Index("ix_message_ready", "state", "next_attempt_at"),)
+    # the claim walks the due messages most urgent first, oldest first, and stops at a batch
+    __table_args__ = (
+        Index("ix_message_claim", "state", "priority", "created_at", "id", "next_attempt_at"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(sa_column=Column(String, unique=True, nullable=False))
     message_id: str = Field(sa_column=Column(String, unique=True, nullable=False))
