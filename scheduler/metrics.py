@@ -117,8 +117,8 @@ class _OnTimeCollector(Collector):
     """``hanbao_reports_on_time_ratio{parent,kind}``: reports due in the last 12 months that were
     sent on time, per parent (its subtree) and kind; no per-commune series. A year's table is
     about a second of work at national scale: a scrape never waits for it (a scrape answers in
-    milliseconds, from snapshots). It is recomputed in a thread of its own at most every ``every``; meanwhile a
-    scrape gives the last figures (none before the first are ready)."""
+    milliseconds, from snapshots). It is recomputed in a thread of its own at most every
+    ``every``; meanwhile a scrape gives the last figures (none before the first are ready)."""
 
     every = timedelta(minutes=10)
 
