@@ -193,6 +193,7 @@ def under_lock(daemon: Daemon, port: int, path: Path, token: str) -> dict[str, A
     lock.execute("BEGIN IMMEDIATE")
     lock.execute("INSERT INTO meta (key, value) VALUES ('bench-lock', 'x')")
     locked = time.monotonic()
+    print(f"{locked:.2f} locked", file=sys.stderr)
     pool = ThreadPoolExecutor(48)
     calls = [pool.submit(adhoc, n) for n in range(48)]
     healthz: list[float] = []
@@ -245,6 +246,9 @@ def measure(source: Path, url: str, folder: Path, token: str) -> dict[str, Any]:
     finally:
         if daemon.process.poll() is None:
             daemon.end()
+        for when, line in daemon.lines:
+            if "apscheduler" not in line:
+                print(f"{when:.2f} {line.rstrip()[:300]}", file=sys.stderr)
     return result
 
 

@@ -25,6 +25,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
 from typing import Any
 
+import anyio.to_thread
 import uvicorn
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import Engine
@@ -45,6 +46,7 @@ from scheduler.vntime import VN_TZ
 log = logging.getLogger(__name__)
 Job = Callable[[Context], Awaitable[None]]
 SHUTDOWN_GRACE = 60.0
+HTTP_THREADS = 8  # as many as a database connection pool serves at once, about
 # run only in the leader; the IMAP watch too: its cursor is one per mailbox, not per daemon
 ONCE = ("digest", "periodic", "housekeeping", "intake_imap")
 
@@ -183,6 +185,9 @@ async def _serve(config: Config, engine: Engine, clock: Clock, lead: Leadership)
     scheduler.start()
     # uvicorn catches SIGTERM/SIGINT while it serves, stops HTTP, then raises the signal again
     # for the handlers above: the jobs stop after the HTTP side
+    # the API's handlers run in worker threads: a few, so that forty of them loading units at
+    # once cannot starve the event loop (and /healthz, and SIGTERM) of the interpreter
+    anyio.to_thread.current_default_thread_limiter().total_tokens = HTTP_THREADS
     serving = asyncio.create_task(server.serve(sockets=[listener]))
     log.info(
         "action=started http=%s:%s database=%s role=%s clock=%s now=%s",
