@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 
 from scheduler.hierarchy.closing import apply_closings
-from scheduler.hierarchy.units import addresses
-from scheduler.plan import due, occurrences
+from scheduler.hierarchy.units import Unit, addresses
+from scheduler.plan import Due, Occurrence, due, occurrences
 from scheduler.records import Obligation
 from scheduler.settings import Config
 from scheduler.store.queries import Store, transaction
@@ -39,15 +39,18 @@ class Emitted:
 def sweep_batch(store: Store, config: Config, now: datetime, limit: int) -> list[Emitted] | None:
     """Handle up to ``limit`` obligations due at ``now``. None when nothing was due.
 
-    Units closed by ``now`` hand over first, so nothing is addressed to a unit that is gone."""
+    Units closed by ``now`` hand over first, so nothing is addressed to a unit that is gone.
+    The batch is written in a few statements: one compare-and-set of every cursor (only the
+    obligations it moved are recorded: another sweep's are that sweep's to record), one insert
+    of the reminders and one of the late flags' audit entries."""
     apply_closings(store, config.rules, now, "sweep")
     batch = store.due_for_action(now, limit)
     if not batch:
         return None
     units = store.units({o.unit for o in batch})
     units.update(store.units({u.parent for u in units.values() if u.parent} - set(units)))
-    emitted: list[Emitted] = []
-    rows: list[dict[str, object]] = []
+    ladders: dict[tuple[str, datetime, datetime], list[Occurrence]] = {}
+    planned: list[tuple[Obligation, Unit, Due]] = []
     for obligation in batch:
         kind = config.rules.kinds.get(obligation.kind)
         unit = units.get(obligation.unit)
@@ -63,15 +66,23 @@ def sweep_batch(store: Store, config: Config, now: datetime, limit: int) -> list
             store.hold(obligation.id, now + POISON_BACKOFF)
             continue
         assert obligation.next_action_at is not None
-        occs = occurrences(
-            kind,
-            obligation.due_at,
-            obligation.created_at,
-            config.calendar,
-            config.rules.reminder_time,
-        )
-        plan = due(occs, obligation.next_action_at, now, config.catch_up)
-        if not store.advance(obligation.id, obligation.next_action_at, plan.next_action_at):
+        inputs = (obligation.kind, obligation.due_at, obligation.created_at)
+        if inputs not in ladders:  # a wave is thousands of obligations with one ladder
+            ladders[inputs] = occurrences(
+                kind,
+                obligation.due_at,
+                obligation.created_at,
+                config.calendar,
+                config.rules.reminder_time,
+            )
+        plan = due(ladders[inputs], obligation.next_action_at, now, config.catch_up)
+        planned.append((obligation, unit, plan))
+    taken = store.advance_many([(o.id, o.next_action_at, p.next_action_at) for o, _, p in planned])
+    emitted: list[Emitted] = []
+    rows: list[dict[str, object]] = []
+    flags: list[dict[str, object]] = []
+    for obligation, unit, plan in planned:
+        if obligation.id not in taken:
             continue  # another sweep took it: its occurrences are that sweep's to record
         parent = units.get(unit.parent) if unit.parent else None
         for state, group in (("due", plan.send), ("skipped", plan.skip)):
@@ -97,18 +108,23 @@ def sweep_batch(store: Store, config: Config, now: datetime, limit: int) -> list
                         )
                     )
                 if late_flag:
-                    store.audit(
-                        now,
-                        "sweep",
-                        "late_flag",
-                        obligation_id=obligation.id,
-                        case_code=obligation.case_code,
-                        unit=unit.code,
-                        parent=unit.parent,
-                        step=occ.step.name,
-                        due_at=obligation.due_at,
+                    flags.append(
+                        {
+                            "at": now,
+                            "actor": "sweep",
+                            "action": "late_flag",
+                            "obligation_id": obligation.id,
+                            "case_code": obligation.case_code,
+                            "detail": {
+                                "unit": unit.code,
+                                "parent": unit.parent,
+                                "step": occ.step.name,
+                                "due_at": obligation.due_at,
+                            },
+                        }
                     )
     store.add_reminders(rows)
+    store.audit_many(flags)
     return emitted
 
 

@@ -35,6 +35,7 @@ from scheduler.store.schema import (
 from scheduler.store.submissions import SubmissionQueries
 from scheduler.store.timeliness import TimelinessQueries
 from scheduler.store.units import UnitQueries
+from scheduler.store.waves import WaveQueries
 from scheduler.vntime import iso
 
 _OBLIGATION = SQLModel.metadata.tables["obligation"]
@@ -49,9 +50,10 @@ class Store(
     IntakeQueries,
     DigestQueries,
     TimelinessQueries,
+    WaveQueries,
 ):
     """Every named query, over one session (units, hand-overs, submissions, the intake's, the
-    digest's and the reporting rates' in their own modules).
+    digest's, the reporting rates' and a wave's bulk writes in their own modules).
 
     The caller owns the transaction (commit or roll back)."""
 
