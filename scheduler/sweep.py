@@ -36,19 +36,32 @@ class Emitted:
     late_flag: bool
 
 
-def sweep_batch(store: Store, config: Config, now: datetime, limit: int) -> list[Emitted] | None:
+def sweep_batch(
+    store: Store,
+    config: Config,
+    now: datetime,
+    limit: int,
+    known: dict[str, Unit] | None = None,
+) -> list[Emitted] | None:
     """Handle up to ``limit`` obligations due at ``now``. None when nothing was due.
+
+    ``known`` keeps the units read by the earlier batches of the same sweep (a wave's batches
+    share their districts); it is emptied when a closing changes them.
 
     Units closed by ``now`` hand over first, so nothing is addressed to a unit that is gone.
     The batch is written in a few statements: one compare-and-set of every cursor (only the
     obligations it moved are recorded: another sweep's are that sweep's to record), one insert
     of the reminders and one of the late flags' audit entries."""
-    apply_closings(store, config.rules, now, "sweep")
+    known = {} if known is None else known
+    if apply_closings(store, config.rules, now, "sweep"):
+        known.clear()
     batch = store.due_for_action(now, limit)
     if not batch:
         return None
-    units = store.units({o.unit for o in batch})
+    units = known
+    units.update(store.units({o.unit for o in batch} - set(units)))
     units.update(store.units({u.parent for u in units.values() if u.parent} - set(units)))
+    notified: dict[tuple[int, str], tuple[str, ...]] = {}
     ladders: dict[tuple[str, datetime, datetime], list[Occurrence]] = {}
     planned: list[tuple[Obligation, Unit, Due]] = []
     for obligation in batch:
@@ -87,7 +100,9 @@ def sweep_batch(store: Store, config: Config, now: datetime, limit: int) -> list
         parent = units.get(unit.parent) if unit.parent else None
         for state, group in (("due", plan.send), ("skipped", plan.skip)):
             for occ in group:
-                recipients = addresses(occ.step.notify, unit, parent)
+                if (id(occ.step), unit.code) not in notified:
+                    notified[(id(occ.step), unit.code)] = addresses(occ.step.notify, unit, parent)
+                recipients = notified[(id(occ.step), unit.code)]
                 late_flag = occ.step.flag_late and state == "due"
                 rows.append(
                     {
@@ -131,9 +146,10 @@ def sweep_batch(store: Store, config: Config, now: datetime, limit: int) -> list
 def sweep(engine: Engine, config: Config, now: datetime) -> list[Emitted]:
     """Record everything due at ``now``, batch by batch, each batch its own transaction."""
     emitted: list[Emitted] = []
+    known: dict[str, Unit] = {}
     while True:
         with transaction(engine) as store:
-            batch = sweep_batch(store, config, now, config.sweep_batch)
+            batch = sweep_batch(store, config, now, config.sweep_batch, known)
         if batch is None:
             return emitted
         emitted.extend(batch)

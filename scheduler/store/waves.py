@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, Integer, bindparam, text
 from sqlmodel import SQLModel
 
 from scheduler.store.base import Queries, slices
@@ -29,36 +28,30 @@ Move = tuple[int, datetime | None, datetime | None]  # obligation, cursor as rea
 class WaveQueries(Queries):
     def advance_many(self, moves: Sequence[Move]) -> set[int]:
         """Compare-and-set of ``next_action_at`` (and clear ``hold_until``) for many obligations
-        in one statement per slice; the ids whose cursor this call moved."""
+        in one statement per slice; the ids whose cursor this call moved.
+
+        The statement goes to the driver as it is (thousands of bound values would cost more
+        to compile and cache than to run); the cursors are converted as the schema stores them."""
         taken: set[int] = set()
-        postgres = self.session.get_bind().dialect.name == "postgresql"
+        dialect = self.session.get_bind().dialect
+        stored = UTCDateTime().bind_processor(dialect) or (lambda value: value)
+        if dialect.name == "postgresql":  # psycopg's placeholders; NULL needs a type in VALUES
+            placeholders = "(%s::integer, %s::timestamptz, %s::timestamptz)"
+        else:
+            placeholders = "(?, ?, ?)"
         connection = self.session.connection()
         for some in slices(moves):
-            rows: list[str] = []
-            binds: list[BindParameter[Any]] = []
-            values: dict[str, object] = {}
-            for n, (obligation, expected, new) in enumerate(some):
-                names = (f"o{n}", f"e{n}", f"n{n}")
-                if postgres:  # NULL cursors need a type in VALUES
-                    rows.append(
-                        f"(CAST(:{names[0]} AS INTEGER), CAST(:{names[1]} AS TIMESTAMPTZ), "
-                        f"CAST(:{names[2]} AS TIMESTAMPTZ))"
-                    )
-                else:
-                    rows.append(f"(:{names[0]}, :{names[1]}, :{names[2]})")
-                binds += [
-                    bindparam(names[0], type_=Integer),
-                    bindparam(names[1], type_=UTCDateTime),
-                    bindparam(names[2], type_=UTCDateTime),
-                ]
-                values.update(zip(names, (obligation, expected, new), strict=True))
-            statement = text(
-                f"WITH v(oid, expected, new) AS (VALUES {', '.join(rows)}) "
+            values: list[object] = []
+            for obligation, expected, new in some:
+                values += [obligation, stored(expected), stored(new)]
+            result = connection.exec_driver_sql(
+                f"WITH v(oid, expected, new) AS (VALUES {', '.join([placeholders] * len(some))}) "
                 "UPDATE obligation SET next_action_at = v.new, hold_until = NULL FROM v "
                 "WHERE obligation.id = v.oid AND obligation.next_action_at = v.expected "
-                "RETURNING id"
-            ).bindparams(*binds)
-            taken.update(row[0] for row in connection.execute(statement, values))
+                "RETURNING id",
+                tuple(values),
+            )
+            taken.update(row[0] for row in result)
         return taken
 
     def audit_many(self, entries: Sequence[dict[str, Any]]) -> None:
