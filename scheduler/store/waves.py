@@ -34,7 +34,7 @@ class WaveQueries(Queries):
         to compile and cache than to run); the cursors are converted as the schema stores them."""
         taken: set[int] = set()
         dialect = self.session.get_bind().dialect
-        stored = UTCDateTime().bind_processor(dialect) or (lambda value: value)
+        stored = UTCDateTime().dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
         if dialect.name == "postgresql":  # psycopg's placeholders; NULL needs a type in VALUES
             placeholders = "(%s::integer, %s::timestamptz, %s::timestamptz)"
         else:
