@@ -34,7 +34,11 @@ class WaveQueries(Queries):
         to compile and cache than to run); the cursors are converted as the schema stores them."""
         taken: set[int] = set()
         dialect = self.session.get_bind().dialect
-        stored = UTCDateTime().dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
+        convert = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+
+        def stored(value: datetime | None) -> object:
+            return convert(value) if convert else value
+
         if dialect.name == "postgresql":  # psycopg's placeholders; NULL needs a type in VALUES
             placeholders = "(%s::integer, %s::timestamptz, %s::timestamptz)"
         else:
