@@ -11,7 +11,7 @@ import sys
 import tempfile
 import warnings
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -54,17 +54,31 @@ def on_each_backend(description: str, measure: Measure) -> None:
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--only", choices=("sqlite", "postgresql"))
     parser.add_argument("--communes", type=int, default=10_600)
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="one JSON object per line and backend on stdout (backend: sqlite|postgresql); "
+        "the progress goes to stderr",
+    )
     args = parser.parse_args()
     config = load_config(
         Path(__file__).resolve().parent.parent / "config" / "hanbao.yaml", "sqlite://"
     )
     results = []
+
+    def run(name: str, url: str) -> None:
+        if not args.json:
+            results.append(measure(name, url, config, args.communes))
+            return
+        with redirect_stdout(sys.stderr):
+            result = measure(name, url, config, args.communes)
+        print(json.dumps({**result, "backend": name.lower()}, ensure_ascii=False), flush=True)
+
     if args.only in (None, "sqlite"):
         with tempfile.TemporaryDirectory() as folder:
-            results.append(
-                measure("SQLite", f"sqlite:///{folder}/bench.sqlite3", config, args.communes)
-            )
+            run("SQLite", f"sqlite:///{folder}/bench.sqlite3")
     if args.only in (None, "postgresql"):
         with postgres() as url:
-            results.append(measure("PostgreSQL", url, config, args.communes))
-    print("\n" + json.dumps(results, ensure_ascii=False, indent=2))
+            run("PostgreSQL", url)
+    if not args.json:
+        print("\n" + json.dumps(results, ensure_ascii=False, indent=2))

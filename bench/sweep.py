@@ -18,7 +18,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -30,7 +30,9 @@ sys.path.insert(0, str(ROOT))
 from pg import on_each_backend  # noqa: E402
 
 from scheduler import ledger  # noqa: E402
+from scheduler.compose import compose  # noqa: E402
 from scheduler.plan import occurrences  # noqa: E402
+from scheduler.render import Renderer  # noqa: E402
 from scheduler.settings import Config  # noqa: E402
 from scheduler.store import migrate  # noqa: E402
 from scheduler.store.queries import transaction  # noqa: E402
@@ -100,10 +102,29 @@ def chunks(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
         yield rows[start : start + CHUNK]
 
 
-def build(engine: Engine, config: Config, communes: int) -> dict[str, int]:
-    """Units, ten closed years, and the open year; returns row counts."""
-    rng = random.Random(2027)
+def open_year(engine: Engine, config: Config, communes: int) -> tuple[Rows, dict[str, int]]:
+    """The units and the open year's obligations, generated on 1 January; returns the units."""
     unit_rows, contact_rows = units(communes, 700, 63)
+    with engine.begin() as connection:
+        for table, rows in ((UnitRow, unit_rows), (ContactRow, contact_rows)):
+            for part in chunks(rows):
+                connection.execute(insert(table), part)
+    start = parse_datetime(f"01/01/{YEAR} 00:00")
+    with transaction(engine) as store:
+        generated = ledger.generate_periodic(store, config, YEAR, start, "bench")
+    counts = {"units": len(unit_rows), "contacts": len(contact_rows)}
+    return unit_rows, {**counts, "open obligations": generated.created}
+
+
+def build(engine: Engine, config: Config, communes: int) -> dict[str, int]:
+    """Units, the open year and ten closed years (``bench/timeliness.py``'s data); row counts."""
+    unit_rows, counts = open_year(engine, config, communes)
+    return {**counts, **history(engine, config, unit_rows)}
+
+
+def history(engine: Engine, config: Config, unit_rows: Rows) -> dict[str, int]:
+    """Ten closed years of periodic reports and cases, with their reminders; row counts."""
+    rng = random.Random(2027)
     owing = [u for u in unit_rows if u["kind"] in ("commune", "agency")]
     closed: list[dict[str, Any]] = []
     for year in HISTORY:
@@ -147,9 +168,8 @@ def build(engine: Engine, config: Config, communes: int) -> dict[str, int]:
                 }
             )
     with engine.begin() as connection:
-        for table, rows in ((UnitRow, unit_rows), (ContactRow, contact_rows), (CaseRow, cases)):
-            for part in chunks(rows):
-                connection.execute(insert(table), part)
+        for part in chunks(cases):
+            connection.execute(insert(CaseRow), part)
         ids: dict[str, int] = {
             code: case_id
             for code, case_id in connection.execute(text("SELECT code, id FROM case_file"))
@@ -185,27 +205,27 @@ def build(engine: Engine, config: Config, communes: int) -> dict[str, int]:
     with engine.begin() as connection:
         for part in chunks(reminders):
             connection.execute(insert(ReminderRow), part)
-    start = parse_datetime(f"01/01/{YEAR} 00:00")
-    with transaction(engine) as store:
-        generated = ledger.generate_periodic(store, config, YEAR, start, "bench")
     return {
-        "units": len(unit_rows),
-        "contacts": len(contact_rows),
         "cases": len(cases),
         "closed obligations": len(closed),
         "reminder history": len(reminders),
-        "open obligations": generated.created,
     }
 
 
 def history_reminders(config: Config, rows: list[Any]) -> list[dict[str, Any]]:
     """The first two ladder steps of every closed obligation, as a past sweep recorded them."""
     result = []
+    ladders: dict[tuple[str, Any, Any], list[Any]] = {}
     for obligation_id, kind_id, due_at, created_at in rows:
-        kind = config.rules.kind(kind_id)
-        for occ in occurrences(
-            kind, due_at, created_at, config.calendar, config.rules.reminder_time
-        )[:2]:
+        if (kind_id, due_at, created_at) not in ladders:
+            ladders[(kind_id, due_at, created_at)] = occurrences(
+                config.rules.kind(kind_id),
+                due_at,
+                created_at,
+                config.calendar,
+                config.rules.reminder_time,
+            )[:2]
+        for occ in ladders[(kind_id, due_at, created_at)]:
             result.append(
                 {
                     "obligation_id": obligation_id,
@@ -216,36 +236,81 @@ def history_reminders(config: Config, rows: list[Any]) -> list[dict[str, Any]]:
                     "recipients": json.dumps([]),
                     "scheduled_at": occ.at,
                     "recorded_at": occ.at,
+                    "composed_at": occ.at,
                 }
             )
     return result
+
+
+def idle_sweeps(engine: Engine, config: Config, label: str) -> float:
+    """The median of five sweeps when nothing is due, in seconds."""
+    quiet = parse_datetime(f"15/06/{YEAR} 07:00")
+    sweep(engine, config, quiet)  # nothing is due yet: the year was generated on 1 January
+    return statistics.median(
+        timed(f"sweep, nothing due ({label})", lambda: sweep(engine, config, quiet))[1]
+        for _ in range(5)
+    )
+
+
+def compose_all(engine: Engine, config: Config, now: datetime) -> int:
+    """Compose the recorded steps into the outbox, batch by batch as the mail job does, until a
+    batch queues nothing; how many mails were queued (``uncomposed`` checks nothing was left)."""
+    renderer, queued = Renderer(config.mail.domain), 0
+    while True:
+        with transaction(engine) as store:
+            batch = compose(store, config, renderer, now)
+        if not batch:
+            return queued
+        queued += batch
+
+
+def uncomposed(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(
+            connection.execute(
+                text("SELECT count(*) FROM reminder WHERE state = 'due' AND composed_at IS NULL")
+            ).scalar_one()
+        )
 
 
 def measure(name: str, url: str, config: Config, communes: int) -> dict[str, Any]:
     print(f"\n{name}: {normalise_url(url).split('@')[-1]}", flush=True)
     engine = make_engine(url)
     migrate.create(engine)
-    counts, build_s = timed("build", lambda: build(engine, config, communes))
+    (unit_rows, opened), open_s = timed(
+        "units and the open year", lambda: open_year(engine, config, communes)
+    )
+    fresh = idle_sweeps(engine, config, "no history")
+    closed, build_s = timed(
+        "build ten years of history", lambda: history(engine, config, unit_rows)
+    )
+    counts = {**opened, **closed}
     print("  rows: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
-    quiet = parse_datetime(f"15/06/{YEAR} 07:00")
-    sweep(engine, config, quiet)  # nothing is due yet: the year was generated on 1 January
-    idle = []
-    for _ in range(5):
-        _, seconds = timed("sweep, nothing due", lambda: sweep(engine, config, quiet))
-        idle.append(seconds)
+    idle = idle_sweeps(engine, config, "ten years of history")
+    june16 = parse_datetime(f"16/06/{YEAR} 08:00")
     june, june_s = timed(
         f"sweep 16/06/{YEAR} 08:00 (before_10 for every unit)",
-        lambda: sweep(engine, config, parse_datetime(f"16/06/{YEAR} 08:00")),
+        lambda: sweep(engine, config, june16),
+    )
+    _, compose_june_s = timed(
+        "compose 16/06 into the outbox", lambda: compose_all(engine, config, june16)
     )
     for moment in (f"25/06/{YEAR} 08:00", f"30/06/{YEAR} 08:00"):
         sweep(engine, config, parse_datetime(moment))
+        compose_all(engine, config, parse_datetime(moment))
+    july1 = parse_datetime(f"01/07/{YEAR} 08:00")
     july, july_s = timed(
         f"sweep 01/07/{YEAR} 08:00 (overdue + late flag for every unit)",
-        lambda: sweep(engine, config, parse_datetime(f"01/07/{YEAR} 08:00")),
+        lambda: sweep(engine, config, july1),
     )
+    mails, compose_s = timed(
+        "compose 01/07 into the outbox", lambda: compose_all(engine, config, july1)
+    )
+    left = uncomposed(engine)
     print(
         f"  recorded: 16/06 {len(june):,} reminders; 01/07 {len(july):,} "
-        f"({sum(e.late_flag for e in july):,} late flags)"
+        f"({sum(e.late_flag for e in july):,} late flags), composed into {mails:,} mails "
+        f"({left} steps left uncomposed)"
     )
     with engine.connect() as connection:
         explain = "EXPLAIN QUERY PLAN" if engine.dialect.name == "sqlite" else "EXPLAIN"
@@ -260,11 +325,23 @@ def measure(name: str, url: str, config: Config, communes: int) -> dict[str, Any
     engine.dispose()
     return {
         "backend": name,
-        "build_s": round(build_s, 1),
-        "idle_sweep_ms": round(statistics.median(idle) * 1000, 1),
+        "build_s": round(open_s + build_s, 1),
+        "idle_sweep_ms": round(idle * 1000, 1),
         "june_16_sweep_s": round(june_s, 2),
         "july_1_sweep_s": round(july_s, 2),
         "july_1_reminders": len(july),
+        # the names of issue 12
+        "idle_ms": round(idle * 1000, 2),
+        "idle_no_history_ms": round(fresh * 1000, 2),
+        "history_ratio": round(idle / fresh, 2),
+        "june16_s": round(june_s, 2),
+        "june16_compose_s": round(compose_june_s, 2),
+        "july1_s": round(july_s, 2),
+        "july1_steps": len(july),
+        "july1_late_flags": sum(e.late_flag for e in july),
+        "compose_s": round(compose_s, 2),
+        "compose_mails": mails,
+        "compose_left": left,
         **counts,
     }
 

@@ -184,18 +184,18 @@ def compose(
     )
     if len(taken) < len(pending):
         log.info("action=compose_taken_elsewhere reminders=%s", len(pending) - len(taken))
-    return sum(
-        outbox.enqueue(
-            store,
-            _composed(config, renderer, address, entries, now),
-            domain=config.mail.domain,
-            now=now,
-        )
-        for address, entries in _groups(
-            [entry for entry in pending if entry.item.reminder_id in taken],
-            config.mail.group_by_recipient,
-            config.mail.digest_late_flags,
-        )
+    return outbox.enqueue_many(
+        store,
+        [
+            _composed(config, renderer, address, entries, now)
+            for address, entries in _groups(
+                [entry for entry in pending if entry.item.reminder_id in taken],
+                config.mail.group_by_recipient,
+                config.mail.digest_late_flags,
+            )
+        ],
+        domain=config.mail.domain,
+        now=now,
     )
 
 

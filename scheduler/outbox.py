@@ -36,10 +36,12 @@ from sqlmodel import SQLModel, col, select, update
 from scheduler.errors import Conflict, InvalidInput, NotFound
 from scheduler.records import MESSAGE_STATES
 from scheduler.render import Draft, message_key_id
+from scheduler.store.base import slices
 from scheduler.store.queries import Store
 from scheduler.store.schema import MessageItemRow, MessageRow
 
 STATES = MESSAGE_STATES
+_ITEM = SQLModel.metadata.tables["message_item"]
 
 
 @dataclass(frozen=True)
@@ -177,6 +179,41 @@ _CLAIMED = (
     _MESSAGE.c.priority,
     _MESSAGE.c.created_at,
 )
+
+
+def enqueue_many(store: Store, composed: Sequence[Composed], *, domain: str, now: datetime) -> int:
+    """Add many messages (with the reminders they carry) in two statements per slice; how many
+    were new. A key already queued is left alone, as ``enqueue`` does, and so are its items."""
+    connection, queued = store.session.connection(), 0
+    for some in slices(composed):
+        added = connection.execute(
+            store.insert(_MESSAGE)
+            .on_conflict_do_nothing()
+            .returning(_MESSAGE.c.id, _MESSAGE.c.key),
+            [
+                {
+                    "key": c.draft.key,
+                    "message_id": message_key_id(c.draft.key, domain),
+                    **_content(c),
+                    "state": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                }
+                for c in some
+            ],
+        )
+        ids = {key: message for message, key in added}
+        items = [
+            {"message_id": ids[c.draft.key], "reminder_id": reminder, "obligation_id": obligation}
+            for c in some
+            if c.draft.key in ids
+            for reminder, obligation in c.items
+        ]
+        if items:
+            connection.execute(_ITEM.insert(), items)
+        queued += len(ids)
+    return queued
 
 
 def claim(store: Store, now: datetime, limit: int, lease: timedelta) -> list[Outgoing]:

@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 
 from scheduler.hierarchy.closing import apply_closings
-from scheduler.hierarchy.units import addresses
-from scheduler.plan import due, occurrences
+from scheduler.hierarchy.units import Unit, addresses
+from scheduler.plan import Due, Occurrence, due, occurrences
 from scheduler.records import Obligation
 from scheduler.settings import Config
 from scheduler.store.queries import Store, transaction
@@ -36,18 +36,34 @@ class Emitted:
     late_flag: bool
 
 
-def sweep_batch(store: Store, config: Config, now: datetime, limit: int) -> list[Emitted] | None:
+def sweep_batch(
+    store: Store,
+    config: Config,
+    now: datetime,
+    limit: int,
+    known: dict[str, Unit] | None = None,
+) -> list[Emitted] | None:
     """Handle up to ``limit`` obligations due at ``now``. None when nothing was due.
 
-    Units closed by ``now`` hand over first, so nothing is addressed to a unit that is gone."""
-    apply_closings(store, config.rules, now, "sweep")
+    ``known`` keeps the units read by the earlier batches of the same sweep (a wave's batches
+    share their districts); it is emptied when a closing changes them.
+
+    Units closed by ``now`` hand over first, so nothing is addressed to a unit that is gone.
+    The batch is written in a few statements: one compare-and-set of every cursor (only the
+    obligations it moved are recorded: another sweep's are that sweep's to record), one insert
+    of the reminders and one of the late flags' audit entries."""
+    known = {} if known is None else known
+    if apply_closings(store, config.rules, now, "sweep"):
+        known.clear()
     batch = store.due_for_action(now, limit)
     if not batch:
         return None
-    units = store.units({o.unit for o in batch})
+    units = known
+    units.update(store.units({o.unit for o in batch} - set(units)))
     units.update(store.units({u.parent for u in units.values() if u.parent} - set(units)))
-    emitted: list[Emitted] = []
-    rows: list[dict[str, object]] = []
+    notified: dict[tuple[int, str], tuple[str, ...]] = {}
+    ladders: dict[tuple[str, datetime, datetime], list[Occurrence]] = {}
+    planned: list[tuple[Obligation, Unit, Due]] = []
     for obligation in batch:
         kind = config.rules.kinds.get(obligation.kind)
         unit = units.get(obligation.unit)
@@ -63,20 +79,30 @@ def sweep_batch(store: Store, config: Config, now: datetime, limit: int) -> list
             store.hold(obligation.id, now + POISON_BACKOFF)
             continue
         assert obligation.next_action_at is not None
-        occs = occurrences(
-            kind,
-            obligation.due_at,
-            obligation.created_at,
-            config.calendar,
-            config.rules.reminder_time,
-        )
-        plan = due(occs, obligation.next_action_at, now, config.catch_up)
-        if not store.advance(obligation.id, obligation.next_action_at, plan.next_action_at):
+        inputs = (obligation.kind, obligation.due_at, obligation.created_at)
+        if inputs not in ladders:  # a wave is thousands of obligations with one ladder
+            ladders[inputs] = occurrences(
+                kind,
+                obligation.due_at,
+                obligation.created_at,
+                config.calendar,
+                config.rules.reminder_time,
+            )
+        plan = due(ladders[inputs], obligation.next_action_at, now, config.catch_up)
+        planned.append((obligation, unit, plan))
+    taken = store.advance_many([(o.id, o.next_action_at, p.next_action_at) for o, _, p in planned])
+    emitted: list[Emitted] = []
+    rows: list[dict[str, object]] = []
+    flags: list[dict[str, object]] = []
+    for obligation, unit, plan in planned:
+        if obligation.id not in taken:
             continue  # another sweep took it: its occurrences are that sweep's to record
         parent = units.get(unit.parent) if unit.parent else None
         for state, group in (("due", plan.send), ("skipped", plan.skip)):
             for occ in group:
-                recipients = addresses(occ.step.notify, unit, parent)
+                if (id(occ.step), unit.code) not in notified:
+                    notified[(id(occ.step), unit.code)] = addresses(occ.step.notify, unit, parent)
+                recipients = notified[(id(occ.step), unit.code)]
                 late_flag = occ.step.flag_late and state == "due"
                 rows.append(
                     {
@@ -97,27 +123,33 @@ def sweep_batch(store: Store, config: Config, now: datetime, limit: int) -> list
                         )
                     )
                 if late_flag:
-                    store.audit(
-                        now,
-                        "sweep",
-                        "late_flag",
-                        obligation_id=obligation.id,
-                        case_code=obligation.case_code,
-                        unit=unit.code,
-                        parent=unit.parent,
-                        step=occ.step.name,
-                        due_at=obligation.due_at,
+                    flags.append(
+                        {
+                            "at": now,
+                            "actor": "sweep",
+                            "action": "late_flag",
+                            "obligation_id": obligation.id,
+                            "case_code": obligation.case_code,
+                            "detail": {
+                                "unit": unit.code,
+                                "parent": unit.parent,
+                                "step": occ.step.name,
+                                "due_at": obligation.due_at,
+                            },
+                        }
                     )
     store.add_reminders(rows)
+    store.audit_many(flags)
     return emitted
 
 
 def sweep(engine: Engine, config: Config, now: datetime) -> list[Emitted]:
     """Record everything due at ``now``, batch by batch, each batch its own transaction."""
     emitted: list[Emitted] = []
+    known: dict[str, Unit] = {}
     while True:
         with transaction(engine) as store:
-            batch = sweep_batch(store, config, now, config.sweep_batch)
+            batch = sweep_batch(store, config, now, config.sweep_batch, known)
         if batch is None:
             return emitted
         emitted.extend(batch)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
@@ -278,6 +280,53 @@ def test_a_stale_compare_and_set_loses(engine: Engine, config: Config) -> None:
         assert not store.advance(urgent, vn("01/01/2000 00:00"), None)
         assert store.advance(urgent, obligation.next_action_at, vn("04/03/2027 08:00"))
         assert not store.advance(urgent, obligation.next_action_at, None)
+
+
+def test_a_stale_bulk_compare_and_set_moves_only_the_rows_still_in_place(
+    engine: Engine, config: Config
+) -> None:
+    first = open_case(engine, config, "VV-BULK1", "03/03/2027 10:00", "03/03/2027 10:00")
+    second = open_case(engine, config, "VV-BULK2", "03/03/2027 10:00", "03/03/2027 10:00")
+    with transaction(engine) as store:
+        cursor = store.obligation(first)
+        assert cursor is not None and cursor.next_action_at is not None
+        moved = vn("04/03/2027 08:00")
+        assert store.advance_many(
+            [(first, cursor.next_action_at, moved), (second, vn("01/01/2000 00:00"), None)]
+        ) == {first}
+        assert store.advance_many([(first, cursor.next_action_at, None), (second, None, None)]) == (
+            set()
+        )
+        again = store.obligation(first)
+        assert again is not None and again.next_action_at == moved
+
+
+def test_two_sweeps_racing_record_each_step_and_late_flag_once(
+    engine: Engine, config: Config
+) -> None:
+    with transaction(engine) as store:
+        ledger.generate_periodic(store, config, 2027, vn("01/01/2027 00:00"), "test")
+    for moment in ("16/06/2027 08:00", "25/06/2027 08:00", "30/06/2027 08:00"):
+        sweep(engine, config, vn(moment))
+    small = replace(config, sweep_batch=1)  # many batches: the two sweeps interleave
+    start = threading.Barrier(2)
+
+    def racer() -> list[Emitted]:
+        start.wait(timeout=30)
+        return sweep(engine, small, vn("01/07/2027 08:00"))
+
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda _: racer(), range(2)))
+    emitted = [e for result in results for e in result]
+    keys = [(e.obligation.id, e.step, e.repeat) for e in emitted]
+    assert keys and len(keys) == len(set(keys))
+    flags = [e for e in emitted if e.late_flag]
+    with transaction(engine) as store:
+        trail = [a for a in store.audit_trail() if a.action == "late_flag"]
+    assert flags and sorted(a.obligation_id or 0 for a in trail) == sorted(
+        e.obligation.id for e in flags
+    )
+    assert sweep(engine, config, vn("01/07/2027 08:00")) == []
 
 
 def test_finding_due_work_ignores_obligations_not_yet_due(engine: Engine, config: Config) -> None:

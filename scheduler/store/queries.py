@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Engine, case, or_
 from sqlalchemy import func as sa_func
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, SQLModel, col, select, update
 
@@ -35,11 +36,13 @@ from scheduler.store.schema import (
 from scheduler.store.submissions import SubmissionQueries
 from scheduler.store.timeliness import TimelinessQueries
 from scheduler.store.units import UnitQueries
+from scheduler.store.waves import WaveQueries
 from scheduler.vntime import iso
 
 _OBLIGATION = SQLModel.metadata.tables["obligation"]
 _REMINDER = SQLModel.metadata.tables["reminder"]
 _ACK = SQLModel.metadata.tables["ack_link"]
+_CASE = SQLModel.metadata.tables["case_file"]
 
 
 class Store(
@@ -49,9 +52,10 @@ class Store(
     IntakeQueries,
     DigestQueries,
     TimelinessQueries,
+    WaveQueries,
 ):
     """Every named query, over one session (units, hand-overs, submissions, the intake's, the
-    digest's and the reporting rates' in their own modules).
+    digest's, the reporting rates' and a wave's bulk writes in their own modules).
 
     The caller owns the transaction (commit or roll back)."""
 
@@ -161,17 +165,22 @@ class Store(
         """Open obligations whose next moment has come, oldest first: the only sweep query.
 
         On PostgreSQL the rows are locked and rows another sweep holds are skipped, so replicas
-        sweep different obligations (the compare-and-set of ``advance`` still decides)."""
-        return self._obligations(
-            select(ObligationRow, CaseRow.code)
-            .where(col(ObligationRow.next_action_at) <= now)
-            .where(
-                or_(col(ObligationRow.hold_until).is_(None), col(ObligationRow.hold_until) <= now)
-            )
-            .order_by(col(ObligationRow.next_action_at), col(ObligationRow.id))
+        sweep different obligations (the compare-and-set of ``advance`` still decides). Read as
+        plain rows: a wave reads thousands."""
+        query = (
+            sa_select(*_OBLIGATION.c, _CASE.c.code.label("case_code"))
+            .select_from(_OBLIGATION.outerjoin(_CASE, _CASE.c.id == _OBLIGATION.c.case_id))
+            .where(_OBLIGATION.c.next_action_at <= now)
+            .where(or_(_OBLIGATION.c.hold_until.is_(None), _OBLIGATION.c.hold_until <= now))
+            .order_by(_OBLIGATION.c.next_action_at, _OBLIGATION.c.id)
             .limit(limit)
-            .with_for_update(of=ObligationRow, skip_locked=True)
+            .with_for_update(of=_OBLIGATION, skip_locked=True)
         )
+        fields = set(Obligation.__dataclass_fields__)
+        return [
+            Obligation(**{k: v for k, v in row.items() if k in fields})
+            for row in self.session.connection().execute(query).mappings()
+        ]
 
     def earliest_action(self) -> datetime | None:
         """When the sweep next has something to do (a held item counts from its hold)."""
