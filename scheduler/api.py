@@ -59,6 +59,7 @@ class Services:
     config: Config
     clock: Clock
     logins: LoginGuard
+    changed: Callable[[], None]  # new work recorded: the daemon wakes its sweep
 
 
 # --- request and response bodies --------------------------------------------------------------
@@ -286,7 +287,12 @@ Caller = Annotated[Principal, Depends(caller)]
 
 
 def create_app(
-    engine: Engine, config: Config, clock: Clock, metrics: Metrics, health: Health
+    engine: Engine,
+    config: Config,
+    clock: Clock,
+    metrics: Metrics,
+    health: Health,
+    on_change: Callable[[], None] = lambda: None,
 ) -> FastAPI:
     app = FastAPI(
         docs_url=None,  # Swagger UI loads from a CDN: not on an offline network, nor under our CSP
@@ -296,7 +302,7 @@ def create_app(
         description="Hạn báo cáo bảo vệ trẻ em: cases, reports and obligations. "
         "Authorization: Bearer <token from `hanbao token create`>.",
     )
-    services = Services(engine, config, clock, LoginGuard(metrics.registry))
+    services = Services(engine, config, clock, LoginGuard(metrics.registry), on_change)
     app.state.services = services
     generate = app.openapi
 
@@ -392,6 +398,7 @@ def create_app(
                 who.actor,
                 backfill=body.backfill,
             )
+        services.changed()
         return out(created, now)
 
     @app.post(
@@ -417,6 +424,7 @@ def create_app(
                 who.actor,
                 via="api",
             )
+        services.changed()
         return out([done, *started], now)
 
     @app.post(
@@ -437,6 +445,7 @@ def create_app(
             created = ledger.case_event(
                 store, config, code, body.kind, _moment(body.at), now, who.actor
             )
+        services.changed()
         return out(created, now)
 
     @app.post(
@@ -467,6 +476,7 @@ def create_app(
                 who.actor,
                 body.kind,
             )
+        services.changed()
         return out([created], now)[0]
 
     @app.post(
@@ -482,6 +492,7 @@ def create_app(
             done, started = ledger.submit(
                 store, config, obligation_id, _moment(body.at), now, who.actor, via="api"
             )
+        services.changed()
         return out([done, *started], now)
 
     @app.post(

@@ -30,7 +30,7 @@ import uvicorn
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import Engine
 
-from jobs import Context, Failed, digest, housekeeping, mail, periodic, sweep
+from jobs import Context, Failed, changes, digest, housekeeping, mail, periodic, sweep
 from jobs import intake as intake_job
 from scheduler.api import create_app
 from scheduler.clock import Clock
@@ -134,6 +134,11 @@ async def run(config: Config, engine: Engine, clock: Clock) -> None:
         lead.release()
 
 
+def _call_soon(loop: asyncio.AbstractEventLoop, wake: Callable[[str], None], job: str) -> None:
+    """Wake ``job`` from a worker thread (the API's handlers run in one)."""
+    loop.call_soon_threadsafe(wake, job)
+
+
 async def _serve(config: Config, engine: Engine, clock: Clock, lead: Leadership) -> None:
     settings = config.daemon
     metrics = Metrics(
@@ -146,15 +151,25 @@ async def _serve(config: Config, engine: Engine, clock: Clock, lead: Leadership)
     )
     health = Health(settings.stall_seconds)
     ctx = Context(engine, config, clock, metrics, health)
+    runner = _Jobs(ctx, lead)
+    ctx.wake = runner.wake
+    loop = asyncio.get_running_loop()
     listener = _listen(config)
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(engine, config, clock, metrics, health), **http_options(config))
+    app = create_app(  # a case recorded through the API wakes the sweep at once
+        engine,
+        config,
+        clock,
+        metrics,
+        health,
+        on_change=lambda: _call_soon(loop, runner.wake, "sweep"),
     )
+    server = uvicorn.Server(uvicorn.Config(app, **http_options(config)))
     scheduler = AsyncIOScheduler(
         timezone=VN_TZ,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
     )
     jobs: list[tuple[str, Job, float]] = [
+        ("changes", changes.run, settings.changes_seconds),
         ("periodic", periodic.run, settings.periodic_seconds),
         ("sweep", sweep.run, settings.sweep_seconds),
         ("deliver", mail.run, settings.deliver_seconds),
@@ -164,8 +179,6 @@ async def _serve(config: Config, engine: Engine, clock: Clock, lead: Leadership)
     if config.intake.imap.enabled:
         jobs.append(("intake_imap", intake_job.run, config.intake.imap.poll_seconds))
     metrics.expect((name for name, _, _ in jobs), config.rules)
-    runner = _Jobs(ctx, lead)
-    ctx.wake = runner.wake
     start = datetime.now(VN_TZ)
     for name, job, seconds in jobs:
         scheduler.add_job(
@@ -177,7 +190,6 @@ async def _serve(config: Config, engine: Engine, clock: Clock, lead: Leadership)
             next_run_time=start,
         )
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     intake = await _intake(config, engine, clock, metrics)  # a port in use stops us here

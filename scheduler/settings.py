@@ -46,6 +46,7 @@ _KEYS = {
     "metrics",
 }
 _DAEMON_INTERVALS = (
+    "changes_seconds",
     "sweep_seconds",
     "deliver_seconds",
     "digest_seconds",
@@ -63,6 +64,7 @@ class DaemonSettings:
     digest_seconds: float = 300
     periodic_seconds: float = 3600
     housekeeping_seconds: float = 86400
+    changes_seconds: float = 1  # how often the daemon looks for work recorded by another process
     stall_seconds: float = 900
     http_host: str = "127.0.0.1"
     http_port: int = 9464

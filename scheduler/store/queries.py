@@ -61,6 +61,11 @@ class Store(
 
     # --- cases and obligations ---------------------------------------------------------------
 
+    def newest_obligation_id(self) -> int:
+        """The highest obligation id (0 when none): one index lookup, how the daemon notices
+        work recorded by another process."""
+        return int(self.session.exec(select(sa_func.max(col(ObligationRow.id)))).one() or 0)
+
     def add_case(
         self, code: str, unit: str, category: str, verified_at: datetime, opened_at: datetime
     ) -> int | None:
