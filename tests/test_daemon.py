@@ -114,6 +114,16 @@ class Daemon:
         (stopped,) = [line for line in self.log if "action=stopped" in line]
         return _logged_now(stopped)
 
+    def close(self) -> None:
+        """Killed if it still runs, and its log pipe closed (a test that fails half-way, or
+        that does not stop it, leaves no open file behind for a later test to trip on)."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.reader.join(timeout=30)
+        if self.process.stderr is not None:
+            self.process.stderr.close()
+
     def kill(self) -> None:
         """SIGKILL: the daemon dies where it stands, as when its machine fails."""
         self.process.send_signal(signal.SIGKILL)
@@ -148,9 +158,7 @@ def serving(command: list[str], env: dict[str, str], cwd: Path | None = None) ->
         print("daemon log:\n" + "".join(running.log))  # shown by pytest when the test fails
         raise
     finally:
-        if running.process.poll() is None:
-            running.process.kill()
-            running.process.wait()
+        running.close()
 
 
 def test_daemon_sends_in_order_stops_on_sigterm_and_restarts_without_duplicates(

@@ -60,7 +60,9 @@ def test_a_relay_outage_shows_on_healthz_and_in_the_retry_count_as_it_goes(
         try:
             relay.wait_for(lambda got: len(got) == 100, timeout=30)
             until(lambda: answered(http_port, 200), 20, "/healthz back to 200")
-            assert sample(http_port, 'hanbao_messages_total{outcome="sent"}') == 100
+            # the last outcome is recorded just after the relay's answer: wait for it
+            sent = 'hanbao_messages_total{outcome="sent"}'
+            until(lambda: sample(http_port, sent) == 100 or None, 20, "100 sends counted")
         finally:
             controller.stop()
         running.stop()
