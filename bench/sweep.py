@@ -102,13 +102,18 @@ def chunks(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
         yield rows[start : start + CHUNK]
 
 
-def open_year(engine: Engine, config: Config, communes: int) -> tuple[Rows, dict[str, int]]:
-    """The units and the open year's obligations, generated on 1 January; returns the units."""
-    unit_rows, contact_rows = units(communes, 700, 63)
+def add_units(engine: Engine, unit_rows: Rows, contact_rows: Rows) -> None:
+    """Store the units and their contacts, as ``units`` made them."""
     with engine.begin() as connection:
         for table, rows in ((UnitRow, unit_rows), (ContactRow, contact_rows)):
             for part in chunks(rows):
                 connection.execute(insert(table), part)
+
+
+def open_year(engine: Engine, config: Config, communes: int) -> tuple[Rows, dict[str, int]]:
+    """The units and the open year's obligations, generated on 1 January; returns the units."""
+    unit_rows, contact_rows = units(communes, 700, 63)
+    add_units(engine, unit_rows, contact_rows)
     start = parse_datetime(f"01/01/{YEAR} 00:00")
     with transaction(engine) as store:
         generated = ledger.generate_periodic(store, config, YEAR, start, "bench")
