@@ -25,21 +25,27 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-
-from sweep import build  # noqa: E402
-
-from scheduler.settings import load_config  # noqa: E402
-from scheduler.store import migrate  # noqa: E402
-from scheduler.store.schema import make_engine  # noqa: E402
-
 SPAN = ("01/01/2027", "31/12/2027")
 
 
 def prepare(path: Path, communes: int) -> None:
+    """Build the data in a child process: a child's peak RSS counts its parent's memory at the
+    fork (Linux keeps the high-water mark across exec), so the measuring process stays small."""
     if path.exists():
         return
+    subprocess.run(
+        [sys.executable, __file__, "--build", str(path), "--communes", str(communes)], check=True
+    )
+
+
+def build_database(path: Path, communes: int) -> None:
+    sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+    from sweep import build
+
+    from scheduler.settings import load_config
+    from scheduler.store import migrate
+    from scheduler.store.schema import make_engine
+
     config = load_config(ROOT / "config" / "hanbao.yaml", "sqlite://")
     engine = make_engine(f"sqlite:///{path}")
     migrate.create(engine)
@@ -54,7 +60,8 @@ def run(url: str, python: str) -> dict[str, Any]:
     command = [python, "-c", "from scheduler.cli import main; main()", "simulate"]
     command += ["--from", SPAN[0], "--to", SPAN[1], "--json", "--db", url]
     digest, size, started = hashlib.sha256(), 0, time.perf_counter()
-    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    # from "/", so that ``-c`` does not put this checkout's scheduler/ first on the path
+    child = subprocess.Popen(command, cwd="/", stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     assert child.stdout is not None
     while chunk := child.stdout.read(1 << 16):
         digest.update(chunk)
@@ -77,7 +84,11 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="the SQLite file: built when missing, reused")
     parser.add_argument("--python", default=sys.executable, help="the interpreter to run hanbao")
     parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--build", type=Path, help=argparse.SUPPRESS)  # prepare()'s child
     args = parser.parse_args()
+    if args.build:
+        build_database(args.build, args.communes)
+        return
     with tempfile.TemporaryDirectory() as folder:
         path = args.keep or Path(folder) / "national.sqlite3"
         prepare(path, args.communes)
