@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
+from sqlmodel import select
 
 from scheduler import ledger
 from scheduler.errors import Conflict, InvalidInput, NotFound
 from scheduler.rules import parse_rules
 from scheduler.settings import Config
-from scheduler.simulate import simulate
+from scheduler.simulate import simulate, steps
 from scheduler.store.queries import transaction
 from scheduler.store.schema import CaseRow, ObligationRow, ReminderRow
 from scheduler.sweep import Emitted, sweep
@@ -402,6 +404,39 @@ def test_simulate_matches_a_real_run_and_changes_nothing(engine: Engine, config:
 
     assert len(simulated) > 100
     assert [key(e) for e in simulated] == [key(e) for e in real]
+
+
+def next_actions(engine: Engine) -> dict[int, datetime | None]:
+    with transaction(engine) as store:
+        rows = store.session.exec(select(ObligationRow.id, ObligationRow.next_action_at))
+        return {int(i): at for i, at in rows if i is not None}
+
+
+def test_simulate_yields_each_step_as_its_sweep_records_it(engine: Engine, config: Config) -> None:
+    """The steps come lazily (a national year is never held), and leaving early rolls back."""
+    open_case(engine, config, "VV-SIM", "03/03/2027 10:00", "03/03/2027 10:05")
+    before = (count(engine, ObligationRow), count(engine, ReminderRow))
+    start, end = vn("03/03/2027 10:05"), end_of_day(date(2027, 12, 31))
+    with transaction(engine) as store:  # the year exists: the first write is the sweep's
+        ledger.generate_periodic(store, config, 2027, start, "test")
+    before = (count(engine, ObligationRow), count(engine, ReminderRow))
+    moments: list[datetime] = []
+    cursors = next_actions(engine)
+    total = len(simulate(engine, config, start, end, lambda now, _: moments.append(now)))
+    # not one cursor moved: SQLite's driver runs a ``WITH … UPDATE`` (the sweep's
+    # compare-and-set) outside its implicit transaction unless one was begun explicitly
+    assert next_actions(engine) == cursors
+    seen: list[datetime] = []
+    with closing(steps(engine, config, start, end, lambda now, _: seen.append(now))) as lazy:
+        assert seen == []  # nothing runs before the first step is asked for
+        first = next(lazy)
+        assert first.at == moments[0] and seen == []  # the first sweep is not even finished
+        rest = [next(lazy) for _ in range(5)]
+        assert len(seen) < len(moments) // 2 and total > 100  # far from the end of the year
+        assert all(a.at <= b.at for a, b in zip([first, *rest], rest, strict=False))
+    # leaving early (``close()``) rolls back what the steps wrote
+    assert next_actions(engine) == cursors
+    assert (count(engine, ObligationRow), count(engine, ReminderRow)) == before
 
 
 def test_generating_more_obligations_than_one_statement_holds(

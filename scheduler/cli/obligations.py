@@ -143,7 +143,7 @@ def simulate_command(
     db: DbOpt = None,
 ) -> None:
     """Mô phỏng mọi lời nhắc, leo thang và báo trễ trong khoảng, không thay đổi cơ sở dữ liệu."""
-    from scheduler.simulate import simulate
+    from scheduler.simulate import steps
 
     env = open_env(config, db)
     begin, finish = parse_datetime(start), end_of_day(parse_date(end))
@@ -157,4 +157,4 @@ def simulate_command(
             last_month.append(month)
             print(f"... {month}: {count} sự kiện", file=sys.stderr)
 
-    show.emitted(simulate(env.engine, env.config, begin, finish, progress), json_out)
+    show.emitted(steps(env.engine, env.config, begin, finish, progress), json_out)

@@ -3,10 +3,11 @@ Vietnamese table for people."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from scheduler.output import print_json, print_table
+from scheduler.output import HEAD, print_json, print_json_array, print_table
 from scheduler.vntime import iso
 
 if TYPE_CHECKING:
@@ -67,15 +68,14 @@ def emitted_json(e: Emitted) -> dict[str, Any]:
     }
 
 
-def emitted(items: list[Emitted], json_out: bool) -> None:
-    rows = [emitted_json(e) for e in items]
+def emitted(items: Iterable[Emitted], json_out: bool) -> None:
+    """Each step printed as ``items`` yields it (``simulate`` streams a national year)."""
+    rows = (emitted_json(e) for e in items)
     if json_out:
-        print_json(rows)
+        print_json_array(rows)
         return
-    for row in rows:
-        row["at"] = short(row["at"])
     print_table(
-        rows,
+        ({**row, "at": short(row["at"])} for row in rows),
         (
             ("at", "Thời điểm"),
             ("obligation", "Nghĩa vụ"),
@@ -85,4 +85,5 @@ def emitted(items: list[Emitted], json_out: bool) -> None:
             ("late_flag", "Báo trễ"),
             ("recipients", "Người nhận"),
         ),
+        head=HEAD,
     )

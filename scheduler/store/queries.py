@@ -357,6 +357,12 @@ def rolled_back(engine: Engine) -> Iterator[Store]:
     """A store whose writes are all undone at the end: how ``simulate`` leaves the database."""
     connection: Connection = engine.connect()
     outer = connection.begin()
+    if engine.dialect.name == "sqlite":
+        # Python's sqlite3 opens its transaction only before a statement that starts with
+        # INSERT, UPDATE, DELETE or REPLACE: the sweep's ``WITH … UPDATE`` compare-and-set ran
+        # outside it, and a simulation's first batch of cursor moves stayed. Begun here, all
+        # of it is inside, and undone.
+        connection.exec_driver_sql("BEGIN")
     try:
         with Session(bind=connection) as session:
             yield Store(session)
