@@ -303,6 +303,24 @@ def test_a_stale_bulk_compare_and_set_moves_only_the_rows_still_in_place(
         assert again is not None and again.next_action_at == moved
 
 
+def test_a_bulk_compare_and_set_is_undone_with_its_transaction(
+    engine: Engine, config: Config
+) -> None:
+    """A sweep that dies after moving its cursors and before recording its reminders moved
+    nothing: on SQLite, Python's driver opens its implicit transaction only before a statement
+    that starts with INSERT, UPDATE, DELETE or REPLACE, and a ``WITH … UPDATE`` committed alone."""
+    first = open_case(engine, config, "VV-UNDO", "03/03/2027 10:00", "03/03/2027 10:00")
+    with transaction(engine) as store:
+        before = store.obligation(first)
+    assert before is not None and before.next_action_at is not None
+    with pytest.raises(RuntimeError), transaction(engine) as store:
+        assert store.advance_many([(first, before.next_action_at, None)]) == {first}
+        raise RuntimeError("the daemon dies before the reminders are written")
+    with transaction(engine) as store:
+        after = store.obligation(first)
+    assert after is not None and after.next_action_at == before.next_action_at
+
+
 def test_two_sweeps_racing_record_each_step_and_late_flag_once(
     engine: Engine, config: Config
 ) -> None:

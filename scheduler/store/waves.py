@@ -1,11 +1,17 @@
 """A wave's writes in a few statements per batch: the sweep's compare-and-set of many
 obligations at once, and audit entries in bulk.
 
-The compare-and-set is one ``WITH v(…) AS (VALUES …) UPDATE … FROM v … RETURNING``, written once
-for SQLite (3.35 or later) and PostgreSQL: each row moves only if its cursor is still where the
-sweep read it, and the ids that come back are the rows this sweep took. A concurrent sweep that
-moved a row first keeps it (on PostgreSQL the UPDATE waits for that sweep's transaction and
-re-reads the row, so it finds the cursor moved and returns nothing for it).
+The compare-and-set is one ``UPDATE … FROM (VALUES …) AS v … RETURNING``, written once for SQLite
+(3.35 or later) and PostgreSQL (both name a VALUES list's columns column1, column2, …): each row
+moves only if its cursor is still where the sweep read it, and the ids that come back are the
+rows this sweep took. A concurrent sweep that moved a row first keeps it (on PostgreSQL the
+UPDATE waits for that sweep's transaction and re-reads the row, so it finds the cursor moved and
+returns nothing for it).
+
+It must begin with ``UPDATE``: Python's sqlite3 opens its implicit transaction only before a
+statement that starts with INSERT, UPDATE, DELETE or REPLACE, and a ``WITH … UPDATE`` committed
+on its own, before the reminders it goes with (tests/test_storage.py proves it is undone with
+them).
 """
 
 from __future__ import annotations
@@ -49,10 +55,10 @@ class WaveQueries(Queries):
             for obligation, expected, new in some:
                 values += [obligation, stored(expected), stored(new)]
             result = connection.exec_driver_sql(
-                f"WITH v(oid, expected, new) AS (VALUES {', '.join([placeholders] * len(some))}) "
-                "UPDATE obligation SET next_action_at = v.new, hold_until = NULL FROM v "
-                "WHERE obligation.id = v.oid AND obligation.next_action_at = v.expected "
-                "RETURNING id",
+                "UPDATE obligation SET next_action_at = v.column3, hold_until = NULL "
+                f"FROM (VALUES {', '.join([placeholders] * len(some))}) AS v "
+                "WHERE obligation.id = v.column1 AND obligation.next_action_at = v.column2 "
+                "RETURNING obligation.id",
                 tuple(values),
             )
             taken.update(row[0] for row in result)
