@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from scheduler.cli.common import AsOfOpt, ConfigOpt, DbOpt, JsonOpt, open_env, record_id, writing
-from scheduler.errors import DeliveryError, InvalidInput
+from scheduler.errors import ConfigError, DeliveryError, InvalidInput
 from scheduler.output import print_json, print_table
 from scheduler.records import MESSAGE_STATES
 from scheduler.vntime import iso
@@ -24,7 +24,7 @@ def mail_drain(loaded: Config) -> dict[str, Any]:
     from sqlalchemy.exc import SQLAlchemyError
 
     from scheduler import outbox
-    from scheduler.store.connection import sqlite_file
+    from scheduler.cli.db import missing
     from scheduler.store.queries import transaction
     from scheduler.store.schema import make_engine
 
@@ -32,13 +32,11 @@ def mail_drain(loaded: Config) -> dict[str, Any]:
     found: dict[str, Any] = {"rate_per_minute": rate}
     engine = make_engine(loaded.database_url)
     try:
-        file = sqlite_file(engine)
-        if file is not None and not file.exists():
-            return found
+        missing(engine)  # a SQLite file that is not there is not created by looking
         with transaction(engine) as store:
             counts = outbox.counts(store)
-    except SQLAlchemyError:  # no database, or not initialised: the settings are still checked
-        return found
+    except (ConfigError, SQLAlchemyError):  # no database, or not initialised: the settings
+        return found  # are still checked
     finally:
         engine.dispose()
     found["waiting"] = counts.get("pending", 0) + counts.get("sending", 0)
