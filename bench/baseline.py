@@ -46,14 +46,14 @@ sys.path.insert(0, str(ROOT))
 
 from sweep import YEAR, add_units, units  # noqa: E402
 
-from scheduler import ledger  # noqa: E402
-from scheduler.plan import occurrences  # noqa: E402
+from scheduler.deadlines.plan import occurrences  # noqa: E402
+from scheduler.deadlines.vntime import as_vn, parse_datetime  # noqa: E402
+from scheduler.lifecycle import ledger  # noqa: E402
+from scheduler.lifecycle.sweep import sweep  # noqa: E402
 from scheduler.settings import Config, load_config  # noqa: E402
 from scheduler.store import migrate  # noqa: E402
 from scheduler.store.queries import transaction  # noqa: E402
 from scheduler.store.schema import ObligationRow, make_engine  # noqa: E402
-from scheduler.sweep import sweep  # noqa: E402
-from scheduler.vntime import as_vn, parse_datetime  # noqa: E402
 
 COMMUNES_PER_DISTRICT = 15
 STORE_DEFAULTS = "HANBAO_BENCH_BASELINE_STORE_DEFAULTS"

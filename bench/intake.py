@@ -47,14 +47,14 @@ sys.path.insert(0, str(ROOT))
 
 from pg import postgres  # noqa: E402
 
-from scheduler import ledger  # noqa: E402
+from scheduler.deadlines.vntime import VN_TZ  # noqa: E402
 from scheduler.hierarchy.files import read_rows  # noqa: E402
 from scheduler.hierarchy.units import check_units  # noqa: E402
+from scheduler.lifecycle import ledger  # noqa: E402
 from scheduler.settings import load_config  # noqa: E402
 from scheduler.store import migrate  # noqa: E402
 from scheduler.store.queries import transaction  # noqa: E402
 from scheduler.store.schema import make_engine  # noqa: E402
-from scheduler.vntime import VN_TZ  # noqa: E402
 
 INTAKE = "baocao@huyenmau.tinhmau.example"
 WIRE = policy.SMTP.clone(max_line_length=998)

@@ -51,13 +51,13 @@ from pg import postgres  # noqa: E402
 from sqlalchemy import Engine, update  # noqa: E402
 from sweep import build  # noqa: E402
 
-from scheduler.access import create_token  # noqa: E402
+from scheduler.deadlines.vntime import parse_datetime  # noqa: E402
+from scheduler.lifecycle.sweep import sweep  # noqa: E402
 from scheduler.settings import Config, load_config  # noqa: E402
 from scheduler.store import migrate  # noqa: E402
 from scheduler.store.queries import transaction  # noqa: E402
 from scheduler.store.schema import ReminderRow, make_engine  # noqa: E402
-from scheduler.sweep import sweep  # noqa: E402
-from scheduler.vntime import parse_datetime  # noqa: E402
+from scheduler.web.access import create_token  # noqa: E402
 
 CLOCK = "15/06/2027 07:00"
 IDLE = {f"{job}_seconds": 3600 for job in ("sweep", "deliver", "digest", "periodic")}

@@ -25,11 +25,11 @@ from aiosmtpd.controller import Controller
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scheduler.mail_settings import SmtpSettings
-from scheduler.mailer import SmtpSession, Wire
-from scheduler.outbox import Outgoing
-from scheduler.render import Renderer
-from scheduler.vntime import parse_datetime
+from scheduler.deadlines.vntime import parse_datetime
+from scheduler.mail.mailer import SmtpSession, Wire
+from scheduler.mail.outbox import Outgoing
+from scheduler.mail.render import Renderer
+from scheduler.mail.settings import SmtpSettings
 
 SENDER = "Nhắc hạn <nhac-han@huyenmau.tinhmau.example>"
 RECIPIENT = "treem@anbinh.huyenmau.tinhmau.example"

@@ -29,10 +29,12 @@ sys.path.insert(0, str(ROOT))
 
 from pg import on_each_backend  # noqa: E402
 
-from scheduler import ledger  # noqa: E402
-from scheduler.compose import compose  # noqa: E402
-from scheduler.plan import occurrences  # noqa: E402
-from scheduler.render import Renderer  # noqa: E402
+from scheduler.deadlines.plan import occurrences  # noqa: E402
+from scheduler.deadlines.vntime import at, parse_datetime  # noqa: E402
+from scheduler.lifecycle import ledger  # noqa: E402
+from scheduler.lifecycle.sweep import sweep  # noqa: E402
+from scheduler.mail.compose import compose  # noqa: E402
+from scheduler.mail.render import Renderer  # noqa: E402
 from scheduler.settings import Config  # noqa: E402
 from scheduler.store import migrate  # noqa: E402
 from scheduler.store.queries import transaction  # noqa: E402
@@ -45,8 +47,6 @@ from scheduler.store.schema import (  # noqa: E402
     make_engine,
     normalise_url,
 )
-from scheduler.sweep import sweep  # noqa: E402
-from scheduler.vntime import at, parse_datetime  # noqa: E402
 
 T = TypeVar("T")
 DOMAIN = "bench.tinhmau.example"

@@ -26,12 +26,12 @@ sys.path.insert(0, str(ROOT / "bench"))
 from pg import on_each_backend  # noqa: E402
 from sweep import build  # noqa: E402
 
-from scheduler import timeliness  # noqa: E402
+from scheduler.deadlines.vntime import parse_datetime  # noqa: E402
+from scheduler.reports import timeliness  # noqa: E402
 from scheduler.settings import Config  # noqa: E402
 from scheduler.store import migrate  # noqa: E402
 from scheduler.store.queries import transaction  # noqa: E402
 from scheduler.store.schema import make_engine, normalise_url  # noqa: E402
-from scheduler.vntime import parse_datetime  # noqa: E402
 
 FIRST, LAST = date(2026, 1, 1), date(2026, 12, 31)
 NOW = "01/07/2027 08:00"

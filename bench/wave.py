@@ -38,17 +38,17 @@ sys.path.insert(0, str(ROOT / "bench"))
 from pg import postgres  # noqa: E402
 from sweep import build  # noqa: E402
 
-from scheduler import ledger  # noqa: E402
 from scheduler.clock import SimulatedClock  # noqa: E402
-from scheduler.deliver import deliver, queue  # noqa: E402
-from scheduler.mail_settings import SmtpSettings  # noqa: E402
-from scheduler.render import Renderer  # noqa: E402
+from scheduler.deadlines.vntime import parse_datetime  # noqa: E402
+from scheduler.lifecycle import ledger  # noqa: E402
+from scheduler.lifecycle.sweep import sweep  # noqa: E402
+from scheduler.mail.deliver import deliver, queue  # noqa: E402
+from scheduler.mail.render import Renderer  # noqa: E402
+from scheduler.mail.settings import SmtpSettings  # noqa: E402
 from scheduler.settings import Config, load_config  # noqa: E402
 from scheduler.store import migrate  # noqa: E402
 from scheduler.store.queries import transaction  # noqa: E402
 from scheduler.store.schema import MessageRow, make_engine, normalise_url  # noqa: E402
-from scheduler.sweep import sweep  # noqa: E402
-from scheduler.vntime import parse_datetime  # noqa: E402
 
 WAVE = parse_datetime("01/07/2027 08:00")
 UNCOMPOSED = "SELECT count(*) FROM reminder WHERE state = 'due' AND composed_at IS NULL"

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from scheduler.clock import Clock
-from scheduler.health import Health
-from scheduler.metrics import Metrics
+from scheduler.monitoring.health import Health
+from scheduler.monitoring.metrics import Metrics
 from scheduler.settings import Config
 
 

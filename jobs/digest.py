@@ -1,4 +1,4 @@
-"""Queue the district's daily digest once it is due today (``scheduler.digest``). A run that
+"""Queue the district's daily digest once it is due today (``scheduler.mail.digest``). A run that
 finds what the digest is made of as the last run left it (the same day, the same mark of
 reminders, audit and report mail) does nothing more: after the wave, an idle daemon does not
 rebuild and re-render every district's digest every few minutes."""
@@ -9,8 +9,8 @@ import asyncio
 import logging
 
 from jobs import Context
-from scheduler.digest import digest, due
-from scheduler.render import Renderer
+from scheduler.mail.digest import digest, due
+from scheduler.mail.render import Renderer
 from scheduler.store.queries import transaction
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""Compose recorded steps into the outbox and send what is due (``scheduler.deliver``), in
+"""Compose recorded steps into the outbox and send what is due (``scheduler.mail.deliver``), in
 turns: a slice of composing (the most urgent reminders first) before each batch is claimed (the
 most urgent messages first), so a case opened during the 1-July wave has its notice sent in the
 next batch, not after the backlog.
@@ -15,8 +15,8 @@ from __future__ import annotations
 import asyncio
 
 from jobs import Context
-from scheduler.deliver import Report, deliver, queue
-from scheduler.render import Renderer
+from scheduler.mail.deliver import Report, deliver, queue
+from scheduler.mail.render import Renderer
 
 LABELS = {"retrying": "retry"}  # the outcome label of hanbao_messages_total, where it differs
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 
 from jobs import Context
-from scheduler.ledger import generate_periodic
+from scheduler.lifecycle.ledger import generate_periodic
 from scheduler.store.queries import transaction
 
 

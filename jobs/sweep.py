@@ -1,11 +1,11 @@
-"""Record the ladder steps that are due now (``scheduler.sweep``)."""
+"""Record the ladder steps that are due now (``scheduler.lifecycle.sweep``)."""
 
 from __future__ import annotations
 
 import asyncio
 
 from jobs import Context
-from scheduler.sweep import sweep
+from scheduler.lifecycle.sweep import sweep
 
 
 async def run(ctx: Context) -> None:

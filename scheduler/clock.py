@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from scheduler.deadlines.vntime import VN_TZ, parse_datetime
 from scheduler.errors import ConfigError, InvalidInput
-from scheduler.vntime import VN_TZ, parse_datetime
 
 
 class Clock(Protocol):

@@ -32,16 +32,16 @@ from sqlalchemy import Engine
 
 from jobs import Context, Failed, changes, digest, housekeeping, mail, periodic, sweep
 from jobs import intake as intake_job
-from scheduler.api import create_app
 from scheduler.clock import Clock
+from scheduler.deadlines.vntime import VN_TZ
 from scheduler.errors import ConfigError
-from scheduler.health import Health, Role
 from scheduler.intake import smtp as smtp_intake
-from scheduler.mail_settings import LOOPBACK
-from scheduler.metrics import Metrics
+from scheduler.mail.settings import LOOPBACK
+from scheduler.monitoring.health import Health, Role
+from scheduler.monitoring.metrics import Metrics
 from scheduler.settings import Config
 from scheduler.store.leader import Leadership, leadership
-from scheduler.vntime import VN_TZ
+from scheduler.web.api import create_app
 
 log = logging.getLogger(__name__)
 Job = Callable[[Context], Awaitable[None]]

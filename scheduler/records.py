@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from scheduler.vntime import days_late, iso
+from scheduler.deadlines.vntime import days_late, iso
 
 # how /metrics labels the obligation gauges: per commune, or per parent only (metrics.unit_labels)
 UnitLabels = Literal["unit", "parent"]

@@ -19,14 +19,14 @@ from typing import Any, cast, get_args
 import yaml
 
 from scheduler import shipped, yamlfile
-from scheduler.calendar import WorkCalendar, load_overrides
+from scheduler.deadlines.calendar import WorkCalendar, load_overrides
+from scheduler.deadlines.plan import CatchUp
+from scheduler.deadlines.rules import Rules, load_rules
 from scheduler.errors import ConfigError
 from scheduler.intake.settings import IntakeSettings, parse_intake
-from scheduler.logs import LOG_FORMATS, LogFormat
-from scheduler.mail_settings import MailSettings, SmtpSettings, flag, parse_mail, parse_smtp
-from scheduler.plan import CatchUp
+from scheduler.mail.settings import MailSettings, SmtpSettings, flag, parse_mail, parse_smtp
+from scheduler.monitoring.logs import LOG_FORMATS, LogFormat
 from scheduler.records import UnitLabels
-from scheduler.rules import Rules, load_rules
 
 DEFAULT_CONFIG = shipped.CONFIG / "hanbao.yaml"
 _KEYS = {

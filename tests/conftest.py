@@ -24,15 +24,15 @@ import yaml
 from sqlalchemy import Engine, create_engine, func, text
 from sqlmodel import select
 
-from scheduler import ledger
+from scheduler.deadlines.vntime import parse_datetime
 from scheduler.hierarchy.files import read_rows
 from scheduler.hierarchy.units import check_units
+from scheduler.lifecycle import ledger
+from scheduler.lifecycle.sweep import Emitted, sweep
 from scheduler.settings import Config, load_config
 from scheduler.store import migrate
 from scheduler.store.queries import transaction
 from scheduler.store.schema import make_engine, normalise_url, with_database
-from scheduler.sweep import Emitted, sweep
-from scheduler.vntime import parse_datetime
 from tests.mailsink import Sink, free_port, start
 
 ROOT = Path(__file__).resolve().parent.parent

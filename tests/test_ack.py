@@ -16,14 +16,15 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from scheduler import ledger, links
-from scheduler.compose import compose
-from scheduler.receipt import DISPUTE_REASONS
-from scheduler.render import Renderer
+from scheduler import links
+from scheduler.lifecycle import ledger
+from scheduler.lifecycle.receipt import DISPUTE_REASONS
+from scheduler.lifecycle.sweep import sweep
+from scheduler.mail.compose import compose
+from scheduler.mail.render import Renderer
 from scheduler.settings import Config
 from scheduler.store.queries import transaction
 from scheduler.store.schema import MessageRow
-from scheduler.sweep import sweep
 from tests.conftest import open_case, vn
 from tests.test_api import KEY, NOW, Api, make_api
 

@@ -12,17 +12,17 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from scheduler.access import create_token
-from scheduler.api import DisputeReason, create_app
 from scheduler.clock import SimulatedClock
 from scheduler.daemon import http_options
-from scheduler.health import Health
 from scheduler.hierarchy.units import Unit
-from scheduler.metrics import Metrics
-from scheduler.receipt import DISPUTE_REASONS
+from scheduler.lifecycle.receipt import DISPUTE_REASONS
+from scheduler.lifecycle.sweep import sweep
+from scheduler.monitoring.health import Health
+from scheduler.monitoring.metrics import Metrics
 from scheduler.settings import Config
 from scheduler.store.queries import transaction
-from scheduler.sweep import sweep
+from scheduler.web.access import create_token
+from scheduler.web.api import DisputeReason, create_app
 from tests.conftest import vn
 
 NOW = "10/03/2027 09:00"

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from scheduler.access import create_token
 from scheduler.links import sign
 from scheduler.settings import Config
 from scheduler.store.queries import transaction
+from scheduler.web.access import create_token
 from tests.conftest import FIGURES, ROOT, open_case, vn, write_settings
 from tests.mailsink import Sink, free_port, start
 from tests.test_daemon import FAST, daemon

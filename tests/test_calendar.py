@@ -13,18 +13,18 @@ from sqlalchemy import Engine
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from scheduler.calendar import WorkCalendar, load_changes, load_overrides
-from scheduler.calendar_digest import calendar_digest
 from scheduler.cli import app
 from scheduler.cli.calendar import unconfirmed_warnings
 from scheduler.clock import SimulatedClock
+from scheduler.deadlines.calendar import WorkCalendar, load_changes, load_overrides
+from scheduler.deadlines.vntime import VN_TZ, end_of_day
 from scheduler.errors import ConfigError, InvalidInput
-from scheduler.metrics import Metrics
-from scheduler.render import Renderer
+from scheduler.mail.calendar_digest import calendar_digest
+from scheduler.mail.render import Renderer
+from scheduler.monitoring.metrics import Metrics
 from scheduler.settings import Config
 from scheduler.store.queries import transaction
 from scheduler.store.schema import MessageRow
-from scheduler.vntime import VN_TZ, end_of_day
 from tests.conftest import open_case, vn
 from tests.test_delivery import compose_at
 

@@ -23,14 +23,14 @@ import pytest
 from sqlalchemy import Engine, event
 from sqlmodel import col, select
 
-from scheduler.compose import compose
-from scheduler.deliver import Report, deliver, deliver_batch
-from scheduler.digest import digest
-from scheduler.render import Renderer
+from scheduler.lifecycle.sweep import sweep
+from scheduler.mail.compose import compose
+from scheduler.mail.deliver import Report, deliver, deliver_batch
+from scheduler.mail.digest import digest
+from scheduler.mail.render import Renderer
 from scheduler.settings import Config
 from scheduler.store.queries import Store, transaction
 from scheduler.store.schema import MessageItemRow, MessageRow, ReminderRow
-from scheduler.sweep import sweep
 from tests.conftest import open_case, run_until, vn, write_settings
 from tests.mailsink import Sink, free_port
 from tests.test_delivery import mail_config, states

@@ -26,11 +26,11 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import Engine
 
-from scheduler import ledger
-from scheduler.access import create_token
 from scheduler.clock import SimulatedClock, clock_from
+from scheduler.lifecycle import ledger
 from scheduler.settings import Config
 from scheduler.store.queries import transaction
+from scheduler.web.access import create_token
 from tests.conftest import CONFIG_PATH, FIGURES, ROOT, open_case, vn, write_settings
 from tests.mailsink import Received, Sink, free_port, start
 from tests.test_ops import missing

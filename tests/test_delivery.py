@@ -16,19 +16,20 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from jobs import Context, mail
-from scheduler import ledger, outbox
 from scheduler.clock import SimulatedClock
-from scheduler.compose import compose
-from scheduler.deliver import Report, run_once
-from scheduler.digest import digest as queue_digest
-from scheduler.health import Health
-from scheduler.mail_settings import SmtpSettings
-from scheduler.metrics import Metrics
-from scheduler.render import Renderer
+from scheduler.lifecycle import ledger
+from scheduler.lifecycle.sweep import sweep
+from scheduler.mail import outbox
+from scheduler.mail.compose import compose
+from scheduler.mail.deliver import Report, run_once
+from scheduler.mail.digest import digest as queue_digest
+from scheduler.mail.render import Renderer
+from scheduler.mail.settings import SmtpSettings
+from scheduler.monitoring.health import Health
+from scheduler.monitoring.metrics import Metrics
 from scheduler.settings import Config
 from scheduler.store.queries import transaction
 from scheduler.store.schema import MessageRow
-from scheduler.sweep import sweep
 from tests.conftest import open_case, vn
 from tests.mailsink import Sink, free_port, password_checker, server_tls_context, start
 from tests.test_cli import hanbao_json

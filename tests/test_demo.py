@@ -13,9 +13,9 @@ from pathlib import Path
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from scheduler.deadlines.vntime import VN_TZ, fmt_date
 from scheduler.store.queries import transaction
 from scheduler.store.schema import AuditRow, MessageRow, ObligationRow, ReminderRow, make_engine
-from scheduler.vntime import VN_TZ, fmt_date
 from tests.conftest import CONFIG_PATH
 from tests.mailsink import free_port
 from tests.test_cli import hanbao_json

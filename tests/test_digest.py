@@ -14,18 +14,19 @@ from sqlmodel import col, select
 
 from jobs import Context
 from jobs import digest as digest_job
-from scheduler import ledger, links, receipt
+from scheduler import links
 from scheduler.clock import SimulatedClock
-from scheduler.digest import digest
-from scheduler.health import Health
 from scheduler.intake.record import take
+from scheduler.lifecycle import ledger, receipt
+from scheduler.lifecycle.sweep import sweep
 from scheduler.links import LinkError
-from scheduler.metrics import Metrics
-from scheduler.render import Renderer
+from scheduler.mail.digest import digest
+from scheduler.mail.render import Renderer
+from scheduler.monitoring.health import Health
+from scheduler.monitoring.metrics import Metrics
 from scheduler.settings import Config
 from scheduler.store.queries import transaction
 from scheduler.store.schema import MessageRow
-from scheduler.sweep import sweep
 from tests.conftest import open_case, vn
 from tests.workload import queue_mail
 

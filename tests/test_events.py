@@ -12,12 +12,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import Engine
 
-from scheduler import ledger
+from scheduler.deadlines.plan import occurrences
 from scheduler.errors import InvalidInput, NotFound
-from scheduler.plan import occurrences
+from scheduler.lifecycle import ledger
+from scheduler.lifecycle.sweep import sweep
 from scheduler.settings import Config
 from scheduler.store.queries import transaction
-from scheduler.sweep import sweep
 from tests.conftest import open_case, vn
 from tests.test_api import Api, api  # noqa: F401  (the fixture)
 from tests.test_cli import hanbao_json

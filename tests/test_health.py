@@ -10,10 +10,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from scheduler.deliver import Report
-from scheduler.health import Health
+from scheduler.deadlines.vntime import VN_TZ
+from scheduler.mail.deliver import Report
+from scheduler.monitoring.health import Health
 from scheduler.settings import Config
-from scheduler.vntime import VN_TZ
 from tests.conftest import write_settings
 from tests.mailsink import Sink, free_port, start
 from tests.probe import answered, sample, until

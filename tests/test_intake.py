@@ -23,18 +23,18 @@ import trustme
 from sqlalchemy import Engine, MetaData, text
 from sqlmodel import select
 
-from scheduler import ledger
 from scheduler.clock import SimulatedClock
-from scheduler.compose import compose
 from scheduler.errors import ConfigError
 from scheduler.intake.record import Taken
 from scheduler.intake.settings import IntakeSettings, IntakeSmtp, parse_intake
 from scheduler.intake.smtp import IntakeHandler, serve
-from scheduler.render import Renderer
+from scheduler.lifecycle import ledger
+from scheduler.lifecycle.sweep import sweep
+from scheduler.mail.compose import compose
+from scheduler.mail.render import Renderer
 from scheduler.settings import Config
 from scheduler.store.queries import transaction
 from scheduler.store.schema import MessageRow, make_engine
-from scheduler.sweep import sweep
 from tests.conftest import CONFIG_PATH, vn
 from tests.mailsink import free_port
 

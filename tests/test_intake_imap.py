@@ -22,12 +22,12 @@ from jobs import Context, intake
 from scheduler.clock import SimulatedClock
 from scheduler.daemon import _Jobs
 from scheduler.errors import MailboxError, PermanentMailbox, TransientMailbox
-from scheduler.health import Health
 from scheduler.intake import imap, record
 from scheduler.intake.imap import Polled, mailbox_key, poll
 from scheduler.intake.record import Taken
 from scheduler.intake.settings import IntakeImap, IntakeSettings
-from scheduler.metrics import Metrics
+from scheduler.monitoring.health import Health
+from scheduler.monitoring.metrics import Metrics
 from scheduler.settings import Config
 from scheduler.store.leader import Alone
 from scheduler.store.queries import Store, transaction

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from scheduler.errors import ConfigError
-from scheduler.logs import JsonFormatter, KeyValueFormatter, fields
+from scheduler.monitoring.logs import JsonFormatter, KeyValueFormatter, fields
 from scheduler.settings import Config, load_config
 from tests.conftest import open_case, write_settings
 from tests.mailsink import Sink, free_port, start

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, insert
 
-from scheduler.access import create_token
 from scheduler.store.queries import transaction
 from scheduler.store.schema import ObligationRow, UnitRow
+from scheduler.web.access import create_token
 from tests.conftest import FIGURES, vn, write_settings
 from tests.mailsink import free_port
 from tests.test_daemon import FAST, Daemon, _scrape, daemon

@@ -13,10 +13,10 @@ import pytest
 
 from scheduler.errors import ConfigError
 from scheduler.hierarchy.units import Unit, refusal
-from scheduler.mail_settings import parse_mail, parse_smtp
-from scheduler.mailer import Wire
-from scheduler.outbox import Outgoing, backoff
-from scheduler.render import Item, Renderer, message_key_id, template_for
+from scheduler.mail.mailer import Wire
+from scheduler.mail.outbox import Outgoing, backoff
+from scheduler.mail.render import Item, Renderer, message_key_id, template_for
+from scheduler.mail.settings import parse_mail, parse_smtp
 from scheduler.settings import Config
 from tests.conftest import vn
 

@@ -10,15 +10,15 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from scheduler import ledger
-from scheduler.api import create_app
 from scheduler.clock import SimulatedClock
 from scheduler.errors import ConfigError
-from scheduler.health import Health
-from scheduler.metrics import Metrics
+from scheduler.lifecycle import ledger
+from scheduler.monitoring.health import Health
+from scheduler.monitoring.metrics import Metrics
 from scheduler.records import UnitLabels
 from scheduler.settings import Config, load_config
 from scheduler.store.queries import transaction
+from scheduler.web.api import create_app
 from tests.conftest import open_case, vn
 from tests.test_settings import shipped_with
 

@@ -21,15 +21,15 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, MetaData, select, text
 from sqlmodel import SQLModel
 
-from scheduler import outbox
-from scheduler.access import principal
 from scheduler.errors import ConfigError
-from scheduler.render import PRIORITY
+from scheduler.lifecycle.sweep import sweep
+from scheduler.mail import outbox
+from scheduler.mail.render import PRIORITY
 from scheduler.settings import Config
 from scheduler.store import migrate
 from scheduler.store.queries import transaction
 from scheduler.store.schema import make_engine
-from scheduler.sweep import sweep
+from scheduler.web.access import principal
 from tests.conftest import postgres_database, vn
 from tests.test_cli import hanbao, hanbao_json
 

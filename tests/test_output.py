@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from scheduler.output import print_json, print_json_array, print_table
+from scheduler.cli.output import print_json, print_json_array, print_table
 
 ROWS: list[dict[str, Any]] = [
     {"at": "2027-06-16T08:00:00+07:00", "unit": "X03", "recipients": ["a@x.example", "b"]},

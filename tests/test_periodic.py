@@ -10,8 +10,8 @@ from sqlalchemy import Engine, event, text
 
 from jobs import Context, periodic
 from scheduler.clock import SimulatedClock
-from scheduler.health import Health
-from scheduler.metrics import Metrics
+from scheduler.monitoring.health import Health
+from scheduler.monitoring.metrics import Metrics
 from scheduler.settings import Config
 from scheduler.store.queries import transaction
 from tests.conftest import vn

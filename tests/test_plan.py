@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.calendar import WorkCalendar
-from scheduler.plan import CatchUp, Occurrence, due, occurrences
-from scheduler.rules import Kind, parse_rules
+from scheduler.deadlines.calendar import WorkCalendar
+from scheduler.deadlines.plan import CatchUp, Occurrence, due, occurrences
+from scheduler.deadlines.rules import Kind, parse_rules
 from scheduler.settings import Config
 from tests.conftest import vn
 

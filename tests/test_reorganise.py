@@ -13,8 +13,8 @@ import pytest
 import yaml
 from sqlalchemy import Engine
 
-from scheduler import ledger
 from scheduler.errors import ImportRejected, InvalidInput
+from scheduler.lifecycle import ledger
 from scheduler.settings import Config
 from scheduler.store.queries import transaction
 from scheduler.store.schema import UnitParentRow

@@ -28,14 +28,14 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from scheduler import ledger
 from scheduler.clock import clock_from
-from scheduler.deliver import deliver
+from scheduler.deadlines.vntime import fmt_date, parse_date
+from scheduler.lifecycle import ledger
+from scheduler.mail.deliver import deliver
 from scheduler.settings import Config
 from scheduler.store.leader import AdvisoryLock
 from scheduler.store.queries import transaction
 from scheduler.store.schema import MessageRow, make_engine
-from scheduler.vntime import fmt_date, parse_date
 from tests.conftest import FIGURES, TEMPLATE, postgres_database, vn, write_settings
 from tests.mailsink import Received, Sink, free_port
 from tests.probe import answered, sample, until

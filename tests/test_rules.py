@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
-from scheduler.calendar import WorkCalendar
+from scheduler.deadlines.calendar import WorkCalendar
+from scheduler.deadlines.rules import Recipient, parse_rules
+from scheduler.deadlines.vntime import end_of_day
 from scheduler.errors import ConfigError
-from scheduler.rules import Recipient, parse_rules
 from scheduler.settings import Config
-from scheduler.vntime import end_of_day
 from tests.conftest import vn
 
 HERE = Path("rules.yaml")

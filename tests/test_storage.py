@@ -13,15 +13,15 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from scheduler import ledger
+from scheduler.deadlines.rules import parse_rules
+from scheduler.deadlines.vntime import end_of_day
 from scheduler.errors import Conflict, InvalidInput, NotFound
-from scheduler.rules import parse_rules
+from scheduler.lifecycle import ledger
+from scheduler.lifecycle.simulate import simulate, steps
+from scheduler.lifecycle.sweep import Emitted, sweep
 from scheduler.settings import Config
-from scheduler.simulate import simulate, steps
 from scheduler.store.queries import transaction
 from scheduler.store.schema import CaseRow, ObligationRow, ReminderRow
-from scheduler.sweep import Emitted, sweep
-from scheduler.vntime import end_of_day
 from tests.conftest import count, open_case, run_until, vn
 
 SUPERVISOR = "laodong@huyenmau.tinhmau.example"

@@ -31,16 +31,17 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from scheduler import ledger, receipt, timeliness
-from scheduler.access import create_token
-from scheduler.api import create_app
 from scheduler.clock import SimulatedClock
-from scheduler.health import Health
 from scheduler.hierarchy.units import Unit
-from scheduler.metrics import Metrics
+from scheduler.lifecycle import ledger, receipt
+from scheduler.lifecycle.sweep import sweep
+from scheduler.monitoring.health import Health
+from scheduler.monitoring.metrics import Metrics
+from scheduler.reports import timeliness
 from scheduler.settings import Config
 from scheduler.store.queries import transaction
-from scheduler.sweep import sweep
+from scheduler.web.access import create_token
+from scheduler.web.api import create_app
 from tests.conftest import vn
 from tests.test_cli import hanbao, hanbao_json
 

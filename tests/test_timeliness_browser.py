@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from scheduler.access import create_token
 from scheduler.settings import Config
 from scheduler.store.queries import transaction
+from scheduler.web.access import create_token
 from tests.conftest import FIGURES, vn, write_settings
 from tests.mailsink import Sink, free_port, start
 from tests.test_browser import CHROMIUM, SCREENSHOTS

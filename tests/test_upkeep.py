@@ -18,8 +18,8 @@ from sqlmodel import create_engine
 
 from jobs import Context, housekeeping
 from scheduler.clock import SystemClock
-from scheduler.health import Health
-from scheduler.metrics import Metrics
+from scheduler.monitoring.health import Health
+from scheduler.monitoring.metrics import Metrics
 from scheduler.settings import Config
 from scheduler.store.queries import transaction
 from scheduler.store.schema import make_engine

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from scheduler.access import create_token
 from scheduler.store.queries import transaction
+from scheduler.web.access import create_token
 from tests.conftest import vn, write_settings
 from tests.mailsink import Received, Sink, free_port, start
 from tests.test_cli import hanbao

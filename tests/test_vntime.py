@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 
-from scheduler.vntime import at, month_of, months_ending
+from scheduler.deadlines.vntime import at, month_of, months_ending
 from tests.conftest import vn
 
 

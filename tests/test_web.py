@@ -12,13 +12,13 @@ from fastapi import FastAPI
 from openpyxl import load_workbook
 from sqlalchemy import Engine
 
-from scheduler import ledger, receipt
-from scheduler.access import authenticate, revoke_token
 from scheduler.clock import SimulatedClock
+from scheduler.lifecycle import ledger, receipt
+from scheduler.lifecycle.sweep import sweep
 from scheduler.records import Via
 from scheduler.settings import Config
 from scheduler.store.queries import transaction
-from scheduler.sweep import sweep
+from scheduler.web.access import authenticate, revoke_token
 from tests.conftest import open_case, vn
 from tests.test_api import Api, make_api
 

@@ -6,8 +6,8 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
-from scheduler import outbox
-from scheduler.render import Renderer
+from scheduler.mail import outbox
+from scheduler.mail.render import Renderer
 from scheduler.settings import Config
 from scheduler.store.queries import transaction
 

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from scheduler.cli.common import AsOfOpt, ConfigOpt, DbOpt, JsonOpt, now, settings
-from scheduler.output import print_json, print_table
-from scheduler.vntime import check_year, fmt_date, iso, parse_datetime
+from scheduler.cli.output import print_json, print_table
+from scheduler.deadlines.vntime import check_year, fmt_date, iso, parse_datetime
 
 if TYPE_CHECKING:
-    from scheduler.calendar import WorkCalendar
+    from scheduler.deadlines.calendar import WorkCalendar
 
 calendar_app = typer.Typer(no_args_is_help=True, help="Lịch ngày làm việc / working-day calendar")
 

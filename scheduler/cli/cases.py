@@ -9,7 +9,7 @@ import typer
 
 from scheduler.cli import show
 from scheduler.cli.common import AsOfOpt, CaseCodeArg, ConfigOpt, DbOpt, JsonOpt, open_env, writing
-from scheduler.vntime import parse_datetime, parse_deadline
+from scheduler.deadlines.vntime import parse_datetime, parse_deadline
 
 case_app = typer.Typer(no_args_is_help=True, help="Vụ việc / cases")
 adhoc_app = typer.Typer(no_args_is_help=True, help="Báo cáo đột xuất / ad-hoc reports")
@@ -35,7 +35,7 @@ def case_open(
     db: DbOpt = None,
 ) -> None:
     """Mở vụ việc đã xác thực: tạo nghĩa vụ báo cáo nhanh (01 ngày làm việc)."""
-    from scheduler import ledger
+    from scheduler.lifecycle import ledger
 
     env = open_env(config, db, as_of)
     with writing(env) as store:
@@ -70,7 +70,7 @@ def case_event(
 ) -> None:
     """Ghi nhận sự kiện của vụ việc (Nghị định 56/2017): nhận tin trẻ em cần bảo vệ khẩn cấp
     (12 giờ), tạm thời cách ly trẻ em (15 ngày) / an event that starts its own deadline."""
-    from scheduler import ledger
+    from scheduler.lifecycle import ledger
 
     env = open_env(config, db, as_of)
     with writing(env) as store:
@@ -91,7 +91,7 @@ def case_report(
     db: DbOpt = None,
 ) -> None:
     """Ghi nhận đã gửi báo cáo của vụ việc (báo cáo nhanh qua thư, hoặc văn bản)."""
-    from scheduler import ledger
+    from scheduler.lifecycle import ledger
 
     env = open_env(config, db, as_of)
     with writing(env) as store:
@@ -116,7 +116,7 @@ def adhoc_request(
     db: DbOpt = None,
 ) -> None:
     """Yêu cầu báo cáo đột xuất với hạn do cơ quan yêu cầu đặt (ngày không giờ: hết ngày)."""
-    from scheduler import ledger
+    from scheduler.lifecycle import ledger
 
     env = open_env(config, db, as_of)
     due_at = parse_deadline(due)

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from scheduler.deadlines.vntime import VN_TZ, parse_datetime
 from scheduler.errors import InvalidInput
-from scheduler.vntime import VN_TZ, parse_datetime
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine

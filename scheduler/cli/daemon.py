@@ -14,8 +14,8 @@ from typing import Annotated
 import typer
 
 from scheduler.cli.common import ConfigOpt, DbOpt, Env, JsonOpt, open_env, writing
+from scheduler.cli.output import print_json
 from scheduler.errors import ConfigError
-from scheduler.output import print_json
 from scheduler.settings import DEFAULT_CONFIG
 
 SAMPLE_UNITS = DEFAULT_CONFIG.parent / "units.sample.yaml"
@@ -26,7 +26,7 @@ def _serve(env: Env) -> None:
 
     from scheduler import daemon  # the web stack and the scheduler: only for run and demo
     from scheduler.clock import clock_from
-    from scheduler.render import Renderer
+    from scheduler.mail.render import Renderer
     from scheduler.store.connection import check_writable
 
     check_writable(env.engine)  # a daemon that could not record would remind for ever
@@ -50,7 +50,7 @@ def run_command(
     ] = "INFO",
 ) -> None:
     """Chạy dịch vụ: quét hạn, gửi thư, tổng hợp hằng ngày, /metrics và /healthz."""
-    from scheduler.logs import configure as configure_logs
+    from scheduler.monitoring.logs import configure as configure_logs
 
     env = open_env(config, db)
     configure_logs(log_level, env.config.log_format)
@@ -83,11 +83,11 @@ def demo_command(
     config: ConfigOpt = None,
 ) -> None:
     """Chạy thử trọn bộ: SQLite, đơn vị mẫu, một năm lịch sử, máy chủ thư cục bộ ghi thư."""
-    from scheduler import ledger
-    from scheduler.access import create_token
-    from scheduler.logs import configure as configure_logs
-    from scheduler.mail_settings import LOOPBACK
+    from scheduler.lifecycle import ledger
+    from scheduler.mail.settings import LOOPBACK
+    from scheduler.monitoring.logs import configure as configure_logs
     from scheduler.store import migrate
+    from scheduler.web.access import create_token
 
     env = open_env(config, f"sqlite:///{folder.resolve() / 'hanbao.sqlite3'}", need_schema=False)
     configure_logs("INFO", env.config.log_format)
@@ -118,12 +118,12 @@ def demo_command(
             ledger.open_case(store, env.config, code, "X01", "xam_hai", env.now, env.now, "demo")
         _, token = create_token(store, "H01", "supervisor", "demo", env.now)
     if fresh and not empty:
-        from scheduler.demo import record_year
+        from scheduler.cli.demo_history import record_year
 
         print("hanbao demo: ghi lịch sử một năm / recording a year of history...", file=sys.stderr)
         record_year(env.engine, env.config, env.now)
     mail = folder.resolve() / "mail"
-    from scheduler.capture import start_capture
+    from scheduler.mail.capture import start_capture
 
     capture = start_capture(mail, smtp.port)
     site = f"http://{env.config.daemon.http_host}:{env.config.daemon.http_port}"

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from scheduler.cli.common import ConfigOpt, DbOpt, JsonOpt, open_env
+from scheduler.cli.output import print_json
 from scheduler.errors import ConfigError
-from scheduler.output import print_json
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from scheduler.cli.common import AsOfOpt, ConfigOpt, DbOpt, JsonOpt, open_env, record_id, writing
+from scheduler.cli.output import print_json, print_table
+from scheduler.deadlines.vntime import iso
 from scheduler.errors import ConfigError, DeliveryError, InvalidInput
-from scheduler.output import print_json, print_table
 from scheduler.records import MESSAGE_STATES
-from scheduler.vntime import iso
 
 if TYPE_CHECKING:
     from scheduler.settings import Config
@@ -23,8 +23,8 @@ def mail_drain(loaded: Config) -> dict[str, Any]:
     ``check-config``). A database that is not there is not created."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from scheduler import outbox
     from scheduler.cli.db import missing
+    from scheduler.mail import outbox
     from scheduler.store.queries import transaction
     from scheduler.store.schema import make_engine
 
@@ -60,7 +60,7 @@ def deliver_command(
     import asyncio
 
     from scheduler.clock import SystemClock
-    from scheduler.deliver import run_once  # aiosmtplib: only for the commands that mail
+    from scheduler.mail.deliver import run_once  # aiosmtplib: only for the commands that mail
 
     env = open_env(config, db, as_of)
     clock = (lambda: env.now) if as_of else SystemClock().now
@@ -93,7 +93,7 @@ def outbox_list(
     db: DbOpt = None,
 ) -> None:
     """Các thư trong hộp thư đi (mới nhất trước)."""
-    from scheduler import outbox
+    from scheduler.mail import outbox
 
     env = open_env(config, db)
     with writing(env) as store:
@@ -144,7 +144,7 @@ def outbox_retry(
     db: DbOpt = None,
 ) -> None:
     """Gửi lại một thư lỗi (failed) hoặc bị chặn (refused), sau khi đã sửa địa chỉ."""
-    from scheduler import outbox
+    from scheduler.mail import outbox
 
     env = open_env(config, db, as_of)
     with writing(env) as store:
@@ -175,7 +175,7 @@ def send_test_command(
             if any(address in values for values in u.contacts.values())
         ]
     try:
-        from scheduler.deliver import send_test
+        from scheduler.mail.deliver import send_test
 
         answer = asyncio.run(send_test(env.config, address, concerned, env.now))
     except DeliveryError as error:

@@ -19,10 +19,10 @@ from scheduler.cli.common import (
     open_env,
     writing,
 )
+from scheduler.cli.output import print_json
+from scheduler.deadlines.vntime import end_of_day, parse_date, parse_datetime
 from scheduler.errors import InvalidInput
-from scheduler.output import print_json
 from scheduler.records import DISPUTE_REASONS
-from scheduler.vntime import end_of_day, parse_date, parse_datetime
 
 periodic_app = typer.Typer(no_args_is_help=True, help="Báo cáo định kỳ / periodic reports")
 
@@ -36,7 +36,7 @@ def submit(
     db: DbOpt = None,
 ) -> None:
     """Ghi nhận đã nộp báo cáo: dừng nhắc ngay; nộp trễ được giữ là trễ."""
-    from scheduler import ledger
+    from scheduler.lifecycle import ledger
 
     env = open_env(config, db, as_of)
     with writing(env) as store:
@@ -54,7 +54,7 @@ def confirm(
     db: DbOpt = None,
 ) -> None:
     """Cấp trên xác nhận đã nhận báo cáo / the receiving unit confirms it has the report."""
-    from scheduler import receipt
+    from scheduler.lifecycle import receipt
 
     env = open_env(config, db, as_of)
     with writing(env) as store:
@@ -74,7 +74,7 @@ def dispute(
 ) -> None:
     """Cấp trên báo chưa nhận được: báo cáo mở lại, nhắc tiếp, trễ tính theo hạn / the receiving
     unit does not have the report: it is open again and its reminders resume."""
-    from scheduler import receipt
+    from scheduler.lifecycle import receipt
 
     env = open_env(config, db, as_of)
     with writing(env) as store:
@@ -91,7 +91,7 @@ def periodic_generate(
     db: DbOpt = None,
 ) -> None:
     """Tạo các nghĩa vụ báo cáo định kỳ của năm cho mọi đơn vị (chạy lại không tạo trùng)."""
-    from scheduler import ledger
+    from scheduler.lifecycle import ledger
 
     env = open_env(config, db, as_of)
     with writing(env) as store:
@@ -106,7 +106,7 @@ def sweep_command(
     as_of: AsOfOpt = None, json_out: JsonOpt = False, config: ConfigOpt = None, db: DbOpt = None
 ) -> None:
     """Ghi nhận các bậc nhắc đến hạn (mỗi bậc đúng một lần) / record the steps due now."""
-    from scheduler.sweep import sweep
+    from scheduler.lifecycle.sweep import sweep
 
     env = open_env(config, db, as_of)
     show.emitted(sweep(env.engine, env.config, env.now), json_out)
@@ -126,7 +126,7 @@ def status(
     env = open_env(config, db, as_of)
     with writing(env) as store:
         if unit is not None:
-            from scheduler import ledger
+            from scheduler.lifecycle import ledger
 
             ledger.require_unit(store, unit)
         items = store.obligations(
@@ -143,7 +143,7 @@ def simulate_command(
     db: DbOpt = None,
 ) -> None:
     """Mô phỏng mọi lời nhắc, leo thang và báo trễ trong khoảng, không thay đổi cơ sở dữ liệu."""
-    from scheduler.simulate import steps
+    from scheduler.lifecycle.simulate import steps
 
     env = open_env(config, db)
     begin, finish = parse_datetime(start), end_of_day(parse_date(end))

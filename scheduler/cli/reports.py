@@ -10,9 +10,9 @@ from typing import Annotated
 import typer
 
 from scheduler.cli.common import AsOfOpt, ConfigOpt, DbOpt, JsonOpt, open_env, writing
+from scheduler.cli.output import print_json
+from scheduler.deadlines.vntime import parse_date
 from scheduler.errors import InvalidInput
-from scheduler.output import print_json
-from scheduler.vntime import parse_date
 
 report_app = typer.Typer(no_args_is_help=True, help="Báo cáo cho lãnh đạo / leaders' tables")
 
@@ -40,7 +40,7 @@ def report_overdue(
     db: DbOpt = None,
 ) -> None:
     """Bảng báo cáo quá hạn (mở bằng Excel), theo đơn vị cấp trên và đơn vị."""
-    from scheduler import report
+    from scheduler.reports import overdue as report
 
     if format not in ("xlsx", "csv"):
         raise InvalidInput(f"--format xlsx hoặc / or csv, không phải / not {format!r}")
@@ -78,7 +78,8 @@ def report_timeliness(
     db: DbOpt = None,
 ) -> None:
     """Tỷ lệ báo cáo đúng hạn theo đơn vị, loại và kỳ, tổng hợp lên cấp trên."""
-    from scheduler import ledger, timeliness, timeliness_export
+    from scheduler.lifecycle import ledger
+    from scheduler.reports import timeliness, timeliness_export
 
     chosen = format or ("json" if json_out else "xlsx")
     if chosen not in ("json", "csv", "xlsx"):

@@ -7,12 +7,12 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from scheduler.output import HEAD, print_json, print_json_array, print_table
-from scheduler.vntime import iso
+from scheduler.cli.output import HEAD, print_json, print_json_array, print_table
+from scheduler.deadlines.vntime import iso
 
 if TYPE_CHECKING:
+    from scheduler.lifecycle.sweep import Emitted
     from scheduler.records import Obligation
-    from scheduler.sweep import Emitted
 
 OBLIGATION_COLUMNS = (
     ("id", "Mã"),
@@ -43,7 +43,7 @@ def obligations(items: list[Obligation], now: datetime, json_out: bool) -> None:
     if json_out:
         print_json(rows)
         return
-    from scheduler import receipt
+    from scheduler.lifecycle import receipt
 
     for row, item in zip(rows, items, strict=True):
         row["unit"] = item.owner

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 import typer
 
 from scheduler.cli.common import AsOfOpt, ConfigOpt, DbOpt, JsonOpt, open_env, writing
-from scheduler.output import print_json, print_table
-from scheduler.vntime import fmt_date
+from scheduler.cli.output import print_json, print_table
+from scheduler.deadlines.vntime import fmt_date
 
 units_app = typer.Typer(no_args_is_help=True, help="Đơn vị và địa chỉ liên hệ / units and contacts")
 
@@ -28,7 +28,7 @@ def units_import(
     không ghi gì; đơn vị hết hiệu lực chuyển việc cho đơn vị kế thừa / adds and updates units,
     never deletes one; a bad row and nothing is written; a closed unit hands over to its
     successor."""
-    from scheduler import ledger
+    from scheduler.lifecycle import ledger
 
     env = open_env(config, db, as_of)
     with writing(env) as store:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from scheduler.cli.common import AsOfOpt, ConfigOpt, DbOpt, JsonOpt, open_env, record_id, writing
-from scheduler.output import print_json, print_table
+from scheduler.cli.output import print_json, print_table
 
 token_app = typer.Typer(no_args_is_help=True, help="Token API / API tokens")
 
@@ -24,7 +24,7 @@ def token_create(
     db: DbOpt = None,
 ) -> None:
     """Tạo token cho API và trang tổng quan; token chỉ hiện một lần, CSDL chỉ giữ mã băm."""
-    from scheduler.access import create_token
+    from scheduler.web.access import create_token
 
     env = open_env(config, db, as_of)
     with writing(env) as store:
@@ -50,7 +50,7 @@ def token_revoke(
     db: DbOpt = None,
 ) -> None:
     """Thu hồi token (bị lộ, người dùng chuyển công tác): hết hiệu lực ngay."""
-    from scheduler.access import revoke_token
+    from scheduler.web.access import revoke_token
 
     env = open_env(config, db, as_of)
     with writing(env) as store:
@@ -80,8 +80,8 @@ def audit_command(
     import json
     from datetime import time
 
+    from scheduler.deadlines.vntime import at, parse_date
     from scheduler.store.audit import AuditQueries
-    from scheduler.vntime import at, parse_date
 
     env = open_env(config, db)
     start = at(parse_date(since), time(0)) if since is not None else None

@@ -14,10 +14,10 @@ import logging
 from dataclasses import replace
 from datetime import datetime
 
+from scheduler.deadlines.rules import Rules
 from scheduler.hierarchy.life import answering, closed_on, exists_on
 from scheduler.hierarchy.units import Unit, addresses
 from scheduler.records import Obligation
-from scheduler.rules import Rules
 from scheduler.store.queries import Store
 
 log = logging.getLogger(__name__)

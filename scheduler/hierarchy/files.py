@@ -21,8 +21,8 @@ from typing import Any
 import yaml
 
 from scheduler import yamlfile
+from scheduler.deadlines.rules import ROLES
 from scheduler.errors import ImportRejected
-from scheduler.rules import ROLES
 
 LIFE = ("valid_from", "valid_to", "successor")
 COLUMNS = ("code", "name", "kind", "parent", "email", *ROLES, *LIFE)

@@ -20,11 +20,11 @@ from email.headerregistry import Address
 from fnmatch import fnmatchcase
 from typing import Any
 
+from scheduler.deadlines.rules import ROLES, UNIT_KINDS, Recipient, Rules
+from scheduler.deadlines.vntime import fmt_date, parse_date
 from scheduler.errors import ImportRejected, InvalidInput
 from scheduler.hierarchy.files import COLUMNS
 from scheduler.hierarchy.life import answering, closed_on, exists_on, loops
-from scheduler.rules import ROLES, UNIT_KINDS, Recipient, Rules
-from scheduler.vntime import fmt_date, parse_date
 
 _SHARED = {kind: kind for kind in UNIT_KINDS}
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")

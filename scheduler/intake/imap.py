@@ -43,9 +43,9 @@ from sqlalchemy.exc import OperationalError
 from scheduler.errors import MailboxError, PermanentMailbox, TransientMailbox
 from scheduler.intake.record import Taken, take
 from scheduler.intake.settings import IntakeImap
+from scheduler.mail.tls import client_context
 from scheduler.settings import Config
 from scheduler.store.queries import transaction
-from scheduler.tls import client_context
 
 log = logging.getLogger(__name__)
 BATCH = 200  # messages per FETCH, and per move of the cursor

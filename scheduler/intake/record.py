@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from scheduler import ledger
 from scheduler.intake.headers import Headers, read_headers
 from scheduler.intake.matching import (
     Candidate,
@@ -26,6 +25,7 @@ from scheduler.intake.matching import (
     kinds_named,
     years_in,
 )
+from scheduler.lifecycle import ledger
 from scheduler.records import Answerable
 from scheduler.settings import Config
 from scheduler.store.queries import Store

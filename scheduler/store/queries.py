@@ -19,6 +19,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, SQLModel, col, select, update
 
+from scheduler.deadlines.vntime import iso
 from scheduler.records import AuditEntry, Obligation
 from scheduler.store.base import slices
 from scheduler.store.digest import DigestQueries
@@ -37,7 +38,6 @@ from scheduler.store.submissions import SubmissionQueries
 from scheduler.store.timeliness import TimelinessQueries
 from scheduler.store.units import UnitQueries
 from scheduler.store.waves import WaveQueries
-from scheduler.vntime import iso
 
 _OBLIGATION = SQLModel.metadata.tables["obligation"]
 _REMINDER = SQLModel.metadata.tables["reminder"]

@@ -26,8 +26,8 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel, create_engine
 
+from scheduler.deadlines.vntime import VN_TZ
 from scheduler.store.connection import checked_url
-from scheduler.vntime import VN_TZ
 
 
 class UTCDateTime(TypeDecorator[datetime]):

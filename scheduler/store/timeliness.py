@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlmodel import SQLModel
 
 from scheduler.hierarchy.units import Unit
+from scheduler.reports.timeliness import Expected
 from scheduler.store.base import Queries
-from scheduler.timeliness import Expected
 
 _OBLIGATION = SQLModel.metadata.tables["obligation"]
 _CASE = SQLModel.metadata.tables["case_file"]

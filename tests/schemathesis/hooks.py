@@ -11,7 +11,7 @@ from datetime import timedelta
 import schemathesis
 from hypothesis import strategies as st
 
-from scheduler.vntime import parse_datetime
+from scheduler.deadlines.vntime import parse_datetime
 
 NOW = parse_datetime(os.environ.get("HANBAO_SCHEMATHESIS_NOW", "10/03/2027 09:00"))
 DAY_MINUTES = 24 * 60

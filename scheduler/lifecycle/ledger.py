@@ -13,12 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from scheduler.errors import Conflict, ImportRejected, InvalidInput, NotFound
-from scheduler.hierarchy.closing import apply_closings
-from scheduler.hierarchy.files import read_rows
-from scheduler.hierarchy.life import answering, closed_on, exists_on
-from scheduler.hierarchy.units import Unit, check_tree, parse_units
-from scheduler.obligations import (
+from scheduler.deadlines.obligations import (
     NewObligation,
     adhoc,
     follow_ups,
@@ -26,11 +21,16 @@ from scheduler.obligations import (
     for_event,
     periodic,
 )
-from scheduler.plan import occurrences
+from scheduler.deadlines.plan import occurrences
+from scheduler.deadlines.vntime import check_year, days_late, fmt_date, fmt_datetime
+from scheduler.errors import Conflict, ImportRejected, InvalidInput, NotFound
+from scheduler.hierarchy.closing import apply_closings
+from scheduler.hierarchy.files import read_rows
+from scheduler.hierarchy.life import answering, closed_on, exists_on
+from scheduler.hierarchy.units import Unit, check_tree, parse_units
 from scheduler.records import Obligation, Via
 from scheduler.settings import Config
 from scheduler.store.queries import Store
-from scheduler.vntime import check_year, days_late, fmt_date, fmt_datetime
 
 # Codes and labels, never free text: there is no place where a child's name could be written.
 _CASE_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9/._-]{0,63}")

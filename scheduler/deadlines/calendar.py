@@ -25,8 +25,8 @@ import holidays
 import yaml
 
 from scheduler import yamlfile
+from scheduler.deadlines.vntime import ONE_DAY, end_of_day, fmt_date, parse_date, vn_date
 from scheduler.errors import ConfigError, InvalidInput
-from scheduler.vntime import ONE_DAY, end_of_day, fmt_date, parse_date, vn_date
 
 _WEEKEND = (5, 6)  # Saturday, Sunday
 _KINDS = ("day_off", "working_day")

@@ -21,18 +21,18 @@ from prometheus_client.exposition import choose_encoder, gzip_accepted
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine
 
-from scheduler import timeliness
-from scheduler.calendar import WorkCalendar
 from scheduler.clock import Clock
-from scheduler.health import ROLES, Role
+from scheduler.deadlines.calendar import WorkCalendar
+from scheduler.deadlines.rules import Rules
 from scheduler.intake.matching import Outcome
 from scheduler.intake.record import Source
-from scheduler.metrics_state import StateSnapshot
+from scheduler.monitoring.health import ROLES, Role
+from scheduler.monitoring.metrics_state import StateSnapshot
 from scheduler.records import UnitLabels
-from scheduler.rules import Rules
+from scheduler.reports import timeliness
 from scheduler.store.queries import transaction
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("scheduler.metrics")
 OPENMETRICS_END = b"# EOF\n"
 VERSION = "0.1.0"
 OUTCOME_LABELS = ("sent", "retry", "failed", "refused", "cancelled")  # hanbao_messages_total

@@ -14,7 +14,7 @@ sending but before marking the row sent leaves it ``sending``; once the lease ha
 claimed again and sent again, with the same Message-ID. So delivery is at least once, and
 exactly once in every other case. Queuing is ``INSERT … ON CONFLICT DO NOTHING`` on the key.
 
-What a message says is checked again when it is claimed (``scheduler.deliver``). A claimed
+What a message says is checked again when it is claimed (``scheduler.mail.deliver``). A claimed
 message can be rewritten (``rewrite``: same key, same Message-ID) or ``split``: the reminders it
 must no longer carry move to a ``cancelled`` message of their own, kept as evidence.
 """
@@ -34,8 +34,8 @@ from sqlalchemy import update as sa_update
 from sqlmodel import SQLModel, col, select, update
 
 from scheduler.errors import Conflict, InvalidInput, NotFound
+from scheduler.mail.render import Draft, message_key_id
 from scheduler.records import MESSAGE_STATES
-from scheduler.render import Draft, message_key_id
 from scheduler.store.base import slices
 from scheduler.store.queries import Store
 from scheduler.store.schema import MessageItemRow, MessageRow

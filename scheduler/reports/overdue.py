@@ -8,11 +8,11 @@ import io
 from collections.abc import Sequence
 from datetime import datetime
 
+from scheduler.deadlines.rules import Rules
+from scheduler.deadlines.vntime import fmt_datetime
 from scheduler.hierarchy.units import Unit
-from scheduler.receipt import describe
+from scheduler.lifecycle.receipt import describe
 from scheduler.records import Obligation
-from scheduler.rules import Rules
-from scheduler.vntime import fmt_datetime
 
 HEADINGS = (
     "Đơn vị cấp trên",

@@ -11,13 +11,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from scheduler import timeliness
-from scheduler.access import reach
+from scheduler.deadlines.vntime import fmt_date, parse_date
 from scheduler.errors import HanbaoError
+from scheduler.reports import timeliness
+from scheduler.reports.timeliness import Row
 from scheduler.store.queries import transaction
-from scheduler.timeliness import Row
-from scheduler.vntime import fmt_date, parse_date
-from scheduler.web import TEMPLATES, Viewer
+from scheduler.web.access import reach
+from scheduler.web.pages import TEMPLATES, Viewer
 
 DateText = Annotated[str | None, Query(max_length=10)]
 

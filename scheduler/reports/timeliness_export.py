@@ -9,9 +9,9 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 
+from scheduler.deadlines.vntime import fmt_date
 from scheduler.hierarchy.units import Unit
-from scheduler.timeliness import Row
-from scheduler.vntime import fmt_date
+from scheduler.reports.timeliness import Row
 
 HEADINGS = (
     "Mã đơn vị",

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from scheduler import outbox
-from scheduler.render import AssumedYear, Renderer
+from scheduler.deadlines.vntime import fmt_date
+from scheduler.mail import outbox
+from scheduler.mail.render import AssumedYear, Renderer
 from scheduler.settings import Config
 from scheduler.store.queries import Store
-from scheduler.vntime import fmt_date
 
 
 def assumed(config: Config, year: int) -> AssumedYear:

@@ -9,7 +9,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("scheduler.capture")
 
 
 class _ToFolder:

@@ -20,11 +20,11 @@ from types import TracebackType
 
 import aiosmtplib
 
+from scheduler.deadlines.vntime import as_vn
 from scheduler.errors import PermanentDelivery, TransientDelivery
-from scheduler.mail_settings import SmtpSettings
-from scheduler.outbox import Outgoing
-from scheduler.tls import client_context
-from scheduler.vntime import as_vn
+from scheduler.mail.outbox import Outgoing
+from scheduler.mail.settings import SmtpSettings
+from scheduler.mail.tls import client_context
 
 
 def _encoded_words(text: str) -> str:

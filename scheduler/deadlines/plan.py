@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from scheduler.calendar import WorkCalendar
-from scheduler.rules import Kind, Step
-from scheduler.vntime import at, vn_date
+from scheduler.deadlines.calendar import WorkCalendar
+from scheduler.deadlines.rules import Kind, Step
+from scheduler.deadlines.vntime import at, vn_date
 
 
 @dataclass(frozen=True)

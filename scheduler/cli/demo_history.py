@@ -22,14 +22,14 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Engine
 
-from scheduler import ledger
+from scheduler.deadlines.vntime import at, vn_date
+from scheduler.lifecycle import ledger
+from scheduler.lifecycle.sweep import sweep
 from scheduler.records import Obligation, Via
 from scheduler.settings import Config
 from scheduler.store.queries import Store, transaction
-from scheduler.sweep import sweep
-from scheduler.vntime import at, vn_date
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("scheduler.demo")
 SEED = 2027
 CASES_PER_COMMUNE = 3
 ADHOC_REQUESTS = 4

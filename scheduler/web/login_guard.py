@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 
 from scheduler.store.queries import transaction
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("scheduler.login_guard")
 WHERE = ("api", "page")
 
 

@@ -16,15 +16,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from scheduler import links, outbox, receipt
-from scheduler.calendar_digest import calendar_digest
+from scheduler import links
+from scheduler.deadlines.vntime import at, days_late, vn_date
 from scheduler.hierarchy.units import Unit
-from scheduler.outbox import Outgoing
+from scheduler.lifecycle import receipt
+from scheduler.mail import outbox
+from scheduler.mail.calendar_digest import calendar_digest
+from scheduler.mail.outbox import Outgoing
+from scheduler.mail.render import LateRow, ReceivedRow, Renderer, UnmatchedRow, Wave
 from scheduler.records import Obligation
-from scheduler.render import LateRow, ReceivedRow, Renderer, UnmatchedRow, Wave
 from scheduler.settings import Config
 from scheduler.store.queries import Store
-from scheduler.vntime import at, days_late, vn_date
 
 
 @dataclass

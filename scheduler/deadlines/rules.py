@@ -14,9 +14,9 @@ from typing import Any, Literal, get_args
 import yaml
 
 from scheduler import yamlfile
-from scheduler.calendar import WorkCalendar
+from scheduler.deadlines.calendar import WorkCalendar
+from scheduler.deadlines.vntime import end_of_day, parse_date
 from scheduler.errors import ConfigError, InvalidInput
-from scheduler.vntime import end_of_day, parse_date
 
 UNIT_KINDS = ("province", "district", "commune", "agency")
 ROLES = ("officer", "leader", "supervisor", "admin")  # admin: the operator, on the top unit

@@ -13,14 +13,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 
+from scheduler.deadlines.plan import Due, Occurrence, due, occurrences
 from scheduler.hierarchy.closing import apply_closings
 from scheduler.hierarchy.units import Unit, addresses
-from scheduler.plan import Due, Occurrence, due, occurrences
 from scheduler.records import Obligation
 from scheduler.settings import Config
 from scheduler.store.queries import Store, transaction
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("scheduler.sweep")
 POISON_BACKOFF = timedelta(hours=1)
 
 

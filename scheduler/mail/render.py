@@ -16,9 +16,9 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from scheduler import shipped
+from scheduler.deadlines.rules import Kind, Step
+from scheduler.deadlines.vntime import fmt_date, fmt_datetime
 from scheduler.errors import ConfigError
-from scheduler.rules import Kind, Step
-from scheduler.vntime import fmt_date, fmt_datetime
 
 TEMPLATES = shipped.EMAIL_TEMPLATES
 MARKERS = {

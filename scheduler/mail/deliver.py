@@ -31,19 +31,19 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from scheduler import outbox
-from scheduler.compose import Withdrawal, compose, withdrawals
-from scheduler.digest import digest, refreshed
 from scheduler.errors import InvalidInput, PermanentDelivery, TransientDelivery
 from scheduler.hierarchy.units import Unit, refusal
-from scheduler.mail_settings import MailSettings
-from scheduler.mailer import SmtpSession, Wire
-from scheduler.outbox import Outgoing
-from scheduler.render import Renderer
+from scheduler.mail import outbox
+from scheduler.mail.compose import Withdrawal, compose, withdrawals
+from scheduler.mail.digest import digest, refreshed
+from scheduler.mail.mailer import SmtpSession, Wire
+from scheduler.mail.outbox import Outgoing
+from scheduler.mail.render import Renderer
+from scheduler.mail.settings import MailSettings
 from scheduler.settings import Config
 from scheduler.store.queries import Store, transaction
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("scheduler.deliver")
 
 
 OUTCOMES = ("sent", "retrying", "failed", "refused", "cancelled")

@@ -3,7 +3,7 @@
 Each reminder recorded by the sweep is composed exactly once (``composed_at``, set in the same
 transaction as the messages it becomes). Reminders for the same person are grouped into one
 mail when ``mail.group_by_recipient`` is on; late flags go into the district's daily digest
-(``scheduler.digest``) when ``mail.digest_late_flags`` is on, instead of one mail each.
+(``scheduler.mail.digest``) when ``mail.digest_late_flags`` is on, instead of one mail each.
 
 A queued mail can outlive what it reminds of: ``withdrawals`` says, when the mail is claimed,
 which of its reminders belong to obligations submitted since, and re-composes the rest as it
@@ -24,17 +24,18 @@ from sqlalchemy import case, not_
 from sqlmodel import col, select, update
 from sqlmodel.sql.expression import Select
 
-from scheduler import links, outbox
+from scheduler import links
+from scheduler.deadlines.rules import Kind, Recipient
+from scheduler.deadlines.vntime import days_late, fmt_datetime, vn_date
 from scheduler.hierarchy.units import Unit
-from scheduler.outbox import Outgoing
-from scheduler.render import PRIORITY, Item, Renderer, template_for
-from scheduler.rules import Kind, Recipient
+from scheduler.mail import outbox
+from scheduler.mail.outbox import Outgoing
+from scheduler.mail.render import PRIORITY, Item, Renderer, template_for
 from scheduler.settings import Config
 from scheduler.store.queries import Store
 from scheduler.store.schema import CaseRow, MessageItemRow, MessageRow, ObligationRow, ReminderRow
-from scheduler.vntime import days_late, fmt_datetime, vn_date
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("scheduler.compose")
 ROLE_VI = {"officer": "cán bộ phụ trách", "leader": "lãnh đạo", "supervisor": "bộ phận theo dõi"}
 
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from scheduler.deadlines.plan import occurrences
+from scheduler.deadlines.vntime import fmt_datetime
 from scheduler.errors import Conflict, InvalidInput, NotFound
-from scheduler.plan import occurrences
 from scheduler.records import DISPUTE_REASONS as DISPUTE_REASONS  # its home; read here too
 from scheduler.records import Obligation, Via
 from scheduler.settings import Config
 from scheduler.store.queries import Store
-from scheduler.vntime import fmt_datetime
 
 _SELF_DECLARED: dict[Via | None, str] = {
     "link": " (qua liên kết)",

@@ -25,10 +25,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, time
 from typing import Any, Literal, NamedTuple, Protocol
 
-from scheduler.calendar import WorkCalendar
+from scheduler.deadlines.calendar import WorkCalendar
+from scheduler.deadlines.vntime import at, end_of_day, vn_date
 from scheduler.hierarchy.life import answering
 from scheduler.hierarchy.units import Unit
-from scheduler.vntime import at, end_of_day, vn_date
 
 Level = Literal["unit", "rollup"]
 

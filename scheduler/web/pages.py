@@ -20,14 +20,16 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from scheduler import ledger, links, receipt, report, shipped, signing
-from scheduler.access import Principal, authenticate, principal, reach
+from scheduler import links, shipped, signing
+from scheduler.deadlines.vntime import at, fmt_datetime, month_of, months_ending
 from scheduler.errors import Conflict, HanbaoError
 from scheduler.hierarchy.units import Unit
+from scheduler.lifecycle import ledger, receipt
 from scheduler.links import LinkError
 from scheduler.records import Obligation
+from scheduler.reports import overdue as report
 from scheduler.store.queries import transaction
-from scheduler.vntime import at, fmt_datetime, month_of, months_ending
+from scheduler.web.access import Principal, authenticate, principal, reach
 
 TEMPLATES = Jinja2Templates(directory=shipped.WEB_TEMPLATES)
 SESSION = "hanbao_session"

@@ -1,13 +1,13 @@
 """The HTTP application on the daemon's port: the JSON API under ``/api/``, ``/metrics``,
-``/healthz``, and the pages of ``scheduler.web``.
+``/healthz``, and the pages of ``scheduler.web.pages``.
 
 Every API call carries ``Authorization: Bearer <token>`` (``hanbao token create``). A token acts
-only on the units it reaches (``scheduler.access``); a unit out of reach is "not found". Every
-write goes through ``scheduler.ledger`` (the receiving unit's confirmation or dispute through
-``scheduler.receipt``, for a supervisor or leader above the unit that owes, or an admin) with
-the token's identity in the audit trail, inside one transaction, so a refused request writes
-nothing. Errors are JSON: 401, 403, 404, 409, 422 (with
-what to fix) and 429 after too many failed authentications.
+only on the units it reaches (``scheduler.web.access``); a unit out of reach is "not found".
+Every write goes through ``scheduler.lifecycle.ledger`` (the receiving unit's confirmation or
+dispute through ``scheduler.lifecycle.receipt``, for a supervisor or leader above the unit that
+owes, or an admin) with the token's identity in the audit trail, inside one transaction, so a
+refused request writes nothing. Errors are JSON: 401, 403, 404, 409, 422 (with what to fix) and
+429 after too many failed authentications.
 """
 
 from __future__ import annotations
@@ -24,20 +24,23 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 
-from scheduler import ledger, problems, receipt, timeliness, timeliness_page, web
-from scheduler.access import Principal, authenticate, reach
-from scheduler.body_limit import BodyLimit
 from scheduler.clock import Clock
+from scheduler.deadlines.vntime import at, parse_date, parse_datetime, parse_deadline
 from scheduler.errors import InvalidInput, NotFound
-from scheduler.health import Health
-from scheduler.login_guard import LoginGuard
-from scheduler.metrics import Metrics, exposition
-from scheduler.problems import declared
+from scheduler.lifecycle import ledger, receipt
+from scheduler.monitoring.health import Health
+from scheduler.monitoring.metrics import Metrics, exposition
 from scheduler.records import Obligation
+from scheduler.reports import timeliness
 from scheduler.settings import Config
 from scheduler.store.audit import AuditQueries
 from scheduler.store.queries import Store, transaction
-from scheduler.vntime import at, parse_date, parse_datetime, parse_deadline
+from scheduler.web import pages as web
+from scheduler.web import problems, timeliness_page
+from scheduler.web.access import Principal, authenticate, reach
+from scheduler.web.body_limit import BodyLimit
+from scheduler.web.login_guard import LoginGuard
+from scheduler.web.problems import declared
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -259,7 +262,7 @@ def _enumerate(document: dict[str, Any], config: Config) -> None:
 
 def caller(request: Request, authorization: Annotated[str | None, Header()] = None) -> Principal:
     """The token's principal: a valid token always works; a wrong one is 401, or 429 after too
-    many failures (``scheduler.login_guard``)."""
+    many failures (``scheduler.web.login_guard``)."""
     services: Services = request.app.state.services
     client = request.client.host if request.client else "?"
     token = (authorization or "").removeprefix("Bearer ").strip()
@@ -330,8 +333,8 @@ def create_app(
 
     @app.get("/metrics", include_in_schema=False)
     async def scrape(request: Request) -> Response:
-        """The metrics: the state gauges from their snapshot (``scheduler.metrics``), the text
-        built in a worker thread. Nothing here reads the database on the event loop."""
+        """The metrics: the state gauges from their snapshot (``scheduler.monitoring.metrics``),
+        the text built in a worker thread. Nothing here reads the database on the event loop."""
         await metrics.state.scraped()
         body, headers = await asyncio.to_thread(
             exposition,

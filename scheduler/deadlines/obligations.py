@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from scheduler.calendar import WorkCalendar
+from scheduler.deadlines.calendar import WorkCalendar
+from scheduler.deadlines.rules import Kind, Rules
+from scheduler.deadlines.vntime import VN_TZ, at
 from scheduler.hierarchy.life import answering, owes_period
 from scheduler.hierarchy.units import Unit
-from scheduler.rules import Kind, Rules
-from scheduler.vntime import VN_TZ, at
 
 
 @dataclass(frozen=True)

@@ -23,12 +23,12 @@ from prometheus_client import Counter
 from sqlalchemy import Engine
 
 from scheduler.clock import Clock
-from scheduler.outbox import drain_seconds
+from scheduler.mail.outbox import drain_seconds
 from scheduler.records import MESSAGE_STATES, UnitLabels
 from scheduler.store.gauges import GaugeQueries
 from scheduler.store.queries import transaction
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("scheduler.metrics_state")
 
 
 class StateSnapshot:

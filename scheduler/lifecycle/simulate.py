@@ -13,10 +13,10 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
-from scheduler.ledger import generate_periodic
+from scheduler.lifecycle.ledger import generate_periodic
+from scheduler.lifecycle.sweep import Emitted, sweep_batch
 from scheduler.settings import Config
 from scheduler.store.queries import rolled_back
-from scheduler.sweep import Emitted, sweep_batch
 
 
 def steps(

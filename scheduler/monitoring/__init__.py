@@ -1,0 +1,1 @@
+"""Watching the daemon: Prometheus metrics, /healthz, and the structured logs."""

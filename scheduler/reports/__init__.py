@@ -1,0 +1,1 @@
+"""What leaders read: the overdue table and the reporting rates, with their exports."""
