@@ -26,6 +26,7 @@ from aiosmtpd.controller import Controller
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scheduler.deadlines.vntime import parse_datetime
+from scheduler.mail import outbox
 from scheduler.mail.mailer import SmtpSession, Wire
 from scheduler.mail.outbox import Outgoing
 from scheduler.mail.render import Renderer
@@ -48,7 +49,7 @@ def messages(n: int) -> list[Outgoing]:
     now = parse_datetime("03/03/2027 08:00")
     renderer = Renderer("huyenmau.tinhmau.example")
     return [
-        Outgoing.direct(renderer.test(RECIPIENT, now, f"bench:{i}"), renderer.domain, ("X01",))
+        outbox.direct(renderer.test(RECIPIENT, now, f"bench:{i}"), renderer.domain, ("X01",))
         for i in range(n)
     ]
 

@@ -12,17 +12,11 @@ was composed.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
-
-from sqlalchemy import case, not_
-from sqlmodel import col, select, update
-from sqlmodel.sql.expression import Select
 
 from scheduler import links
 from scheduler.deadlines.rules import Kind, Recipient
@@ -32,8 +26,8 @@ from scheduler.mail import outbox
 from scheduler.mail.outbox import Outgoing
 from scheduler.mail.render import PRIORITY, Item, Renderer, template_for
 from scheduler.settings import Config
+from scheduler.store.compose import Recorded
 from scheduler.store.queries import Store
-from scheduler.store.schema import CaseRow, MessageItemRow, MessageRow, ObligationRow, ReminderRow
 
 log = logging.getLogger("scheduler.compose")
 ROLE_VI = {"officer": "cán bộ phụ trách", "leader": "lãnh đạo", "supervisor": "bộ phận theo dõi"}
@@ -62,95 +56,80 @@ def _submit_to(
     return tuple(labels)
 
 
-def _item(
-    kind: Kind,
-    reminder: ReminderRow,
-    obligation: ObligationRow,
-    case_code: str | None,
-    unit: Unit,
-    parent: Unit | None,
-    now: datetime,
-) -> Item:
-    step = next((s for s in kind.ladder if s.name == reminder.step), None)
-    template = (
-        template_for(kind, step) if step else ("late_flag" if reminder.late_flag else "overdue")
-    )
-    assert reminder.id is not None and obligation.id is not None
-    return Item(
-        reminder_id=reminder.id,
-        obligation_id=obligation.id,
-        obligation_key=obligation.key,
-        template=template,
-        kind_name=kind.name,
-        how=kind.how,
-        case_code=case_code,
-        period=obligation.period,
-        requested_by=obligation.requested_by,
-        unit_code=unit.code,
-        unit_name=unit.name,
-        due_at=obligation.due_at,
-        days_late=days_late(obligation.due_at, now),
-        submit_to=_submit_to(kind.submit_to, unit, parent),
-    )
-
-
-def _reminders() -> Select[ReminderRow, ObligationRow, str]:
-    """Recorded reminders with their obligation and case code."""
-    return (
-        select(ReminderRow, ObligationRow, CaseRow.code)
-        .join(ObligationRow, col(ObligationRow.id) == col(ReminderRow.obligation_id))
-        .outerjoin(CaseRow, col(CaseRow.id) == col(ObligationRow.case_id))
-    )
+def _template(kind: Kind, step_name: str, late_flag: bool) -> str:
+    step = next((s for s in kind.ladder if s.name == step_name), None)
+    if step:
+        return template_for(kind, step)
+    return "late_flag" if late_flag else "overdue"
 
 
 def _pending(
-    store: Store,
-    config: Config,
-    rows: Sequence[tuple[ReminderRow, ObligationRow, str | None]],
-    now: datetime,
+    store: Store, config: Config, rows: Sequence[Recorded], now: datetime
 ) -> list[_Pending]:
-    """What each reminder says as of ``now``; one whose kind or unit is unknown is left out."""
-    units = store.units({o.unit for _, o, _ in rows})
+    """What each reminder says as of ``now``; one whose kind or unit is unknown is left out.
+    What many reminders of a wave share (a step's template, a unit's "submit to" lines, a
+    deadline's lateness) is worked out once."""
+    units = store.units({r.unit for r in rows})
     units.update(store.units({u.parent for u in units.values() if u.parent} - set(units)))
+    templates: dict[tuple[str, str, bool], str] = {}
+    submit_to: dict[tuple[str, str], tuple[str, ...]] = {}
+    lateness: dict[tuple[datetime, bool], tuple[int, bool]] = {}
     pending: list[_Pending] = []
-    for reminder, obligation, case_code in rows:
-        kind, unit = config.rules.kinds.get(obligation.kind), units.get(obligation.unit)
+    for reminder in rows:
+        kind, unit = config.rules.kinds.get(reminder.kind), units.get(reminder.unit)
         if kind is None or unit is None:
             log.error(
                 "action=compose_waiting reminder=%s kind=%s unit=%s",
-                reminder.id,
-                obligation.kind,
-                obligation.unit,
+                reminder.reminder_id,
+                reminder.kind,
+                reminder.unit,
             )
             continue
         parent = units.get(unit.parent) if unit.parent else None
-        item = _item(kind, reminder, obligation, case_code, unit, parent, now)
-        if kind.deadline.counted_in_days and config.calendar.provisional(vn_date(item.due_at)):
-            item = replace(item, provisional=True)  # its days off are not confirmed yet
-        pending.append(
-            _Pending(
-                item,
-                tuple(json.loads(reminder.recipients)),
-                unit.code,
-                unit.parent,
-                reminder.late_flag,
+        if (shape := (kind.id, reminder.step, reminder.late_flag)) not in templates:
+            templates[shape] = _template(kind, reminder.step, reminder.late_flag)
+        if (owed := (kind.id, unit.code)) not in submit_to:
+            submit_to[owed] = _submit_to(kind.submit_to, unit, parent)
+        if (due := (reminder.due_at, kind.deadline.counted_in_days)) not in lateness:
+            # provisional: counted on days off not confirmed yet
+            lateness[due] = (
+                days_late(due[0], now),
+                due[1] and config.calendar.provisional(vn_date(due[0])),
             )
+        late, provisional = lateness[due]
+        item = Item(
+            reminder_id=reminder.reminder_id,
+            obligation_id=reminder.obligation_id,
+            obligation_key=reminder.obligation_key,
+            template=templates[shape],
+            kind_name=kind.name,
+            how=kind.how,
+            case_code=reminder.case_code,
+            period=reminder.period,
+            requested_by=reminder.requested_by,
+            unit_code=unit.code,
+            unit_name=unit.name,
+            due_at=reminder.due_at,
+            days_late=late,
+            submit_to=submit_to[owed],
+            provisional=provisional,
+        )
+        pending.append(
+            _Pending(item, reminder.recipients, unit.code, unit.parent, reminder.late_flag)
         )
     return pending
 
 
-def _urgency(config: Config) -> Any:
-    """A reminder's urgency as SQL, from what its step sends (``PRIORITY``): a new case's notice
-    is composed before the 1-July wave recorded ahead of it."""
-    return case(
-        *(
-            ((col(ObligationRow.kind) == kind.id) & (col(ReminderRow.step) == step.name), urgency)
-            for kind in config.rules.kinds.values()
-            for step in kind.ladder
-            if (urgency := PRIORITY[template_for(kind, step)]) != PRIORITY["overdue"]
-        ),
-        else_=PRIORITY["overdue"],
-    )
+def _urgency(config: Config) -> dict[tuple[str, str], int]:
+    """How urgent each (kind, step)'s mail is, from what the step sends (``PRIORITY``), where
+    it is not an overdue notice's: a new case's notice is composed before the 1-July wave
+    recorded ahead of it."""
+    return {
+        (kind.id, step.name): urgency
+        for kind in config.rules.kinds.values()
+        for step in kind.ladder
+        if (urgency := PRIORITY[template_for(kind, step)]) != PRIORITY["overdue"]
+    }
 
 
 def compose(
@@ -161,40 +140,26 @@ def compose(
     The reminders are taken first (``composed_at``, a compare-and-set whose rows come back), and
     only those taken are composed: another daemon composing at the same moment gets the others
     (on PostgreSQL it skips the rows taken) or none, never the same ones."""
-    rows = store.session.exec(
-        _reminders()
-        .where(col(ReminderRow.state) == "due")
-        .where(col(ReminderRow.composed_at).is_(None))
-        .where(col(ReminderRow.recorded_at) <= now)
-        .order_by(_urgency(config), col(ReminderRow.id))
-        .limit(limit)
-        .with_for_update(of=ReminderRow, skip_locked=True)
-    ).all()
+    rows = store.uncomposed(now, _urgency(config), PRIORITY["overdue"], limit)
     if not rows:
         return 0
     # a reminder left out waits uncomposed: it goes out once the rules are fixed
     pending = _pending(store, config, rows, now)
-    taken = set(
-        store.session.exec(
-            update(ReminderRow)
-            .where(col(ReminderRow.id).in_([entry.item.reminder_id for entry in pending]))
-            .where(col(ReminderRow.composed_at).is_(None))
-            .values(composed_at=now)
-            .returning(col(ReminderRow.id))
-        ).scalars()
-    )
+    taken = store.take_for_composing([entry.item.reminder_id for entry in pending], now)
     if len(taken) < len(pending):
         log.info("action=compose_taken_elsewhere reminders=%s", len(pending) - len(taken))
     return outbox.enqueue_many(
         store,
-        [
-            _composed(config, renderer, address, entries, now)
-            for address, entries in _groups(
+        _composed(
+            config,
+            renderer,
+            _groups(
                 [entry for entry in pending if entry.item.reminder_id in taken],
                 config.mail.group_by_recipient,
                 config.mail.digest_late_flags,
-            )
-        ],
+            ),
+            now,
+        ),
         domain=config.mail.domain,
         now=now,
     )
@@ -217,29 +182,41 @@ def _groups(
 def _composed(
     config: Config,
     renderer: Renderer,
-    recipient: str,
-    entries: Sequence[_Pending],
+    groups: Sequence[tuple[str, Sequence[_Pending]]],
     now: datetime,
-) -> outbox.Composed:
+) -> list[outbox.Composed]:
+    """The mail of each (recipient, entries), with the recipient's own links when links are
+    signed; rendered together, so that what several people are told alike is rendered once."""
     web = config.web
-    items = [
-        replace(
-            e.item,
-            ack_url=f"{web.base_url}/ack/"
-            + links.sign(web.signing_key, e.item.obligation_id, recipient, now, web.link_days),
-        )
-        if web.signing_key
-        else e.item
-        for e in entries
-    ]
-    obligations = {e.item.obligation_id for e in entries}
-    return outbox.Composed(
-        renderer.items(recipient, items, now),
-        concerned=tuple(sorted({c for e in entries for c in (e.unit, e.parent) if c})),
-        unit=entries[0].unit if len({e.unit for e in entries}) == 1 else None,
-        obligation_id=next(iter(obligations)) if len(obligations) == 1 else None,
-        items=tuple((e.item.reminder_id, e.item.obligation_id) for e in entries),
+
+    def signed(recipient: str, entries: Sequence[_Pending]) -> list[Item]:
+        if not web.signing_key:
+            return [e.item for e in entries]
+        return [
+            replace(
+                e.item,
+                ack_url=f"{web.base_url}/ack/"
+                + links.sign(web.signing_key, e.item.obligation_id, recipient, now, web.link_days),
+            )
+            for e in entries
+        ]
+
+    drafts = renderer.wave(
+        [(recipient, signed(recipient, entries)) for recipient, entries in groups], now
     )
+    composed = []
+    for draft, (_, entries) in zip(drafts, groups, strict=True):
+        obligations = {e.item.obligation_id for e in entries}
+        composed.append(
+            outbox.Composed(
+                draft,
+                concerned=tuple(sorted({c for e in entries for c in (e.unit, e.parent) if c})),
+                unit=entries[0].unit if len({e.unit for e in entries}) == 1 else None,
+                obligation_id=next(iter(obligations)) if len(obligations) == 1 else None,
+                items=tuple((e.item.reminder_id, e.item.obligation_id) for e in entries),
+            )
+        )
+    return composed
 
 
 @dataclass(frozen=True)
@@ -263,14 +240,8 @@ def withdrawals(
     composed (same moment, same links), only without the stale reminders."""
     stale: dict[int, set[int]] = defaultdict(set)
     composed_at: dict[int, datetime] = {}
-    for message_id, reminder_id, created_at in store.session.exec(
-        select(MessageItemRow.message_id, MessageItemRow.reminder_id, MessageRow.created_at)
-        .join(MessageRow, col(MessageRow.id) == col(MessageItemRow.message_id))
-        .join(ReminderRow, col(ReminderRow.id) == col(MessageItemRow.reminder_id))
-        .join(ObligationRow, col(ObligationRow.id) == col(MessageItemRow.obligation_id))
-        .where(col(MessageItemRow.message_id).in_([m.id for m in messages]))
-        .where(col(ObligationRow.submitted_at).is_not(None))
-        .where(not_(col(ReminderRow.late_flag)))
+    for message_id, reminder_id, created_at in store.submitted_since_queued(
+        [m.id for m in messages]
     ):
         stale[message_id].add(reminder_id)
         composed_at[message_id] = created_at
@@ -278,15 +249,10 @@ def withdrawals(
     for message in messages:
         if message.id not in stale:
             continue
-        rows = store.session.exec(
-            _reminders()
-            .join(MessageItemRow, col(MessageItemRow.reminder_id) == col(ReminderRow.id))
-            .where(col(MessageItemRow.message_id) == message.id)
-            .order_by(col(ReminderRow.id))
-        ).all()
-        left_out = [row for row in rows if row[0].id in stale[message.id]]
-        fresh = [row for row in rows if row[0].id not in stale[message.id]]
-        submitted = {o.id: o.submitted_at for _, o, _ in left_out if o.id and o.submitted_at}
+        rows = store.carried(message.id)
+        left_out = [row for row in rows if row.reminder_id in stale[message.id]]
+        fresh = [row for row in rows if row.reminder_id not in stale[message.id]]
+        submitted = {r.obligation_id: r.submitted_at for r in left_out if r.submitted_at}
         reason = (
             "; ".join(f"nghĩa vụ {o} đã nộp lúc {fmt_datetime(at)}" for o, at in submitted.items())
             + " - không gửi nhắc / already submitted: reminder not sent"
@@ -302,7 +268,7 @@ def withdrawals(
         found[message.id] = Withdrawal(
             reason,
             tuple(submitted),
-            kept=_composed(config, renderer, message.recipient, kept, now),
-            withdrawn=_composed(config, renderer, message.recipient, gone, now),
+            kept=_composed(config, renderer, [(message.recipient, kept)], now)[0],
+            withdrawn=_composed(config, renderer, [(message.recipient, gone)], now)[0],
         )
     return found

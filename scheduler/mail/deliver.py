@@ -1,5 +1,5 @@
-"""The deliver step: claim due messages, check what they say still holds, check each against
-the guard, send, record.
+"""The deliver step: claim due messages (checked first: ``scheduler.mail.checks``), send,
+record (``scheduler.mail.outcomes``).
 
 ``deliver_batch`` is one step (None when nothing was due); ``deliver`` drains the steps. One SMTP
 connection serves a batch; every outcome is committed as soon as it is known, so a crash loses
@@ -10,10 +10,8 @@ queue at once. ``run_once`` is the whole mail job:
 queue what the sweep recorded and today's digest, then send what is due.
 
 A message can wait in the outbox (the relay is down, the backlog is long) while a report comes
-in. So, in the claim's own transaction, a reminder whose obligation has been submitted since it
-was composed is withdrawn: a message left with nothing is ``cancelled``, a bundle goes out
-re-composed without it, and a digest says when the late report came in. A submission recorded
-after the claim, while the mail is in flight, can still meet it.
+in: the claim withdraws what has gone stale since (``scheduler.mail.checks``). A submission
+recorded after the claim, while the mail is in flight, can still meet it.
 """
 
 from __future__ import annotations
@@ -27,66 +25,23 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
-
-from sqlalchemy import Engine
 
 from scheduler.errors import InvalidInput, PermanentDelivery, TransientDelivery
 from scheduler.hierarchy.units import Unit, refusal
 from scheduler.mail import outbox
-from scheduler.mail.compose import Withdrawal, compose, withdrawals
-from scheduler.mail.digest import digest, refreshed
+from scheduler.mail.checks import claim
+from scheduler.mail.compose import compose
+from scheduler.mail.digest import digest
 from scheduler.mail.mailer import SmtpSession, Wire
 from scheduler.mail.outbox import Outgoing
+from scheduler.mail.outcomes import Report as Report
+from scheduler.mail.outcomes import Settled, postponed, record
 from scheduler.mail.render import Renderer
-from scheduler.mail.settings import MailSettings
 from scheduler.settings import Config
-from scheduler.store.queries import Store, transaction
+from scheduler.store.connection import Engine
+from scheduler.store.queries import transaction
 
 log = logging.getLogger("scheduler.deliver")
-
-
-OUTCOMES = ("sent", "retrying", "failed", "refused", "cancelled")
-
-
-@dataclass
-class Report:
-    """What became of the messages of a batch (or of several). ``on_outcome`` hears each outcome
-    as it happens, so the metrics follow a long drain or an outage as it goes."""
-
-    sent: int = 0
-    retrying: int = 0
-    failed: int = 0
-    refused: int = 0
-    cancelled: int = 0
-    errors: list[str] = field(default_factory=list)
-    relay_failed: bool = False  # a message went back for retry because of the relay
-    on_outcome: Callable[[str], None] = field(default=lambda outcome: None, repr=False)
-
-    def count(self, outcome: str) -> None:
-        """One more message with ``outcome``, one of ``OUTCOMES``."""
-        setattr(self, outcome, getattr(self, outcome) + 1)
-        self.on_outcome(outcome)
-
-    @property
-    def progressed(self) -> bool:
-        """Did a message reach an end (sent, failed, refused, cancelled)?"""
-        return bool(self.sent or self.failed or self.refused or self.cancelled)
-
-    @property
-    def stalled(self) -> bool:
-        """The relay took nothing: every message went back for retry (it is down, or refuses
-        everything for now). No sign of a healthy mail loop."""
-        return self.relay_failed and not self.progressed
-
-    def add(self, other: Report, *, heard: bool = False) -> None:
-        """Add ``other``'s outcomes; ``heard``: tell ``on_outcome`` of each."""
-        for outcome in OUTCOMES:
-            setattr(self, outcome, getattr(self, outcome) + getattr(other, outcome))
-            for _ in range(getattr(other, outcome) if heard else 0):
-                self.on_outcome(outcome)
-        self.errors.extend(other.errors)
-        self.relay_failed |= other.relay_failed
 
 
 class Pacer:
@@ -109,205 +64,6 @@ class Pacer:
         return True
 
 
-_Settled = tuple[Outgoing, str, str, "datetime | None"]  # message, outcome, error, retry at
-
-
-def _changes(now: datetime, outcomes: list[_Settled]) -> list[tuple[Outgoing, dict[str, Any]]]:
-    changes = []
-    for message, outcome, error, retry_at in outcomes:
-        if outcome == "sent":
-            changes.append((message, outbox.sent(now)))
-        elif outcome == "retry":
-            assert retry_at is not None
-            changes.append((message, outbox.pending_again(retry_at, error)))
-        else:
-            changes.append((message, outbox.ended(now, error, outcome)))
-    return changes
-
-
-def _settle(store: Store, now: datetime, outcomes: list[_Settled]) -> None:
-    """Record outcomes (``sent``, ``retry``, or an end: failed, refused, cancelled) together; an
-    end is audited. A message no longer ours (its lease ran out, another sender took it) is
-    left as that sender has it."""
-    for message, outcome, error, _ in outcomes:
-        if outcome not in ("sent", "retry"):
-            _audit(store, now, outcome, message.id, message.recipient, error)
-    outbox.finish(store.session.connection(), _changes(now, outcomes))
-
-
-def _audit(
-    store: Store, now: datetime, outcome: str, message: int, recipient: str, error: str, **more: Any
-) -> None:
-    store.audit(
-        now,
-        "deliver",
-        f"message_{outcome}",
-        message=message,
-        recipient=recipient,
-        error=error,
-        **more,
-    )
-
-
-def _record(engine: Engine, clock: Callable[[], datetime], outcomes: list[_Settled]) -> None:
-    """``_settle`` in a transaction of its own, at the clock's time (run in a worker thread).
-    Sent and retried messages, the common case, need no audit and no ORM session."""
-    now = clock()
-    if all(outcome in ("sent", "retry") for _, outcome, _, _ in outcomes):
-        with engine.begin() as connection:
-            outbox.finish(connection, _changes(now, outcomes))
-        return
-    with transaction(engine) as store:
-        _settle(store, now, outcomes)
-
-
-def _postponed(
-    messages: list[Outgoing], error: str, config: Config, rng: random.Random, now: datetime
-) -> list[_Settled]:
-    """Messages back to the queue, each due again after its backoff."""
-    mail = config.mail
-    postponed: list[_Settled] = []
-    for message in messages:
-        retry_at = now + outbox.backoff(
-            message.attempts, mail.retry_base_seconds, mail.retry_cap_seconds, rng
-        )
-        log.warning(
-            "action=deliver_retry message=%s attempt=%s retry_at=%s error=%s",
-            message.id,
-            message.attempts,
-            retry_at.isoformat(),
-            error,
-        )
-        postponed.append((message, "retry", error, retry_at))
-    return postponed
-
-
-def _recheck(
-    store: Store,
-    config: Config,
-    renderer: Renderer,
-    claimed: list[Outgoing],
-    now: datetime,
-    report: Report,
-) -> tuple[list[Outgoing], list[Outgoing]]:
-    """The claimed messages checked against what has been submitted since they were composed:
-    (those to send, as they must read now; those that must wait, because what is left of them
-    cannot be re-composed while a kind or unit they name is unknown)."""
-    found = withdrawals(store, config, renderer, claimed)
-    ready: list[Outgoing] = []
-    waiting: list[Outgoing] = []
-    for message in claimed:
-        change = found.get(message.id)
-        if change is None:
-            ready.append(_refreshed(store, config, renderer, message))
-        elif change.waiting:
-            waiting.append(message)
-        else:
-            report.count("cancelled")
-            if (rest := _withdraw(store, config, message, change, now)) is not None:
-                ready.append(rest)
-    return ready, waiting
-
-
-def _refreshed(store: Store, config: Config, renderer: Renderer, message: Outgoing) -> Outgoing:
-    """A digest that lists a report submitted since says so; any other message stays as it is."""
-    fresh = refreshed(store, config, renderer, message) if message.template == "digest" else None
-    if fresh is None:
-        return message
-    log.info("action=deliver_refreshed message=%s", message.id)
-    return outbox.rewrite(store, message, fresh)
-
-
-def _withdraw(
-    store: Store, config: Config, message: Outgoing, change: Withdrawal, now: datetime
-) -> Outgoing | None:
-    """Cancel a message whose reminders have all gone stale (None: nothing left to send), or
-    split off those that have and return the message re-composed."""
-    obligations = ",".join(map(str, change.obligations))
-    if change.kept is None or change.withdrawn is None:
-        log.info("action=deliver_cancelled message=%s obligations=%s", message.id, obligations)
-        _settle(store, now, [(message, "cancelled", change.reason, None)])
-        return None
-    rewritten, cancelled = outbox.split(
-        store,
-        message,
-        change.kept,
-        change.withdrawn,
-        domain=config.mail.domain,
-        now=now,
-        reason=change.reason,
-    )
-    log.info(
-        "action=deliver_recomposed message=%s cancelled=%s obligations=%s",
-        message.id,
-        cancelled,
-        obligations,
-    )
-    _audit(
-        store, now, "cancelled", cancelled, message.recipient, change.reason, split_from=message.id
-    )
-    return rewritten
-
-
-BATCH_SECONDS = 5
-
-
-def claim_size(mail: MailSettings) -> int:
-    """How many messages one claim takes: ``mail.batch_size``, but never more than
-    ``BATCH_SECONDS`` of sending at the relay's rate, so that a new urgent notice waits at most
-    that long behind the batch in flight, however long the backlog."""
-    return max(1, min(mail.batch_size, mail.rate_per_minute * BATCH_SECONDS // 60))
-
-
-@dataclass(frozen=True)
-class _Claimed:
-    ready: list[Outgoing]
-    lease_until: datetime
-    report: Report  # what became of the others at once (cancelled, refused, waiting)
-
-
-def _claim(
-    engine: Engine,
-    config: Config,
-    clock: Callable[[], datetime],
-    renderer: Renderer,
-    rng: random.Random,
-) -> _Claimed | None:
-    """Claim a batch, check what it says still holds and whom it may reach, and record at once,
-    in the claim's transaction, what will not be sent now. Runs in a worker thread."""
-    mail = config.mail
-    lease = timedelta(seconds=mail.lease_seconds)
-    report = Report()
-    with transaction(engine) as store:
-        now = clock()
-        claimed = outbox.claim(store, now, claim_size(mail), lease)
-        if not claimed:
-            return None
-        current, stuck = _recheck(store, config, renderer, claimed, now, report)
-        units = store.units({code for message in current for code in message.concerned})
-        ready: list[Outgoing] = []
-        settled: list[_Settled] = []
-        for message in current:
-            reason = refusal(
-                message.recipient,
-                [units[c] for c in message.concerned if c in units],
-                config.allowed_domains,
-            )
-            if reason is None:
-                ready.append(message)
-                continue
-            log.error("action=deliver_refused message=%s reason=%s", message.id, reason)
-            settled.append((message, "refused", reason, None))
-            report.count("refused")
-        if stuck:
-            error = "không soạn lại được thư / cannot re-compose: a kind or unit is unknown"
-            settled.extend(_postponed(stuck, error, config, rng, now))
-            report.retrying += len(stuck)
-            report.errors.append(error)
-        _settle(store, now, settled)
-    return _Claimed(ready, now + lease, report)
-
-
 async def deliver_batch(
     engine: Engine,
     config: Config,
@@ -327,7 +83,7 @@ async def deliver_batch(
     """
     mail = config.mail
     rng = rng or random.Random()
-    claimed = await asyncio.to_thread(_claim, engine, config, clock, renderer, rng)
+    claimed = await asyncio.to_thread(claim, engine, config, clock, renderer, rng)
     if claimed is None:
         return None
     report = Report(on_outcome=on_outcome)
@@ -403,16 +159,16 @@ class _Batch:
         finally:
             await self._recorded()
             if self.waiting:  # back at once; shielded: a second cancellation cannot stop it
-                rest: list[_Settled] = [
+                rest: list[Settled] = [
                     (m, "retry", "chưa gửi / not sent", self.clock()) for m in self.waiting
                 ]
                 self.waiting.clear()
                 await asyncio.shield(self._record(rest))
 
-    def _record(self, outcomes: list[_Settled]) -> asyncio.Future[None]:
+    def _record(self, outcomes: list[Settled]) -> asyncio.Future[None]:
         """Record outcomes in a worker thread; the future of it, which a cancellation of the
         batch does not stop."""
-        return asyncio.ensure_future(asyncio.to_thread(_record, self.engine, self.clock, outcomes))
+        return asyncio.ensure_future(asyncio.to_thread(record, self.engine, self.clock, outcomes))
 
     async def _recorded(self) -> None:
         """Wait until the last message sent is recorded as sent."""
@@ -450,8 +206,7 @@ class _Batch:
         """Back to the queue with backoff, in one transaction, because the relay failed."""
         await self._recorded()
         if messages:
-            postponed = _postponed(messages, error, self.config, self.rng, self.clock())
-            await self._record(postponed)
+            await self._record(postponed(messages, error, self.config, self.rng, self.clock()))
             for _ in messages:
                 self.report.count("retrying")
         self.report.errors.append(error)
@@ -529,7 +284,7 @@ async def send_test(config: Config, recipient: str, concerned: list[Unit], now: 
     if reason is not None:
         raise InvalidInput(reason)
     draft = Renderer(config.mail.domain).test(recipient, now, f"test:{recipient}:{now.isoformat()}")
-    message = Outgoing.direct(draft, config.mail.domain, tuple(u.code for u in concerned))
+    message = outbox.direct(draft, config.mail.domain, tuple(u.code for u in concerned))
     async with SmtpSession(config.smtp, config.mail.sender) as smtp:
         answer = await smtp.send(Wire(config.mail.sender).build(message, now), recipient)
     assert answer is not None  # nothing withdraws a test mail

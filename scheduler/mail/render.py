@@ -1,24 +1,36 @@
 """Building mail: from what is due to a ``Draft`` (subject, plain text, HTML). Nearly pure.
 
 Templates live in ``templates/email/`` (Vietnamese, a ``.txt`` and an ``.html`` for each). They
-only ever see the values below: codes, unit names, kinds, dates. The model holds nothing that
-identifies a child, so no template can reach it.
+only ever see the values of ``scheduler.mail.contents``: codes, unit names, kinds, dates. The
+model holds nothing that identifies a child, so no template can reach it.
+
+A wave is thousands of mails that say the same to several people (a commune's officer and its
+leader): ``Renderer.wave`` renders each distinct content once, and puts in afterwards the one
+part signed for each recipient, the "Đã gửi báo cáo" link. Templates print that link as it is
+(``{{ item.ack_url }}``), escaped in HTML as Jinja escapes it.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
+from markupsafe import escape
 
 from scheduler import shipped
 from scheduler.deadlines.rules import Kind, Step
 from scheduler.deadlines.vntime import fmt_date, fmt_datetime
 from scheduler.errors import ConfigError
+from scheduler.mail.contents import AssumedYear as AssumedYear
+from scheduler.mail.contents import Item as Item
+from scheduler.mail.contents import LateRow as LateRow
+from scheduler.mail.contents import ReceivedRow as ReceivedRow
+from scheduler.mail.contents import UnmatchedRow as UnmatchedRow
+from scheduler.mail.contents import Wave as Wave
 
 TEMPLATES = shipped.EMAIL_TEMPLATES
 MARKERS = {
@@ -46,129 +58,6 @@ PRIORITY = {
     "calendar": 4,  # the operators' calendar mail, like a digest, waits for the reminders
     "digest": 4,  # the day's overview waits for the reminders it sums up
 }
-
-
-@dataclass(frozen=True)
-class AssumedYear:
-    """A year not confirmed yet, with the days off and swapped working days hanbao assumes."""
-
-    year: int
-    days_off: tuple[tuple[str, str], ...]  # (dd/mm/yyyy, name)
-    working_days: tuple[tuple[str, str], ...]
-
-
-@dataclass(frozen=True)
-class Item:
-    """One due step of one obligation, as a recipient reads it."""
-
-    reminder_id: int
-    obligation_id: int
-    obligation_key: str
-    template: str
-    kind_name: str
-    how: str
-    case_code: str | None
-    period: str | None
-    requested_by: str | None
-    unit_code: str
-    unit_name: str
-    due_at: datetime
-    days_late: int
-    submit_to: tuple[str, ...]
-    ack_url: str | None = None  # "Đã gửi báo cáo": signed for one recipient
-    provisional: bool = False  # counted on days off not confirmed yet (calendar-overrides.yaml)
-
-    @property
-    def title(self) -> str:
-        """The case code or the report's name and period: what the subject line names."""
-        if self.case_code:
-            return f"{self.case_code} - {self.kind_name}"
-        return f"{self.kind_name} {self.period}" if self.period else self.kind_name
-
-    @property
-    def due(self) -> str:
-        return fmt_datetime(self.due_at)
-
-
-@dataclass(frozen=True)
-class LateRow:
-    unit_code: str
-    unit_name: str
-    title: str
-    due_at: datetime
-    days_late: int
-    reminders_sent: int
-    submitted_at: datetime | None = None  # a late report that has come in since all the same
-
-    @property
-    def due(self) -> str:
-        return fmt_datetime(self.due_at)
-
-    @property
-    def submitted(self) -> str | None:
-        return fmt_datetime(self.submitted_at) if self.submitted_at else None
-
-
-@dataclass(frozen=True)
-class ReceivedRow:
-    """A report received since the last digest: the receiving unit is asked for its word."""
-
-    obligation_id: int
-    unit_code: str
-    unit_name: str
-    title: str
-    due_at: datetime
-    submitted_at: datetime
-    standing: str  # how it arrived: the report mail seen, or the unit's own word
-    confirm_url: str | None = None  # "Đã nhận": signed for one recipient
-    dispute_url: str | None = None  # "Chưa nhận được"
-
-    @property
-    def due(self) -> str:
-        return fmt_datetime(self.due_at)
-
-    @property
-    def submitted(self) -> str:
-        return fmt_datetime(self.submitted_at)
-
-
-UNSETTLED_VI = {
-    "unmatched": "không khớp báo cáo nào",
-    "ambiguous": "khớp nhiều báo cáo, không rõ báo cáo nào",
-    "stranger": "người gửi không phải địa chỉ liên hệ của đơn vị nào",
-    "early": "gửi trước khi phát sinh nghĩa vụ báo cáo",
-}
-
-
-@dataclass(frozen=True)
-class UnmatchedRow:
-    """A mail the intake saw and could not match: sender, case codes, time; never a subject."""
-
-    sender: str | None
-    codes: tuple[str, ...]
-    received_at: datetime
-    outcome: str
-
-    @property
-    def received(self) -> str:
-        return fmt_datetime(self.received_at)
-
-    @property
-    def why(self) -> str:
-        return UNSETTLED_VI.get(self.outcome, self.outcome)
-
-
-@dataclass(frozen=True)
-class Wave:
-    """Mail still queued ahead of a digest, and when the relay's rate lets it all through."""
-
-    waiting: int
-    through_at: datetime
-    rate_per_minute: int
-
-    @property
-    def through(self) -> str:
-        return fmt_datetime(self.through_at)
 
 
 @dataclass(frozen=True)
@@ -209,6 +98,22 @@ def thread_id(obligation_key: str, domain: str) -> str:
     return f"<thread.{hashlib.sha256(obligation_key.encode()).hexdigest()[:24]}@{domain}>"
 
 
+_LINK = "\x00ack-link-{}\x00"  # where a recipient's own link goes, in a content rendered once
+
+
+@dataclass(frozen=True)
+class _Letter:
+    """What a mail about some items says, whoever receives it."""
+
+    template: str
+    priority: int
+    subject: str
+    text: str
+    html: str
+    ids: str
+    thread_ref: str | None
+
+
 class Renderer:
     def __init__(self, domain: str, folder: Path = TEMPLATES) -> None:
         if not (folder / "_layout.txt").is_file():
@@ -223,16 +128,59 @@ class Renderer:
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
+            auto_reload=False,  # read once: a template changes with a release, not while running
         )
+        self._templates: dict[str, Template] = {}
+
+    def _template(self, name: str) -> Template:
+        found = self._templates.get(name)
+        if found is None:
+            found = self._templates[name] = self.env.get_template(name)
+        return found
 
     def _render(self, template: str, **context: object) -> tuple[str, str]:
-        text = self.env.get_template(f"{template}.txt").render(**context)
-        html = self.env.get_template(f"{template}.html").render(**context)
+        text = self._template(f"{template}.txt").render(**context)
+        html = self._template(f"{template}.html").render(**context)
         return text, html
 
     def items(self, recipient: str, items: Sequence[Item], now: datetime) -> Draft:
         """One mail for one person: a single item in its own template, several in a bundle."""
-        ordered = sorted(items, key=lambda i: (PRIORITY[i.template], i.due_at, i.reminder_id))
+        return self.wave([(recipient, items)], now)[0]
+
+    def wave(self, mails: Sequence[tuple[str, Sequence[Item]]], now: datetime) -> list[Draft]:
+        """One mail for each (person, items), all at ``now``, as ``items`` writes each: every
+        distinct content rendered once, each person's own links put in afterwards."""
+        stamp, letters, drafts = fmt_datetime(now), dict[tuple[Item, ...], _Letter](), []
+        for recipient, items in mails:
+            ordered = sorted(items, key=lambda i: (PRIORITY[i.template], i.due_at, i.reminder_id))
+            links = [i.ack_url for i in ordered]
+            content = tuple(
+                replace(i, ack_url=_LINK.format(n)) if i.ack_url else i
+                for n, i in enumerate(ordered)
+            )
+            letter = letters.get(content)
+            if letter is None:
+                letter = letters[content] = self._letter(content, stamp)
+            text, html = letter.text, letter.html
+            for n, link in enumerate(links):
+                if link:
+                    text = text.replace(_LINK.format(n), link)
+                    html = html.replace(_LINK.format(n), str(escape(link)))
+            drafts.append(
+                Draft(
+                    key=f"reminders:{recipient}:{letter.ids}",
+                    template=letter.template,
+                    priority=letter.priority,
+                    recipient=recipient,
+                    subject=letter.subject,
+                    text=text,
+                    html=html,
+                    thread_ref=letter.thread_ref,
+                )
+            )
+        return drafts
+
+    def _letter(self, ordered: tuple[Item, ...], now: str) -> _Letter:
         lead = ordered[0]
         template = lead.template if len(ordered) == 1 else "bundle"
         marker = MARKERS[lead.template]
@@ -242,19 +190,15 @@ class Renderer:
             subject = f"{marker} {len(ordered)} báo cáo cần xử lý: " + "; ".join(
                 dict.fromkeys(i.case_code or i.title for i in ordered)  # a case's code once
             )
-        text, html = self._render(
-            template, items=ordered, item=lead, now=fmt_datetime(now), subject=subject
-        )
-        ids = ",".join(str(i.reminder_id) for i in ordered)
+        text, html = self._render(template, items=ordered, item=lead, now=now, subject=subject)
         threaded = {i.obligation_key for i in ordered}
-        return Draft(
-            key=f"reminders:{recipient}:{ids}",
+        return _Letter(
             template=template,
             priority=PRIORITY[lead.template],
-            recipient=recipient,
             subject=subject,
             text=text,
             html=html,
+            ids=",".join(str(i.reminder_id) for i in ordered),
             thread_ref=thread_id(lead.obligation_key, self.domain) if len(threaded) == 1 else None,
         )
 

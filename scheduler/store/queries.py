@@ -22,9 +22,11 @@ from sqlmodel import Session, SQLModel, col, select, update
 from scheduler.deadlines.vntime import iso
 from scheduler.records import AuditEntry, Obligation
 from scheduler.store.base import slices
+from scheduler.store.compose import ComposeQueries
 from scheduler.store.digest import DigestQueries
 from scheduler.store.handover import HandoverQueries
 from scheduler.store.intake import IntakeQueries
+from scheduler.store.outbox import OutboxQueries
 from scheduler.store.schema import (
     AckRow,
     AuditRow,
@@ -53,9 +55,12 @@ class Store(
     DigestQueries,
     TimelinessQueries,
     WaveQueries,
+    OutboxQueries,
+    ComposeQueries,
 ):
     """Every named query, over one session (units, hand-overs, submissions, the intake's, the
-    digest's, the reporting rates' and a wave's bulk writes in their own modules).
+    digest's, the reporting rates', a wave's bulk writes, the outbox's and composing's in their
+    own modules).
 
     The caller owns the transaction (commit or roll back)."""
 

@@ -1,0 +1,141 @@
+"""What became of the messages of a batch: the outcomes counted (``Report``) and recorded.
+
+An outcome is ``sent``, ``retry`` (back to the queue, due again after its backoff) or an end:
+``failed``, ``refused``, ``cancelled``. Ends are audited; sent and retried messages, the common
+case, are recorded with one Core statement per kind of change, in a worker thread, without an
+ORM session. A message no longer ours (its lease ran out, another sender took it) is left as
+that sender has it.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from scheduler.mail import outbox
+from scheduler.mail.outbox import Outgoing
+from scheduler.settings import Config
+from scheduler.store.connection import Engine
+from scheduler.store.outbox import record_outcomes
+from scheduler.store.queries import Store, transaction
+
+log = logging.getLogger("scheduler.deliver")
+
+
+OUTCOMES = ("sent", "retrying", "failed", "refused", "cancelled")
+
+
+@dataclass
+class Report:
+    """What became of the messages of a batch (or of several). ``on_outcome`` hears each outcome
+    as it happens, so the metrics follow a long drain or an outage as it goes."""
+
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    refused: int = 0
+    cancelled: int = 0
+    errors: list[str] = field(default_factory=list)
+    relay_failed: bool = False  # a message went back for retry because of the relay
+    on_outcome: Callable[[str], None] = field(default=lambda outcome: None, repr=False)
+
+    def count(self, outcome: str) -> None:
+        """One more message with ``outcome``, one of ``OUTCOMES``."""
+        setattr(self, outcome, getattr(self, outcome) + 1)
+        self.on_outcome(outcome)
+
+    @property
+    def progressed(self) -> bool:
+        """Did a message reach an end (sent, failed, refused, cancelled)?"""
+        return bool(self.sent or self.failed or self.refused or self.cancelled)
+
+    @property
+    def stalled(self) -> bool:
+        """The relay took nothing: every message went back for retry (it is down, or refuses
+        everything for now). No sign of a healthy mail loop."""
+        return self.relay_failed and not self.progressed
+
+    def add(self, other: Report, *, heard: bool = False) -> None:
+        """Add ``other``'s outcomes; ``heard``: tell ``on_outcome`` of each."""
+        for outcome in OUTCOMES:
+            setattr(self, outcome, getattr(self, outcome) + getattr(other, outcome))
+            for _ in range(getattr(other, outcome) if heard else 0):
+                self.on_outcome(outcome)
+        self.errors.extend(other.errors)
+        self.relay_failed |= other.relay_failed
+
+
+Settled = tuple[Outgoing, str, str, "datetime | None"]  # message, outcome, error, retry at
+
+
+def _changes(now: datetime, outcomes: list[Settled]) -> list[tuple[Outgoing, dict[str, Any]]]:
+    changes = []
+    for message, outcome, error, retry_at in outcomes:
+        if outcome == "sent":
+            changes.append((message, outbox.sent(now)))
+        elif outcome == "retry":
+            assert retry_at is not None
+            changes.append((message, outbox.pending_again(retry_at, error)))
+        else:
+            changes.append((message, outbox.ended(now, error, outcome)))
+    return changes
+
+
+def settle(store: Store, now: datetime, outcomes: list[Settled]) -> None:
+    """Record outcomes (``sent``, ``retry``, or an end: failed, refused, cancelled) together; an
+    end is audited. A message no longer ours (its lease ran out, another sender took it) is
+    left as that sender has it."""
+    for message, outcome, error, _ in outcomes:
+        if outcome not in ("sent", "retry"):
+            audit(store, now, outcome, message.id, message.recipient, error)
+    store.finish_claimed(_changes(now, outcomes))
+
+
+def audit(
+    store: Store, now: datetime, outcome: str, message: int, recipient: str, error: str, **more: Any
+) -> None:
+    store.audit(
+        now,
+        "deliver",
+        f"message_{outcome}",
+        message=message,
+        recipient=recipient,
+        error=error,
+        **more,
+    )
+
+
+def record(engine: Engine, clock: Callable[[], datetime], outcomes: list[Settled]) -> None:
+    """``settle`` in a transaction of its own, at the clock's time (run in a worker thread).
+    Sent and retried messages, the common case, need no audit and no ORM session."""
+    now = clock()
+    if all(outcome in ("sent", "retry") for _, outcome, _, _ in outcomes):
+        record_outcomes(engine, _changes(now, outcomes))
+        return
+    with transaction(engine) as store:
+        settle(store, now, outcomes)
+
+
+def postponed(
+    messages: list[Outgoing], error: str, config: Config, rng: random.Random, now: datetime
+) -> list[Settled]:
+    """Messages back to the queue, each due again after its backoff."""
+    mail = config.mail
+    postponed: list[Settled] = []
+    for message in messages:
+        retry_at = now + outbox.backoff(
+            message.attempts, mail.retry_base_seconds, mail.retry_cap_seconds, rng
+        )
+        log.warning(
+            "action=deliver_retry message=%s attempt=%s retry_at=%s error=%s",
+            message.id,
+            message.attempts,
+            retry_at.isoformat(),
+            error,
+        )
+        postponed.append((message, "retry", error, retry_at))
+    return postponed

@@ -1,0 +1,146 @@
+"""What composing mail asks of the database: the recorded reminders not yet turned into mail,
+most urgent first, taken by compare-and-set; and, for a queued message, which of its reminders
+belong to obligations submitted since. Read as plain values with Core: a wave reads thousands.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, not_, select, update
+from sqlmodel import SQLModel
+
+from scheduler.store.base import Queries
+
+_REMINDER = SQLModel.metadata.tables["reminder"]
+_OBLIGATION = SQLModel.metadata.tables["obligation"]
+_CASE = SQLModel.metadata.tables["case_file"]
+_MESSAGE = SQLModel.metadata.tables["message"]
+_ITEM = SQLModel.metadata.tables["message_item"]
+
+Urgency = Mapping[tuple[str, str], int]  # (kind, step) → how urgent its mail is, 0 the most
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """A reminder the sweep recorded, with what its mail says of the obligation."""
+
+    reminder_id: int
+    step: str
+    late_flag: bool
+    recipients: tuple[str, ...]
+    obligation_id: int
+    obligation_key: str
+    kind: str
+    unit: str
+    period: str | None
+    requested_by: str | None
+    due_at: datetime
+    submitted_at: datetime | None
+    case_code: str | None
+
+
+def _recorded() -> Any:
+    """Reminders with their obligation and case code."""
+    return select(
+        _REMINDER.c.id,
+        _REMINDER.c.step,
+        _REMINDER.c.late_flag,
+        _REMINDER.c.recipients,
+        _OBLIGATION.c.id,
+        _OBLIGATION.c.key,
+        _OBLIGATION.c.kind,
+        _OBLIGATION.c.unit,
+        _OBLIGATION.c.period,
+        _OBLIGATION.c.requested_by,
+        _OBLIGATION.c.due_at,
+        _OBLIGATION.c.submitted_at,
+        _CASE.c.code,
+    ).select_from(
+        _REMINDER.join(_OBLIGATION, _OBLIGATION.c.id == _REMINDER.c.obligation_id).outerjoin(
+            _CASE, _CASE.c.id == _OBLIGATION.c.case_id
+        )
+    )
+
+
+def _values(rows: Any) -> list[Recorded]:
+    decoded: dict[str, tuple[str, ...]] = {}  # a wave's reminders share a few recipient lists
+    found = []
+    for reminder, step, late_flag, recipients, *obligation in rows:
+        if recipients not in decoded:
+            decoded[recipients] = tuple(json.loads(recipients))
+        found.append(Recorded(reminder, step, late_flag, decoded[recipients], *obligation))
+    return found
+
+
+class ComposeQueries(Queries):
+    def uncomposed(
+        self, now: datetime, urgency: Urgency, otherwise: int, limit: int
+    ) -> list[Recorded]:
+        """Up to ``limit`` reminders recorded by ``now`` and not composed yet, the most urgent
+        first (``urgency`` of their kind and step, ``otherwise`` for any other), then in the
+        order recorded. On PostgreSQL the rows are locked and rows another composer holds are
+        skipped."""
+        order = case(
+            *(
+                ((_OBLIGATION.c.kind == kind) & (_REMINDER.c.step == step), value)
+                for (kind, step), value in urgency.items()
+            ),
+            else_=otherwise,
+        )
+        return _values(
+            self.session.connection().execute(
+                _recorded()
+                .where(_REMINDER.c.state == "due")
+                .where(_REMINDER.c.composed_at.is_(None))
+                .where(_REMINDER.c.recorded_at <= now)
+                .order_by(order, _REMINDER.c.id)
+                .limit(limit)
+                .with_for_update(of=_REMINDER, skip_locked=True)
+            )
+        )
+
+    def take_for_composing(self, reminders: Sequence[int], now: datetime) -> set[int]:
+        """Mark reminders composed at ``now`` (compare-and-set); the ids this call took."""
+        return set(
+            self.session.connection()
+            .execute(
+                update(_REMINDER)
+                .where(_REMINDER.c.id.in_(list(reminders)))
+                .where(_REMINDER.c.composed_at.is_(None))
+                .values(composed_at=now)
+                .returning(_REMINDER.c.id)
+            )
+            .scalars()
+        )
+
+    def submitted_since_queued(self, messages: Sequence[int]) -> list[tuple[int, int, datetime]]:
+        """(message, reminder, message queued at) for each reminder, not a late flag, that these
+        messages carry for an obligation submitted since."""
+        rows = self.session.connection().execute(
+            select(_ITEM.c.message_id, _ITEM.c.reminder_id, _MESSAGE.c.created_at)
+            .select_from(
+                _ITEM.join(_MESSAGE, _MESSAGE.c.id == _ITEM.c.message_id)
+                .join(_REMINDER, _REMINDER.c.id == _ITEM.c.reminder_id)
+                .join(_OBLIGATION, _OBLIGATION.c.id == _ITEM.c.obligation_id)
+            )
+            .where(_ITEM.c.message_id.in_(list(messages)))
+            .where(_OBLIGATION.c.submitted_at.is_not(None))
+            .where(not_(_REMINDER.c.late_flag))
+        )
+        return [(message, reminder, at) for message, reminder, at in rows]
+
+    def carried(self, message: int) -> list[Recorded]:
+        """The reminders a message carries, in the order recorded."""
+        return _values(
+            self.session.connection().execute(
+                _recorded()
+                .join(_ITEM, _ITEM.c.reminder_id == _REMINDER.c.id)
+                .where(_ITEM.c.message_id == message)
+                .order_by(_REMINDER.c.id)
+            )
+        )
