@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, func, or_, select, tuple_, update
 from sqlmodel import SQLModel
 
 from scheduler.store.base import Queries, slices
+from scheduler.store.schema import UTCDateTime
 
 _MESSAGE = SQLModel.metadata.tables["message"]
 _ITEM = SQLModel.metadata.tables["message_item"]
@@ -49,6 +50,25 @@ _LISTED = (
     _MESSAGE.c.last_error,
 )
 
+# a new message's columns, as ``add_messages`` takes them
+NEW = (
+    "key",
+    "message_id",
+    "template",
+    "priority",
+    "unit",
+    "concerned",
+    "obligation_id",
+    "thread_ref",
+    "recipient",
+    "subject",
+    "body_text",
+    "body_html",
+    "state",
+    "attempts",
+    "next_attempt_at",
+    "created_at",
+)
 Items = Sequence[tuple[int, int]]  # the (reminder, obligation) pairs a message carries
 
 
@@ -134,15 +154,33 @@ class OutboxQueries(Queries):
         return message
 
     def add_messages(self, messages: Sequence[tuple[dict[str, Any], Items]]) -> int:
-        """Insert many messages with the reminders they carry, two statements per slice; how
-        many were new. A key already queued is left alone, and so are its items."""
+        """Insert many new messages (``values``: the columns of ``NEW``) with the reminders they
+        carry, two statements per slice; how many were new. A key already queued is left alone,
+        and so are its items.
+
+        A wave is tens of thousands of mails: the rows go to the driver as one multi-row
+        ``INSERT … ON CONFLICT DO NOTHING RETURNING`` per slice, written once for SQLite and
+        PostgreSQL, their moments converted as the schema stores them."""
         connection, queued = self.session.connection(), 0
+        dialect = connection.dialect
+        convert = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+        stored: dict[datetime, Any] = {}  # a wave's messages share one moment
+        placeholder = "%s" if dialect.name == "postgresql" else "?"
+        row = f"({', '.join([placeholder] * len(NEW))})"
         for some in slices(messages):
-            added = connection.execute(
-                self.insert(_MESSAGE)
-                .on_conflict_do_nothing()
-                .returning(_MESSAGE.c.id, _MESSAGE.c.key),
-                [values for values, _ in some],
+            params: list[Any] = []
+            for values, _ in some:
+                for column in NEW:
+                    value = values[column]
+                    if isinstance(value, datetime):
+                        if value not in stored:
+                            stored[value] = convert(value) if convert else value
+                        value = stored[value]
+                    params.append(value)
+            added = connection.exec_driver_sql(
+                f"INSERT INTO message ({', '.join(NEW)}) VALUES {', '.join([row] * len(some))} "
+                "ON CONFLICT DO NOTHING RETURNING id, key",
+                tuple(params),
             )
             ids = {key: message for message, key in added}
             rows = [
