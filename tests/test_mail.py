@@ -161,6 +161,33 @@ def test_a_bundle_subject_names_each_case_once() -> None:
     assert draft.subject == "[QUÁ HẠN] 3 báo cáo cần xử lý: VV-1; Báo cáo 06 tháng 2027-H1"
 
 
+def test_a_wave_renders_what_several_people_are_told_once_with_each_ones_own_link() -> None:
+    rendered: list[str] = []
+
+    class Counting(Renderer):
+        def _render(self, template: str, **context: object) -> tuple[str, str]:
+            rendered.append(template)
+            return super()._render(template, **context)
+
+    plan = replace(URGENT, reminder_id=2, obligation_id=2, template="due_today")
+
+    def signed(item: Item, who: str) -> Item:  # a link with "&": escaped in the HTML only
+        return replace(item, ack_url=f"https://hanbao.example/ack/{who}-{item.reminder_id}?a&b")
+
+    mails = [
+        ("officer@x.example", [signed(URGENT, "officer"), signed(plan, "officer")]),
+        ("leader@x.example", [signed(URGENT, "leader"), signed(plan, "leader")]),
+        ("clerk@x.example", [URGENT]),
+    ]
+    drafts = Counting("huyen.example").wave(mails, vn(NOW))
+    assert rendered == ["bundle", "overdue"]  # the two bundles differ only in their links
+    assert drafts == [  # as each is rendered alone, with its own links
+        Renderer("huyen.example").items(recipient, items, vn(NOW)) for recipient, items in mails
+    ]
+    assert "leader-1?a&b" in drafts[1].text and "leader-1?a&amp;b" in drafts[1].html
+    assert "officer" not in drafts[1].text + drafts[1].html
+
+
 def test_smtp_settings_from_environment_and_password_file(tmp_path: Path) -> None:
     secret = tmp_path / "smtp-password"
     secret.write_text("bí-mật\n", encoding="utf-8")

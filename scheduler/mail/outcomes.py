@@ -125,7 +125,7 @@ def postponed(
 ) -> list[Settled]:
     """Messages back to the queue, each due again after its backoff."""
     mail = config.mail
-    postponed: list[Settled] = []
+    settled: list[Settled] = []
     for message in messages:
         retry_at = now + outbox.backoff(
             message.attempts, mail.retry_base_seconds, mail.retry_cap_seconds, rng
@@ -137,5 +137,5 @@ def postponed(
             retry_at.isoformat(),
             error,
         )
-        postponed.append((message, "retry", error, retry_at))
-    return postponed
+        settled.append((message, "retry", error, retry_at))
+    return settled

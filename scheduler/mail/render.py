@@ -113,6 +113,24 @@ class _Letter:
     ids: str
     thread_ref: str | None
 
+    def to(self, recipient: str, text: str, html: str) -> Draft:
+        """The mail to ``recipient``, its bodies as they read for that person."""
+        return Draft(
+            key=f"reminders:{recipient}:{self.ids}",
+            template=self.template,
+            priority=self.priority,
+            recipient=recipient,
+            subject=self.subject,
+            text=text,
+            html=html,
+            thread_ref=self.thread_ref,
+        )
+
+
+def _ordered(items: Sequence[Item]) -> tuple[Item, ...]:
+    """The most urgent first, then the earliest due: the first names the mail."""
+    return tuple(sorted(items, key=lambda i: (PRIORITY[i.template], i.due_at, i.reminder_id)))
+
 
 class Renderer:
     def __init__(self, domain: str, folder: Path = TEMPLATES) -> None:
@@ -145,14 +163,15 @@ class Renderer:
 
     def items(self, recipient: str, items: Sequence[Item], now: datetime) -> Draft:
         """One mail for one person: a single item in its own template, several in a bundle."""
-        return self.wave([(recipient, items)], now)[0]
+        letter = self._letter(_ordered(items), fmt_datetime(now))
+        return letter.to(recipient, letter.text, letter.html)
 
     def wave(self, mails: Sequence[tuple[str, Sequence[Item]]], now: datetime) -> list[Draft]:
         """One mail for each (person, items), all at ``now``, as ``items`` writes each: every
         distinct content rendered once, each person's own links put in afterwards."""
         stamp, letters, drafts = fmt_datetime(now), dict[tuple[Item, ...], _Letter](), []
         for recipient, items in mails:
-            ordered = sorted(items, key=lambda i: (PRIORITY[i.template], i.due_at, i.reminder_id))
+            ordered = _ordered(items)
             links = [i.ack_url for i in ordered]
             content = tuple(
                 replace(i, ack_url=_LINK.format(n)) if i.ack_url else i
@@ -166,21 +185,11 @@ class Renderer:
                 if link:
                     text = text.replace(_LINK.format(n), link)
                     html = html.replace(_LINK.format(n), str(escape(link)))
-            drafts.append(
-                Draft(
-                    key=f"reminders:{recipient}:{letter.ids}",
-                    template=letter.template,
-                    priority=letter.priority,
-                    recipient=recipient,
-                    subject=letter.subject,
-                    text=text,
-                    html=html,
-                    thread_ref=letter.thread_ref,
-                )
-            )
+            drafts.append(letter.to(recipient, text, html))
         return drafts
 
     def _letter(self, ordered: tuple[Item, ...], now: str) -> _Letter:
+        """What a mail about ``ordered`` says, rendered."""
         lead = ordered[0]
         template = lead.template if len(ordered) == 1 else "bundle"
         marker = MARKERS[lead.template]
