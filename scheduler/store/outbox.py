@@ -37,37 +37,11 @@ _CLAIMED = (
     _MESSAGE.c.priority,
     _MESSAGE.c.created_at,
 )
-_LISTED = (
-    _MESSAGE.c.id,
-    _MESSAGE.c.state,
-    _MESSAGE.c.template,
-    _MESSAGE.c.recipient,
-    _MESSAGE.c.subject,
-    _MESSAGE.c.attempts,
-    _MESSAGE.c.created_at,
-    _MESSAGE.c.next_attempt_at,
-    _MESSAGE.c.finished_at,
-    _MESSAGE.c.last_error,
-)
 
-# a new message's columns, as ``add_messages`` takes them
-NEW = (
-    "key",
-    "message_id",
-    "template",
-    "priority",
-    "unit",
-    "concerned",
-    "obligation_id",
-    "thread_ref",
-    "recipient",
-    "subject",
-    "body_text",
-    "body_html",
-    "state",
-    "attempts",
-    "next_attempt_at",
-    "created_at",
+# a new message's columns, as ``add_messages`` takes them: all but the id and what only a claim
+# or an outcome sets
+NEW = tuple(
+    c.name for c in _MESSAGE.c if c.name not in ("id", "lease_until", "finished_at", "last_error")
 )
 Items = Sequence[tuple[int, int]]  # the (reminder, obligation) pairs a message carries
 
@@ -101,6 +75,9 @@ class Listed:
     next_attempt_at: datetime
     finished_at: datetime | None
     last_error: str | None
+
+
+_LISTED = tuple(_MESSAGE.c[name] for name in Listed.__dataclass_fields__)
 
 
 def _ours(messages: Sequence[Outgoing]) -> Any:
