@@ -22,6 +22,13 @@ UNIT_KINDS = ("province", "district", "commune", "agency")
 ROLES = ("officer", "leader", "supervisor", "admin")  # admin: the operator, on the top unit
 Trigger = Literal["case_verified", "case_event", "after", "request", "yearly", "once"]
 TRIGGERS: tuple[Trigger, ...] = get_args(Trigger)
+# The part a kind plays where the code must find it without naming it, with the trigger it needs.
+Role = Literal["urgent_notice", "written_follow_up", "adhoc_request"]
+ROLE_TRIGGERS: dict[Role, Trigger] = {
+    "urgent_notice": "case_verified",  # a case's urgent report, `case report --stage urgent`
+    "written_follow_up": "after",  # its written follow-up, `--stage written`
+    "adhoc_request": "request",  # what `adhoc request` asks for when no --kind is given
+}
 
 
 @dataclass(frozen=True)
@@ -128,6 +135,7 @@ class Kind:
     owed_by_successor: bool = True  # a unit that closes mid-period: its successor reports
     subject_phrases: tuple[str, ...] = ()  # how a report mail's subject names it (intake)
     event: str | None = None  # case_event: the event on a case that starts it
+    role: Role | None = None  # the part it plays that the code asks for (ROLE_TRIGGERS)
 
     @property
     def reported_upward(self) -> bool:
@@ -155,6 +163,19 @@ class Rules:
             raise InvalidInput(
                 f"loại nghĩa vụ không có / unknown kind {kind_id!r}; có: {known}"
             ) from None
+
+    def playing(self, role: Role) -> Kind | None:
+        """The kind that plays ``role`` in these rules, if one does."""
+        return next((k for k in self.kinds.values() if k.role == role), None)
+
+    def kind_for(self, role: Role) -> Kind:
+        """The kind that plays ``role``; an input error if none does."""
+        kind = self.playing(role)
+        if kind is None:
+            raise InvalidInput(
+                f"quy tắc không có loại nào giữ vai trò / no kind in the rules has role {role!r}"
+            )
+        return kind
 
     def triggered_by(
         self, trigger: Trigger, after: str | None = None, event: str | None = None
@@ -342,6 +363,7 @@ class _Reader:
             "owed_by_successor",
             "subject_phrases",
             "event",
+            "role",
         }
         for extra in sorted(set(value) - known):
             self.problem(where, f"khoá không có / unknown key {extra!r}")
@@ -440,6 +462,15 @@ class _Reader:
                 "cần danh sách cụm từ / a list of phrases, e.g. ['báo cáo 6 tháng']",
             )
             phrases = []
+        role = value.get("role")
+        if role is not None and ROLE_TRIGGERS.get(role) != trigger:
+            self.problem(
+                f"{where}.role",
+                "vai trò cần trigger / a role needs its trigger: "
+                + ", ".join(f"{r} ({t})" for r, t in ROLE_TRIGGERS.items())
+                + f", không phải / not {role!r} with trigger {trigger}",
+            )
+            role = None
         return Kind(
             id=kind_id,
             name=str(value.get("name", kind_id)),
@@ -456,6 +487,7 @@ class _Reader:
             owed_by_successor=owed_by_successor is not False,
             subject_phrases=tuple(p.strip() for p in phrases),
             event=None if event is None else str(event),
+            role=role,
         )
 
 
@@ -487,6 +519,14 @@ def parse_rules(document: Any, path: Path) -> Rules:
                 f"{path}: kinds.{kind.id}.after",
                 f"không có loại {kind.after!r} / no such kind; có / known: {', '.join(kinds)}",
             )
+    for role in ROLE_TRIGGERS:
+        playing = [k.id for k in kinds.values() if k.role == role]
+        if len(playing) > 1:
+            reader.problem(
+                f"{path}: kinds.{playing[1]}.role",
+                f"chỉ một loại giữ vai trò {role} / only one kind plays {role}: "
+                f"{', '.join(playing)}",
+            )
     for loop in _after_loops(kinds):
         reader.problem(
             f"{path}: kinds.{loop[0]}.after",
@@ -499,7 +539,34 @@ def parse_rules(document: Any, path: Path) -> Rules:
             "quy tắc không hợp lệ / invalid rules:\n"
             + "\n".join(f"  - {p}" for p in reader.problems)
         )
-    return Rules(kinds=kinds, reminder_time=reminder_time or time(8, 0))
+    return Rules(kinds=_with_roles(kinds), reminder_time=reminder_time or time(8, 0))
+
+
+def _with_roles(kinds: dict[str, Kind]) -> dict[str, Kind]:
+    """A rules file written before roles existed says none: each role undeclared goes to the
+    kind that has always played it, by its place in the file, never by its id: the first
+    ``case_verified`` kind is the urgent notice, the first ``after`` it is its written follow-up,
+    the first ``request`` kind is what an ad-hoc request asks for."""
+    roles = {k.role for k in kinds.values()}
+    inferred: dict[str, Role] = {}
+    if "urgent_notice" not in roles:
+        urgent = next((k.id for k in kinds.values() if k.trigger == "case_verified"), None)
+        if urgent is not None:
+            inferred[urgent] = "urgent_notice"
+    else:
+        urgent = next(k.id for k in kinds.values() if k.role == "urgent_notice")
+    if "written_follow_up" not in roles and urgent is not None:
+        written = next((k.id for k in kinds.values() if k.after == urgent), None)
+        if written is not None:
+            inferred[written] = "written_follow_up"
+    if "adhoc_request" not in roles:
+        adhoc = next((k.id for k in kinds.values() if k.trigger == "request"), None)
+        if adhoc is not None:
+            inferred[adhoc] = "adhoc_request"
+    return {
+        kind_id: replace(kind, role=inferred[kind_id]) if kind_id in inferred else kind
+        for kind_id, kind in kinds.items()
+    }
 
 
 def _after_loops(kinds: dict[str, Kind]) -> list[list[str]]:

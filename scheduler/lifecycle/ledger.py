@@ -22,6 +22,7 @@ from scheduler.deadlines.obligations import (
     periodic,
 )
 from scheduler.deadlines.plan import occurrences
+from scheduler.deadlines.rules import Role
 from scheduler.deadlines.vntime import check_year, days_late, fmt_date, fmt_datetime
 from scheduler.errors import Conflict, ImportRejected, InvalidInput, NotFound
 from scheduler.hierarchy.closing import apply_closings
@@ -214,7 +215,8 @@ def submit(
     return submitted, _created(store, new, now, actor, obligation.case_code)
 
 
-STAGES = {"urgent": "urgent_report", "written": "written_report"}
+# the words `case report --stage` takes for the parts the rules give a case's reports
+STAGES: dict[str, Role] = {"urgent": "urgent_notice", "written": "written_follow_up"}
 
 
 def case_event(
@@ -262,9 +264,10 @@ def report_case(
     *,
     via: Via,
 ) -> tuple[Obligation, list[Obligation]]:
-    """Record that the case's report was sent: ``stage`` is ``urgent``, ``written`` or a kind id."""
-    kind_id = STAGES.get(stage, stage)
-    config.rules.kind(kind_id)
+    """Record that the case's report was sent: ``stage`` is ``urgent``, ``written`` (the kinds
+    that play those parts in the rules) or a kind id."""
+    role = STAGES.get(stage)
+    kind_id = config.rules.kind_for(role).id if role else config.rules.kind(stage).id
     obligation = store.obligation_by_key(f"case:{case_code}:{kind_id}")
     if obligation is None:
         if store.case_id(case_code) is None:
@@ -285,12 +288,14 @@ def request_adhoc(
     requested_by: str,
     now: datetime,
     actor: str,
-    kind_id: str = "adhoc_report",
+    kind_id: str | None = None,
 ) -> Obligation:
-    """An ad-hoc report requested by a competent authority, due when that authority says."""
-    kind = config.rules.kind(kind_id)
+    """An ad-hoc report requested by a competent authority, due when that authority says; of
+    the kind that plays ``adhoc_request`` in the rules unless ``kind_id`` names another."""
+    rules = config.rules
+    kind = rules.kind_for("adhoc_request") if kind_id is None else rules.kind(kind_id)
     if kind.trigger != "request":
-        raise InvalidInput(f"loại {kind_id} không phải báo cáo theo yêu cầu / not a request kind")
+        raise InvalidInput(f"loại {kind.id} không phải báo cáo theo yêu cầu / not a request kind")
     if due_at <= now:
         raise InvalidInput(f"hạn {fmt_datetime(due_at)} đã qua / the deadline is already past")
     # printable: a control character (NUL) cannot be stored on PostgreSQL, nor shown in a mail
