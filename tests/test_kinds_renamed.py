@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from scheduler.clock import SimulatedClock
-from scheduler.deadlines.rules import load_rules
+from scheduler.deadlines.rules_file import load_rules
 from scheduler.intake.record import take
 from scheduler.lifecycle import ledger
 from scheduler.lifecycle.sweep import sweep

@@ -8,7 +8,8 @@ import pytest
 import yaml
 
 from scheduler.deadlines.calendar import WorkCalendar
-from scheduler.deadlines.rules import Recipient, parse_rules
+from scheduler.deadlines.rules import Recipient
+from scheduler.deadlines.rules_file import parse_rules
 from scheduler.deadlines.vntime import end_of_day
 from scheduler.errors import ConfigError
 from scheduler.settings import Config
