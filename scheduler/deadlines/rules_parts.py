@@ -58,14 +58,25 @@ def _recipients(value: Any) -> tuple[Recipient, ...]:
     return tuple(Recipient(t.removeprefix("parent."), t.startswith("parent.")) for t in texts)
 
 
-def _text(value: Any) -> str:
-    return str(value)
+def _before(raw: Any) -> tuple[int, int] | date:
+    text = str(raw)
+    try:
+        if text.count("/") == 2:
+            return parse_date(text)
+        day, month = (int(part) for part in text.split("/"))
+        date(2023, month, day)  # a day-month every year has: 29/02 is refused
+        return (day, month)
+    except (ValueError, InvalidInput):
+        raise problem(
+            "viết dd/mm (hằng năm) hoặc dd/mm/yyyy / write dd/mm (every year) or "
+            f"dd/mm/yyyy, không phải / not {raw!r}"
+        ) from None
 
 
 Positive = Annotated[int, PlainValidator(_positive)]
 Clock = Annotated[time, PlainValidator(_clock)]
 Recipients = Annotated[tuple[Recipient, ...], PlainValidator(_recipients)]
-Text = Annotated[str, PlainValidator(_text)]
+Text = Annotated[str, PlainValidator(str)]  # written as it comes, a number as its digits
 
 
 class Strict(BaseModel):
@@ -79,7 +90,7 @@ class DeadlineDoc(Strict):
     working_days: Positive | None = None
     calendar_days: Positive | None = None
     hours: Positive | None = None
-    before: Annotated[tuple[int, int] | date | None, PlainValidator(lambda v: _before(v))] = None
+    before: Annotated[tuple[int, int] | date | None, PlainValidator(_before)] = None
     year_offset: int = 0
     requested: Annotated[bool, PlainValidator(lambda v: True)] = False  # any value: requested
 
@@ -106,21 +117,6 @@ class DeadlineDoc(Strict):
             hours=self.hours,
             requested=self.requested,
         )
-
-
-def _before(raw: Any) -> tuple[int, int] | date:
-    text = str(raw)
-    try:
-        if text.count("/") == 2:
-            return parse_date(text)
-        day, month = (int(part) for part in text.split("/"))
-        date(2023, month, day)  # a day-month every year has: 29/02 is refused
-        return (day, month)
-    except (ValueError, InvalidInput):
-        raise problem(
-            "viết dd/mm (hằng năm) hoặc dd/mm/yyyy / write dd/mm (every year) or "
-            f"dd/mm/yyyy, không phải / not {raw!r}"
-        ) from None
 
 
 def _at(value: Any) -> int | str | None:
