@@ -6,6 +6,7 @@ backends. The code finds a kind by the part the rules give it (``role``), never 
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 from dataclasses import replace
 from datetime import date
@@ -18,7 +19,9 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from typer.testing import CliRunner
 
+from scheduler.cli import app
 from scheduler.clock import SimulatedClock
 from scheduler.deadlines.rules_file import load_rules
 from scheduler.intake.record import take
@@ -146,3 +149,14 @@ def test_the_whole_flow_runs_on_renamed_kinds(
     }
     assert figures == {urgent: (1, 1, 0), written: (1, 1, 0), NEW_IDS[plan]: (1, 0, 1)}
     assert not set(NEW_IDS) & {kind for kind, _ in rows}
+
+
+def test_check_config_says_which_kind_plays_each_part() -> None:
+    result = CliRunner().invoke(app, ["check-config", "--json"])
+    assert result.exit_code == 0, result.output
+    roles = {k["kind"]: k["role"] for k in json.loads(result.stdout)["kinds"] if k["role"]}
+    assert roles == {
+        "urgent_report": "urgent_notice",
+        "written_report": "written_follow_up",
+        "adhoc_report": "adhoc_request",
+    }
