@@ -21,7 +21,8 @@ import yaml
 from scheduler import shipped, yamlfile
 from scheduler.deadlines.calendar import WorkCalendar, load_overrides
 from scheduler.deadlines.plan import CatchUp
-from scheduler.deadlines.rules import Rules, load_rules
+from scheduler.deadlines.rules import Rules
+from scheduler.deadlines.rules_file import load_rules
 from scheduler.errors import ConfigError
 from scheduler.intake.settings import IntakeSettings, parse_intake
 from scheduler.mail.settings import MailSettings, SmtpSettings, flag, parse_mail, parse_smtp
