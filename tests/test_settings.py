@@ -54,7 +54,7 @@ def test_the_backfill_horizon_is_a_year_unless_set(tmp_path: Path) -> None:
     assert settings().backfill_horizon_days == 365
     path = shipped_with(tmp_path, backfill_horizon_days=30)
     assert load_config(path, "sqlite://", {}).backfill_horizon_days == 30
-    with pytest.raises(ConfigError, match=r"backfill_horizon_days .*a number of days > 0"):
+    with pytest.raises(ConfigError, match=r"backfill_horizon_days: .*a number of days > 0"):
         load_config(shipped_with(tmp_path, backfill_horizon_days=0), "sqlite://", {})
 
 
