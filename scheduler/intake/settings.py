@@ -126,7 +126,7 @@ def parse_intake(document: Mapping[str, Any], path: Path, env: Mapping[str, str]
         for part, key in (("smtp", "tls_certfile"), ("smtp", "tls_keyfile"), ("imap", "ca_file")):
             if isinstance(values.get(part), dict) and values[part].get(key):
                 values[part][key] = path.parent / str(values[part][key])
-        imap = values.get("imap") if isinstance(values.get("imap"), dict) else {}
+        imap: dict[str, Any] = values["imap"] if isinstance(values.get("imap"), dict) else {}
         password_file = env.get("HANBAO_INTAKE_IMAP_PASSWORD_FILE") or imap.get("password_file")
         if password_file and not env.get("HANBAO_INTAKE_IMAP_PASSWORD"):
             env = {**env, "HANBAO_INTAKE_IMAP_PASSWORD": _secret(Path(str(password_file)))}

@@ -48,6 +48,7 @@ class SmtpSettings:
     password: str | None = field(default=None, repr=False)
     timeout: Annotated[float, Field(ge=1), need("cần số / a number >= 1")] = 30.0
     ca_file: Path | None = None
+    password_file: Path | None = None  # read into ``password`` when the settings are read
 
     @model_validator(mode="before")
     @classmethod
@@ -123,7 +124,7 @@ class MailSettings:
         batch_seconds = self.batch_size * 60 / self.rate_per_minute
         if batch_seconds >= self.lease_seconds:
             raise refuse(
-                f"({self.lease_seconds}) phải dài hơn thời gian gửi một lô / must be longer than "
+                f"{self.lease_seconds} s phải dài hơn thời gian gửi một lô / must be longer than "
                 f"one batch takes at the set rate: mail.batch_size ({self.batch_size}) x 60 / "
                 f"mail.rate_per_minute ({self.rate_per_minute}) = {batch_seconds:g} s; tăng / "
                 "raise lease_seconds, hoặc / or lower batch_size",
@@ -138,6 +139,7 @@ SMTP_VARIABLES = {
     "HANBAO_SMTP_SECURITY": "security",
     "HANBAO_SMTP_USERNAME": "username",
     "HANBAO_SMTP_PASSWORD": "password",
+    "HANBAO_SMTP_PASSWORD_FILE": "password_file",
 }
 MAIL_VARIABLES = {"HANBAO_MAIL_FROM": "from", "HANBAO_MAIL_RATE_PER_MINUTE": "rate_per_minute"}
 
@@ -147,7 +149,7 @@ def parse_smtp(document: Mapping[str, Any], path: Path, env: Mapping[str, str]) 
     smtp = document.get("smtp")
     values = dict(smtp) if isinstance(smtp, dict) else smtp
     if isinstance(values, dict):
-        password_file = env.get("HANBAO_SMTP_PASSWORD_FILE") or values.pop("password_file", None)
+        password_file = env.get("HANBAO_SMTP_PASSWORD_FILE") or values.get("password_file")
         if env.get("HANBAO_SMTP_PASSWORD") is None and password_file:
             env = {**env, "HANBAO_SMTP_PASSWORD": _secret(Path(str(password_file)))}
         if values.get("ca_file"):
