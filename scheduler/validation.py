@@ -12,6 +12,7 @@ them once, when a file is read (:func:`check`); after that the code trusts them,
 from __future__ import annotations
 
 import dataclasses
+import types
 import typing
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -27,19 +28,20 @@ Loc = tuple[str | int, ...]
 OURS = "setting"  # the error type of a refusal worded by us
 _MAPPING = {"dataclass_type", "model_type", "model_attributes_type", "dict_type"}
 _UNKNOWN = {"unexpected_keyword_argument", "extra_forbidden"}
+_AT = "hanbao_at"  # the context key of the key a refusal is about
 
 
 def refuse(text: str, *, at: str | None = None) -> PydanticCustomError:
     """A validator's refusal, worded in full (``raise refuse(...)``); ``at`` names the key it is
     about, inside the model the validator checks."""
-    return PydanticCustomError(OURS, text.replace("{", "{{").replace("}", "}}"), {"at": at})
+    return PydanticCustomError(OURS, text, {_AT: at})  # pydantic fills in {hanbao_at} only
 
 
 def need(text: str) -> WrapValidator:
     """A field's requirement: any value its type refuses, a yes/no too, is answered
     ``{text}, không phải / not {value}``."""
 
-    def check(value: Any, handler: Callable[[Any], Any]) -> Any:
+    def required(value: Any, handler: Callable[[Any], Any]) -> Any:
         if not isinstance(value, bool):
             try:
                 return handler(value)
@@ -47,7 +49,7 @@ def need(text: str) -> WrapValidator:
                 pass
         raise refuse(f"{text}, không phải / not {value!r}")
 
-    return WrapValidator(check)
+    return WrapValidator(required)
 
 
 def _flag(value: object) -> object:
@@ -87,7 +89,7 @@ def explain(error: ValidationError, model: Any, where: Callable[[Loc], str]) -> 
     lines = []
     for problem in error.errors(include_url=False):
         loc: Loc = tuple(problem["loc"])
-        at = (problem.get("ctx") or {}).get("at")
+        at = (problem.get("ctx") or {}).get(_AT)
         kind = problem["type"]
         if at:
             loc = (*loc, at)
@@ -111,8 +113,7 @@ def explain(error: ValidationError, model: Any, where: Callable[[Loc], str]) -> 
 
 def keys(model: Any, loc: Loc = ()) -> list[str]:
     """The keys a mapping may hold at ``loc`` inside ``model``, as they are written."""
-    names = fields(_inside(model, loc))
-    return sorted(names)
+    return sorted(fields(_inside(model, loc)))
 
 
 def fields(model: Any) -> dict[str, Any]:
@@ -163,7 +164,7 @@ def _inside(model: Any, loc: Loc) -> Any:
 def _bare(hint: Any) -> Any:
     hint = getattr(hint, "__origin__", hint) if hasattr(hint, "__metadata__") else hint
     inner = [a for a in typing.get_args(hint) if a is not type(None)]
-    if typing.get_origin(hint) in (typing.Union, __import__("types").UnionType) and inner:
+    if typing.get_origin(hint) in (typing.Union, types.UnionType) and inner:
         return _bare(inner[0])
     return hint
 
