@@ -220,3 +220,20 @@ def read_section(
         return f"{path}: {dotted}" if dotted else str(path)
 
     return check(model, values, where)
+
+
+def with_secret(
+    env: Mapping[str, str], variable: str, file: object, where: str, what: str
+) -> Mapping[str, str]:
+    """``env`` with ``variable`` set from ``file`` (a secret's file, named by the settings or
+    the environment) unless the environment gives the secret itself; ``where`` and ``what``
+    (Vietnamese / English) say which file could not be read."""
+    if env.get(variable) or not file:
+        return env
+    try:
+        return {**env, variable: Path(str(file)).read_text(encoding="utf-8").strip()}
+    except OSError as exc:
+        vi, en = what.split(" / ")
+        raise ConfigError(
+            f"{where}: không đọc được {vi} / cannot read {en} {file}: {exc.strerror}"
+        ) from None

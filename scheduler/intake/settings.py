@@ -17,8 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from scheduler.errors import ConfigError
-from scheduler.validation import read_section
+from scheduler.validation import read_section, with_secret
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
@@ -127,9 +126,13 @@ def parse_intake(document: Mapping[str, Any], path: Path, env: Mapping[str, str]
             if isinstance(values.get(part), dict) and values[part].get(key):
                 values[part][key] = path.parent / str(values[part][key])
         imap: dict[str, Any] = values["imap"] if isinstance(values.get("imap"), dict) else {}
-        password_file = env.get("HANBAO_INTAKE_IMAP_PASSWORD_FILE") or imap.get("password_file")
-        if password_file and not env.get("HANBAO_INTAKE_IMAP_PASSWORD"):
-            env = {**env, "HANBAO_INTAKE_IMAP_PASSWORD": _secret(Path(str(password_file)))}
+        env = with_secret(
+            env,
+            "HANBAO_INTAKE_IMAP_PASSWORD",
+            env.get("HANBAO_INTAKE_IMAP_PASSWORD_FILE") or imap.get("password_file"),
+            "intake.imap.password_file / HANBAO_INTAKE_IMAP_PASSWORD_FILE",
+            "tệp mật khẩu / the password file",
+        )
     return read_section(
         IntakeSettings,
         {"intake": values},
@@ -140,13 +143,3 @@ def parse_intake(document: Mapping[str, Any], path: Path, env: Mapping[str, str]
         lists=("addresses",),
         secrets=_SECRETS,
     )
-
-
-def _secret(file: Path) -> str:
-    try:
-        return file.read_text(encoding="utf-8").strip()
-    except OSError as exc:
-        raise ConfigError(
-            "intake.imap.password_file / HANBAO_INTAKE_IMAP_PASSWORD_FILE: không đọc được "
-            f"tệp mật khẩu / cannot read the password file {file}: {exc.strerror}"
-        ) from None

@@ -25,8 +25,7 @@ from pydantic import (
     with_config,
 )
 
-from scheduler.errors import ConfigError
-from scheduler.validation import Flag, need, read_section, refuse
+from scheduler.validation import Flag, need, read_section, refuse, with_secret
 
 Security = Literal["starttls", "tls", "none"]
 SECURITIES: tuple[Security, ...] = ("starttls", "tls", "none")
@@ -149,9 +148,13 @@ def parse_smtp(document: Mapping[str, Any], path: Path, env: Mapping[str, str]) 
     smtp = document.get("smtp")
     values = dict(smtp) if isinstance(smtp, dict) else smtp
     if isinstance(values, dict):
-        password_file = env.get("HANBAO_SMTP_PASSWORD_FILE") or values.get("password_file")
-        if env.get("HANBAO_SMTP_PASSWORD") is None and password_file:
-            env = {**env, "HANBAO_SMTP_PASSWORD": _secret(Path(str(password_file)))}
+        env = with_secret(
+            env,
+            "HANBAO_SMTP_PASSWORD",
+            env.get("HANBAO_SMTP_PASSWORD_FILE") or values.get("password_file"),
+            "smtp.password_file / HANBAO_SMTP_PASSWORD_FILE",
+            "tệp mật khẩu SMTP / the SMTP password file",
+        )
         if values.get("ca_file"):
             values["ca_file"] = path.parent / str(values["ca_file"])
     secrets = {
@@ -161,16 +164,6 @@ def parse_smtp(document: Mapping[str, Any], path: Path, env: Mapping[str, str]) 
     return read_section(
         SmtpSettings, {"smtp": values}, "smtp", path, env, SMTP_VARIABLES, secrets=secrets
     )
-
-
-def _secret(file: Path) -> str:
-    try:
-        return file.read_text(encoding="utf-8").strip()
-    except OSError as exc:
-        raise ConfigError(
-            f"smtp.password_file / HANBAO_SMTP_PASSWORD_FILE: không đọc được tệp mật "
-            f"khẩu SMTP / cannot read the SMTP password file {file}: {exc.strerror}"
-        ) from None
 
 
 def parse_mail(document: Mapping[str, Any], path: Path, env: Mapping[str, str]) -> MailSettings:

@@ -29,7 +29,7 @@ from scheduler.errors import ConfigError
 from scheduler.mail.settings import Port
 from scheduler.monitoring.logs import LogFormat
 from scheduler.records import UnitLabels
-from scheduler.validation import Flag, need, read_section, refuse
+from scheduler.validation import Flag, need, read_section, refuse, with_secret
 
 Seconds = Annotated[float, Field(gt=0), need("cần số giây > 0 / seconds > 0")]
 Days = Annotated[int, Field(ge=1), need("cần số ngày > 0 / a number of days > 0")]
@@ -201,15 +201,13 @@ def parse_web(
         values.setdefault("base_url", own_url)
         for key in ("tls_certfile", "tls_keyfile"):
             values[key] = path.parent / str(values[key]) if values.get(key) else None
-    key_file = env.get("HANBAO_SIGNING_KEY_FILE")
-    if env.get("HANBAO_SIGNING_KEY") is None and key_file:
-        try:
-            key = Path(key_file).read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise ConfigError(
-                f"HANBAO_SIGNING_KEY_FILE: không đọc được / cannot read {key_file}: {exc.strerror}"
-            ) from None
-        env = {**env, "HANBAO_SIGNING_KEY": key}
+    env = with_secret(
+        env,
+        "HANBAO_SIGNING_KEY",
+        env.get("HANBAO_SIGNING_KEY_FILE"),
+        "HANBAO_SIGNING_KEY_FILE",
+        "tệp khoá ký / the signing key file",
+    )
     if env.get("HANBAO_SIGNING_KEY") == "":
         raise ConfigError(f"HANBAO_SIGNING_KEY: {_SIGNING_KEY_HINT}")
     variables = {
