@@ -12,7 +12,7 @@ from pydantic import Field, PlainValidator, ValidationInfo, field_validator, mod
 
 from scheduler.deadlines.rules import ROLE_TRIGGERS, TRIGGERS, UNIT_KINDS, Kind, Role, Trigger
 from scheduler.deadlines.rules_parts import DeadlineDoc, Recipients, StepDoc, Strict, Text
-from scheduler.validation import problem
+from scheduler.validation import refuse
 
 _FIXED = ("yearly", "once")
 _COUNTED = ("case_verified", "case_event", "after")
@@ -20,7 +20,7 @@ _COUNTED = ("case_verified", "case_event", "after")
 
 def _trigger(value: Any) -> Trigger:
     if value not in TRIGGERS:
-        raise problem(
+        raise refuse(
             f"dùng một trong / use one of {', '.join(TRIGGERS)}, không phải / not {value!r}"
         )
     return value  # type: ignore[no-any-return]
@@ -47,7 +47,7 @@ class KindDoc(Strict):
     @classmethod
     def _mapping(cls, value: Any) -> Any:
         if not isinstance(value, dict):
-            raise problem("cần / needs name, trigger, deadline, ladder")
+            raise refuse("cần / needs name, trigger, deadline, ladder")
         return value
 
     @field_validator("deadline")
@@ -56,26 +56,26 @@ class KindDoc(Strict):
         trigger = info.data.get("trigger")
         fixed = value.before is not None
         if trigger in _FIXED and not fixed:
-            raise problem(
+            raise refuse(
                 f"trigger {trigger} cần before: dd/mm hoặc dd/mm/yyyy / needs before: dd/mm or "
                 "dd/mm/yyyy"
             )
         if trigger == "request" and not value.requested:
-            raise problem(
+            raise refuse(
                 "trigger request cần deadline: {requested: true} / needs deadline: "
                 "{requested: true}"
             )
         if trigger in _COUNTED and (fixed or value.requested):
-            raise problem(
+            raise refuse(
                 "cần working_days, calendar_days hoặc hours / needs working_days, "
                 "calendar_days or hours"
             )
         if trigger == "yearly" and isinstance(value.before, date):
-            raise problem(
+            raise refuse(
                 "trigger yearly cần before: dd/mm (không có năm) / needs before: dd/mm (no year)"
             )
         if trigger == "once" and isinstance(value.before, tuple):
-            raise problem("trigger once cần before: dd/mm/yyyy / needs before: dd/mm/yyyy")
+            raise refuse("trigger once cần before: dd/mm/yyyy / needs before: dd/mm/yyyy")
         return value
 
     @field_validator("event", mode="before")
@@ -83,12 +83,12 @@ class KindDoc(Strict):
     def _event_with_its_trigger(cls, value: Any, info: ValidationInfo) -> Any:
         trigger = info.data.get("trigger")
         if trigger is not None and (trigger == "case_event") != (value is not None):
-            raise problem(
+            raise refuse(
                 "event chỉ dùng và bắt buộc với trigger case_event / event goes with trigger "
                 "case_event, and only with it, e.g. event: emergency_received"
             )
         if value is not None and not (isinstance(value, str) and value.isidentifier()):
-            raise problem(f"một tên như / a name like child_removed: {value!r}")
+            raise refuse(f"một tên như / a name like child_removed: {value!r}")
         return value
 
     @field_validator("owed_by", mode="before")
@@ -97,12 +97,12 @@ class KindDoc(Strict):
         owed_by = tuple(str(unit_kind) for unit_kind in value)
         for unit_kind in owed_by:
             if unit_kind not in UNIT_KINDS:
-                raise problem(
+                raise refuse(
                     f"loại đơn vị không có {unit_kind!r} / unknown unit kind; dùng / use "
                     f"{', '.join(UNIT_KINDS)}"
                 )
         if info.data.get("trigger") in _FIXED and not owed_by:
-            raise problem(
+            raise refuse(
                 "cần danh sách loại đơn vị phải báo cáo / needs the unit kinds that owe it, "
                 "ví dụ / e.g. [commune, agency]"
             )
@@ -112,7 +112,7 @@ class KindDoc(Strict):
     @classmethod
     def _steps(cls, value: Any) -> Any:
         if not isinstance(value, list) or not value:
-            raise problem("cần ít nhất một bậc nhắc / at least one step")
+            raise refuse("cần ít nhất một bậc nhắc / at least one step")
         return value
 
     @field_validator("ladder")
@@ -120,7 +120,7 @@ class KindDoc(Strict):
     def _unique_steps(cls, value: tuple[StepDoc, ...]) -> tuple[StepDoc, ...]:
         names = [step.step for step in value]
         for name in sorted({n for n in names if names.count(n) > 1}):
-            raise problem(f"tên bậc {name!r} bị trùng / step names must be unique")
+            raise refuse(f"tên bậc {name!r} bị trùng / step names must be unique")
         return value
 
     @field_validator("after", mode="before")
@@ -128,7 +128,7 @@ class KindDoc(Strict):
     def _after_with_its_trigger(cls, value: Any, info: ValidationInfo) -> Any:
         trigger = info.data.get("trigger")
         if trigger is not None and (trigger == "after") != (value is not None):
-            raise problem(
+            raise refuse(
                 "after chỉ dùng và bắt buộc với trigger after / after goes with trigger after, "
                 "and only with it"
             )
@@ -139,21 +139,21 @@ class KindDoc(Strict):
     def _period_names_its_year(cls, value: Any, info: ValidationInfo) -> str:
         period = str(value)
         if info.data.get("trigger") == "yearly" and "{year}" not in period:
-            raise problem("cần chứa {year} / must contain {year}, e.g. '{year}-H1'")
+            raise refuse("cần chứa {year} / must contain {year}, e.g. '{year}-H1'")
         return period
 
     @field_validator("owed_by_successor", mode="before")
     @classmethod
     def _flag(cls, value: Any) -> bool:
         if not isinstance(value, bool):
-            raise problem("cần true hoặc false / true or false")
+            raise refuse("cần true hoặc false / true or false")
         return value
 
     @field_validator("subject_phrases", mode="before")
     @classmethod
     def _phrases(cls, value: Any) -> tuple[str, ...]:
         if not isinstance(value, list) or not all(isinstance(p, str) and p.strip() for p in value):
-            raise problem("cần danh sách cụm từ / a list of phrases, e.g. ['báo cáo 6 tháng']")
+            raise refuse("cần danh sách cụm từ / a list of phrases, e.g. ['báo cáo 6 tháng']")
         return tuple(phrase.strip() for phrase in value)
 
     @field_validator("role", mode="before")
@@ -161,7 +161,7 @@ class KindDoc(Strict):
     def _role_with_its_trigger(cls, value: Any, info: ValidationInfo) -> Any:
         trigger = info.data.get("trigger")
         if value is not None and trigger is not None and ROLE_TRIGGERS.get(value) != trigger:
-            raise problem(
+            raise refuse(
                 "vai trò cần trigger / a role needs its trigger: "
                 + ", ".join(f"{r} ({t})" for r, t in ROLE_TRIGGERS.items())
                 + f", không phải / not {value!r} with trigger {trigger}"

@@ -1,6 +1,6 @@
 """The parts of a kind as ``rules.yaml`` writes them: its deadline and its ladder's steps, and
 the values they are made of (whole numbers, times of day, roles), each a pydantic model or type
-whose validator says the problem and its fix (``scheduler.validation.problem``).
+whose validator says the problem and its fix (``scheduler.validation.refuse``).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pydantic import (
 from scheduler.deadlines.rules import ROLES, Deadline, Recipient, Step
 from scheduler.deadlines.vntime import parse_date
 from scheduler.errors import InvalidInput
-from scheduler.validation import problem
+from scheduler.validation import refuse
 
 _MISSING: Any = object()  # `at` not written
 _BY_HOURS: Any = object()  # `at` left aside: the step has `at_hours`
@@ -29,7 +29,7 @@ _BY_HOURS: Any = object()  # `at` left aside: the step has `at_hours`
 
 def _positive(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise problem(f"cần một số nguyên dương / a positive whole number, not {value!r}")
+        raise refuse(f"cần một số nguyên dương / a positive whole number, not {value!r}")
     return value
 
 
@@ -38,20 +38,20 @@ def _clock(value: Any) -> time:
         hour, minute = (int(part) for part in str(value).split(":"))
         return time(hour, minute)
     except ValueError:
-        raise problem(
+        raise refuse(
             f"giờ không hợp lệ / invalid time {value!r}: viết / write HH:MM, e.g. 08:00"
         ) from None
 
 
 def _recipients(value: Any) -> tuple[Recipient, ...]:
     if not isinstance(value, list) or not value:
-        raise problem(
+        raise refuse(
             "cần một danh sách vai trò / a list of roles, ví dụ / e.g. [officer, parent.supervisor]"
         )
     texts = [str(item) for item in value]
     unknown = [text for text in texts if text.removeprefix("parent.") not in ROLES]
     if unknown:
-        raise problem(
+        raise refuse(
             f"vai trò không có / unknown role {', '.join(map(repr, unknown))}; dùng / use "
             f"{', '.join(ROLES)} hoặc / or parent.<role>"
         )
@@ -67,7 +67,7 @@ def _before(raw: Any) -> tuple[int, int] | date:
         date(2023, month, day)  # a day-month every year has: 29/02 is refused
         return (day, month)
     except (ValueError, InvalidInput):
-        raise problem(
+        raise refuse(
             "viết dd/mm (hằng năm) hoặc dd/mm/yyyy / write dd/mm (every year) or "
             f"dd/mm/yyyy, không phải / not {raw!r}"
         ) from None
@@ -100,7 +100,7 @@ class DeadlineDoc(Strict):
         if not isinstance(value, dict) or (
             len(value) != 1 and set(value) != {"before", "year_offset"}
         ):
-            raise problem(
+            raise refuse(
                 "cần đúng một trong / exactly one of: working_days, calendar_days, hours, "
                 "before, requested"
             )
@@ -125,7 +125,7 @@ def _at(value: Any) -> int | str | None:
     if value == "immediate" or (isinstance(value, int) and not isinstance(value, bool)):
         return value  # type: ignore[no-any-return]
     shown = None if value is _MISSING else value
-    raise problem(
+    raise refuse(
         "viết immediate hoặc số ngày làm việc so với hạn / write immediate or working "
         f"days from the deadline (-2, 0, 1), không phải / not {shown!r}"
     )
@@ -133,7 +133,7 @@ def _at(value: Any) -> int | str | None:
 
 def _hours(value: Any) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
-        raise problem(f"cần số giờ nguyên / whole hours, không phải / not {value!r}")
+        raise refuse(f"cần số giờ nguyên / whole hours, không phải / not {value!r}")
     return value
 
 
@@ -146,7 +146,7 @@ class RepeatDoc(BaseModel):
     @classmethod
     def _mapping(cls, value: Any) -> Any:
         if not isinstance(value, dict):
-            raise problem("viết / write {every_working_days: N, times: K}")
+            raise refuse("viết / write {every_working_days: N, times: K}")
         return value
 
 
@@ -168,7 +168,7 @@ class StepDoc(Strict):
     @classmethod
     def _named(cls, value: Any) -> Any:
         if not isinstance(value, dict) or "step" not in value:
-            raise problem(
+            raise refuse(
                 "mỗi bậc cần step, at (hoặc at_hours) và notify / each step needs step, at "
                 "(or at_hours) and notify"
             )
@@ -180,7 +180,7 @@ class StepDoc(Strict):
         if value is not None and (
             info.data.get("at") == "immediate" or info.data.get("at_hours") is not None
         ):
-            raise problem(
+            raise refuse(
                 "chỉ bậc tính theo ngày làm việc mới lặp lại được / only a step counted in "
                 "working days repeats"
             )
