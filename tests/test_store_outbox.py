@@ -1,0 +1,90 @@
+"""The outbox's queries on each backend: queuing once, the urgency-ordered claim, and outcomes
+that change only what is still the caller's."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from scheduler.store.connection import Engine
+from scheduler.store.outbox import NEW
+from scheduler.store.queries import transaction
+from tests.conftest import vn
+
+LEASE = timedelta(minutes=5)
+
+
+def _new(n: int, priority: int, created: datetime) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "key": f"store-{n}",
+        "message_id": f"<store-{n}@hanbao.example>",
+        "template": "reminder",
+        "priority": priority,
+        "unit": None,
+        "concerned": "[]",
+        "obligation_id": None,
+        "thread_ref": None,
+        "recipient": "treem@anbinh.huyenmau.tinhmau.example",
+        "subject": f"thư {n}",
+        "body_text": "b",
+        "body_html": "<p>b</p>",
+        "state": "pending",
+        "attempts": 0,
+        "next_attempt_at": created,
+        "created_at": created,
+    }
+    assert set(values) == set(NEW)
+    return values
+
+
+def test_a_message_queued_twice_is_stored_once(engine: Engine) -> None:
+    at = vn("01/07/2027 08:00")
+    with transaction(engine) as store:
+        assert store.add_messages([(_new(1, 1, at), ()), (_new(2, 1, at), ())]) == 2
+    with transaction(engine) as store:
+        assert store.add_messages([(_new(2, 1, at), ()), (_new(3, 1, at), ())]) == 1
+        assert store.add_message(_new(3, 1, at)) is None
+        assert store.message_counts() == {"pending": 3}
+        listed = store.messages("pending", 10)
+    assert [m.subject for m in listed] == ["thư 3", "thư 2", "thư 1"]  # newest first
+    assert all(m.created_at == at and m.finished_at is None for m in listed)
+
+
+def test_the_claim_takes_the_most_urgent_then_the_oldest_and_each_once(engine: Engine) -> None:
+    at = vn("01/07/2027 08:00")
+    with transaction(engine) as store:
+        store.add_messages(
+            [
+                (_new(1, 3, at), ()),
+                (_new(2, 1, at + timedelta(minutes=2)), ()),
+                (_new(3, 0, at + timedelta(minutes=3)), ()),
+                (_new(4, 1, at + timedelta(minutes=1)), ()),
+            ]
+        )
+    now = at + timedelta(minutes=10)
+    with transaction(engine) as store:
+        first = store.claim_messages(now, 3, LEASE)
+    with transaction(engine) as store:
+        rest = store.claim_messages(now, 3, LEASE)
+        assert store.claim_messages(now, 3, LEASE) == []
+    assert [m.key for m in first] == ["store-3", "store-4", "store-2"]
+    assert [(m.key, m.attempts) for m in rest] == [("store-1", 1)]
+
+
+def test_an_outcome_for_a_claim_taken_over_since_changes_nothing(engine: Engine) -> None:
+    at = vn("01/07/2027 08:00")
+    with transaction(engine) as store:
+        store.add_messages([(_new(1, 1, at), ())])
+    with transaction(engine) as store:
+        (stale,) = store.claim_messages(at, 1, LEASE)
+    later = at + LEASE * 2  # the first sender's lease ran out: another takes the message
+    with transaction(engine) as store:
+        (taken,) = store.claim_messages(later, 1, LEASE)
+        assert store.renew_claims([stale], later + LEASE) == set()
+        assert store.finish_claimed([(stale, {"state": "sent", "finished_at": later})]) == set()
+        assert store.finish_claimed([(taken, {"state": "sent", "finished_at": later})]) == {
+            taken.id
+        }
+    assert taken.attempts == stale.attempts + 1
+    with transaction(engine) as store:
+        assert store.message_counts() == {"sent": 1}
