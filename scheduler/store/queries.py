@@ -20,8 +20,10 @@ from sqlmodel import Session, SQLModel, col, select, update
 
 from scheduler.deadlines.vntime import iso
 from scheduler.records import AuditEntry, Obligation
+from scheduler.store.audit import AuditQueries
 from scheduler.store.base import slices
 from scheduler.store.digest import DigestQueries
+from scheduler.store.gauges import GaugeQueries
 from scheduler.store.handover import HandoverQueries
 from scheduler.store.intake import IntakeQueries
 from scheduler.store.schema import (
@@ -305,6 +307,18 @@ class Store(
             )
             for r in self.session.exec(query)
         ]
+
+    # --- groups read on their own, over the same session -----------------------------------
+
+    @property
+    def audit_log(self) -> AuditQueries:
+        """The audit trail as an admin reads it (``audit_log.latest``)."""
+        return AuditQueries(self.session)
+
+    @property
+    def gauges(self) -> GaugeQueries:
+        """What ``/metrics`` counts: open obligations per series, the outbox by state."""
+        return GaugeQueries(self.session)
 
 
 @contextmanager

@@ -169,7 +169,8 @@ class AdhocIn(BaseModel):
             examples=["UBND huyện"],
         ),
     ]
-    kind: Annotated[str, Field(max_length=64)] = "adhoc_report"
+    # unless given, the kind that plays adhoc_request in the rules (_enumerate shows which)
+    kind: Annotated[str, Field(max_length=64)] = ""
 
 
 class SubmissionIn(BaseModel):
@@ -255,6 +256,8 @@ def _enumerate(document: dict[str, Any], config: Config) -> None:
     schemas = document["components"]["schemas"]
     schemas["ReportIn"]["properties"]["stage"]["enum"] = [*ledger.STAGES, *kinds]
     schemas["AdhocIn"]["properties"]["kind"]["enum"] = requested
+    adhoc = config.rules.playing("adhoc_request")
+    schemas["AdhocIn"]["properties"]["kind"]["default"] = adhoc.id if adhoc else None
     for parameter in document["paths"]["/api/timeliness"]["get"]["parameters"]:
         if parameter["name"] == "kind":
             parameter["schema"] = {"anyOf": [{"type": "string", "enum": kinds}, {"type": "null"}]}
@@ -413,8 +416,9 @@ def create_app(
     def report_case(code: CaseCode, body: ReportIn, who: Caller) -> list[ObligationOut]:
         now = clock.now()
         with transaction(engine) as store:
-            urgent = store.obligation_by_key(f"case:{code}:urgent_report")
-            if urgent is None:
+            notice = config.rules.playing("urgent_notice")  # its unit: who may report the case
+            urgent = notice and store.obligation_by_key(f"case:{code}:{notice.id}")
+            if not urgent:
                 raise NotFound(f"không có vụ việc / unknown case {code!r}")
             within(store, who, urgent.unit)
             done, started = ledger.report_case(
@@ -441,10 +445,11 @@ def create_app(
     def case_event(code: CaseCode, body: CaseEventIn, who: Caller) -> list[ObligationOut]:
         now = clock.now()
         with transaction(engine) as store:
-            found = store.case_unit(code)
-            if found is None:
+            notice = config.rules.playing("urgent_notice")  # its unit: who may report the case
+            urgent = notice and store.obligation_by_key(f"case:{code}:{notice.id}")
+            if not urgent:
                 raise NotFound(f"không có vụ việc / unknown case {code!r}")
-            within(store, who, found[1])
+            within(store, who, urgent.unit)
             created = ledger.case_event(
                 store, config, code, body.kind, _moment(body.at), now, who.actor
             )
@@ -477,7 +482,7 @@ def create_app(
                 body.requested_by,
                 now,
                 who.actor,
-                body.kind,
+                body.kind if "kind" in body.model_fields_set else None,
             )
         services.changed()
         return out([created], now)[0]
