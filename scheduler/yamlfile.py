@@ -42,9 +42,21 @@ def _mapping(loader: _Loader, node: MappingNode) -> dict[Any, Any]:
     return loader.construct_mapping(node)
 
 
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+class _CLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The same with libyaml's parser in C, when PyYAML has it: about ten times faster on
+    ``rules.yaml``, which every command reads."""
+
+
+for _loader in (_Loader, _CLoader):
+    _loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
 
 
 def load(text: str) -> Any:
-    """The document in ``text``; :class:`yaml.YAMLError` if it is not valid or repeats a key."""
-    return yaml.load(text, Loader=_Loader)  # a SafeLoader: plain data only
+    """The document in ``text``; :class:`yaml.YAMLError` if it is not valid or repeats a key.
+
+    Read by libyaml; a document it refuses is read again by PyYAML's own parser, whose message
+    (with the line quoted) is the one hanbao has always shown."""
+    try:
+        return yaml.load(text, Loader=_CLoader)  # SafeLoaders: plain data only
+    except yaml.YAMLError:
+        return yaml.load(text, Loader=_Loader)

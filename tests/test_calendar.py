@@ -84,6 +84,20 @@ def test_without_overrides_the_package_alone_misses_the_2026_swap() -> None:
     assert not plain.is_working_day(date(2026, 1, 10))
 
 
+def test_the_days_off_are_those_holidays_country_holidays_gives_for_vietnam() -> None:
+    import holidays  # the whole package, as the calendar no longer imports it
+
+    package = holidays.country_holidays("VN", language="vi")
+    plain, start = WorkCalendar(), date(2015, 1, 1)
+    for day in (start + timedelta(days=n) for n in range(21 * 365)):
+        weekend = day.weekday() in (5, 6) and day not in package.weekend_workdays
+        expected = package.get(day) or (
+            ("Thứ Bảy", "Chủ nhật")[day.weekday() - 5] if weekend else None
+        )
+        assert plain.day_off_name(day) == expected, day
+    assert plain.day_off_name(date(2027, 2, 6)) == "Tết Nguyên Đán"
+
+
 def test_calendar_days_roll_to_the_next_working_day(calendar: WorkCalendar) -> None:
     # 15 days after Sat 15/08/2026 is Sun 30/08; Mon 31/08-Wed 02/09 are off -> Thu 03/09
     assert calendar.calendar_days_deadline(vn("15/08/2026 10:00"), 15) == end_of_day(

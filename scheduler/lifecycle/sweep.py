@@ -6,18 +6,18 @@ truth value); ``sweep`` drains the steps, one transaction per batch, as the daem
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-
-from sqlalchemy import Engine
+from typing import Any
 
 from scheduler.deadlines.plan import Due, Occurrence, due, occurrences
 from scheduler.hierarchy.closing import apply_closings
 from scheduler.hierarchy.units import Unit, addresses
 from scheduler.records import Obligation
 from scheduler.settings import Config
+from scheduler.store import waves
+from scheduler.store.connection import Engine
 from scheduler.store.queries import Store, transaction
 
 log = logging.getLogger("scheduler.sweep")
@@ -59,10 +59,14 @@ def sweep_batch(
     if not batch:
         return None
     units = known
-    units.update(store.units({o.unit for o in batch} - set(units)))
-    units.update(store.units({u.parent for u in units.values() if u.parent} - set(units)))
+    if missing := {o.unit for o in batch} - units.keys():
+        units.update(store.units(missing))
+    owing = (units[o.unit] for o in batch if o.unit in units)
+    if missing := {u.parent for u in owing if u.parent} - units.keys():
+        units.update(store.units(missing))
     notified: dict[tuple[int, str], tuple[str, ...]] = {}
     ladders: dict[tuple[str, datetime, datetime], list[Occurrence]] = {}
+    plans: dict[tuple[str, datetime, datetime, datetime], Due] = {}
     planned: list[tuple[Obligation, Unit, Due]] = []
     for obligation in batch:
         kind = config.rules.kinds.get(obligation.kind)
@@ -79,48 +83,51 @@ def sweep_batch(
             store.hold(obligation.id, now + POISON_BACKOFF)
             continue
         assert obligation.next_action_at is not None
+        # a wave is thousands of obligations with one ladder and one cursor: one plan
         inputs = (obligation.kind, obligation.due_at, obligation.created_at)
-        if inputs not in ladders:  # a wave is thousands of obligations with one ladder
-            ladders[inputs] = occurrences(
-                kind,
-                obligation.due_at,
-                obligation.created_at,
-                config.calendar,
-                config.rules.reminder_time,
-            )
-        plan = due(ladders[inputs], obligation.next_action_at, now, config.catch_up)
-        planned.append((obligation, unit, plan))
+        where = (*inputs, obligation.next_action_at)
+        if where not in plans:
+            if inputs not in ladders:
+                ladders[inputs] = occurrences(
+                    kind,
+                    obligation.due_at,
+                    obligation.created_at,
+                    config.calendar,
+                    config.rules.reminder_time,
+                )
+            plans[where] = due(ladders[inputs], obligation.next_action_at, now, config.catch_up)
+        planned.append((obligation, unit, plans[where]))
     taken = store.advance_many([(o.id, o.next_action_at, p.next_action_at) for o, _, p in planned])
     emitted: list[Emitted] = []
-    rows: list[dict[str, object]] = []
-    flags: list[dict[str, object]] = []
+    rows: list[waves.Occurrence] = []
+    flags: list[dict[str, Any]] = []
     for obligation, unit, plan in planned:
         if obligation.id not in taken:
             continue  # another sweep took it: its occurrences are that sweep's to record
         parent = units.get(unit.parent) if unit.parent else None
         for state, group in (("due", plan.send), ("skipped", plan.skip)):
             for occ in group:
-                if (id(occ.step), unit.code) not in notified:
-                    notified[(id(occ.step), unit.code)] = addresses(occ.step.notify, unit, parent)
-                recipients = notified[(id(occ.step), unit.code)]
-                late_flag = occ.step.flag_late and state == "due"
+                step = occ.step
+                recipients = notified.get((id(step), unit.code))
+                if recipients is None:
+                    recipients = addresses(step.notify, unit, parent)
+                    notified[(id(step), unit.code)] = recipients
+                late_flag = step.flag_late and state == "due"
                 rows.append(
-                    {
-                        "obligation_id": obligation.id,
-                        "step": occ.step.name,
-                        "repeat": occ.repeat,
-                        "state": state,
-                        "late_flag": late_flag,
-                        "recipients": json.dumps(recipients),
-                        "scheduled_at": occ.at,
-                        "recorded_at": now,
-                    }
+                    waves.Occurrence(
+                        obligation.id,
+                        step.name,
+                        occ.repeat,
+                        state,
+                        late_flag,
+                        recipients,
+                        occ.at,
+                        now,
+                    )
                 )
                 if state == "due":
                     emitted.append(
-                        Emitted(
-                            occ.at, obligation, occ.step.name, occ.repeat, recipients, late_flag
-                        )
+                        Emitted(occ.at, obligation, step.name, occ.repeat, recipients, late_flag)
                     )
                 if late_flag:
                     flags.append(
@@ -133,7 +140,7 @@ def sweep_batch(
                             "detail": {
                                 "unit": unit.code,
                                 "parent": unit.parent,
-                                "step": occ.step.name,
+                                "step": step.name,
                                 "due_at": obligation.due_at,
                             },
                         }

@@ -178,15 +178,12 @@ def digest(store: Store, config: Config, renderer: Renderer, now: datetime) -> i
         return 0
     content = _content(store, config, now)
     wave = _wave(store, config, now)
-    queued = 0
-    for parent in store.units(content.parents()).values():
-        for address in parent.addresses("supervisor"):
-            queued += outbox.enqueue(
-                store,
-                _composed(config, renderer, address, parent, content, now, wave),
-                domain=config.mail.domain,
-                now=now,
-            )
+    composed = [
+        _composed(config, renderer, address, parent, content, now, wave)
+        for parent in store.units(content.parents()).values()
+        for address in parent.addresses("supervisor")
+    ]
+    queued = outbox.enqueue_many(store, composed, domain=config.mail.domain, now=now)
     return queued + calendar_digest(store, config, renderer, now)  # the operators' own mail
 
 

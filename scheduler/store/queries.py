@@ -15,7 +15,6 @@ from typing import Any
 
 from sqlalchemy import Engine, case, or_
 from sqlalchemy import func as sa_func
-from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, SQLModel, col, select, update
 
@@ -46,7 +45,6 @@ from scheduler.store.waves import WaveQueries
 _OBLIGATION = SQLModel.metadata.tables["obligation"]
 _REMINDER = SQLModel.metadata.tables["reminder"]
 _ACK = SQLModel.metadata.tables["ack_link"]
-_CASE = SQLModel.metadata.tables["case_file"]
 
 
 class Store(
@@ -173,27 +171,6 @@ class Store(
             query = query.where(col(ObligationRow.submitted_at) >= submitted_since)
         return self._obligations(query.order_by(col(ObligationRow.due_at), col(ObligationRow.id)))
 
-    def due_for_action(self, now: datetime, limit: int) -> list[Obligation]:
-        """Open obligations whose next moment has come, oldest first: the only sweep query.
-
-        On PostgreSQL the rows are locked and rows another sweep holds are skipped, so replicas
-        sweep different obligations (the compare-and-set of ``advance`` still decides). Read as
-        plain rows: a wave reads thousands."""
-        query = (
-            sa_select(*_OBLIGATION.c, _CASE.c.code.label("case_code"))
-            .select_from(_OBLIGATION.outerjoin(_CASE, _CASE.c.id == _OBLIGATION.c.case_id))
-            .where(_OBLIGATION.c.next_action_at <= now)
-            .where(or_(_OBLIGATION.c.hold_until.is_(None), _OBLIGATION.c.hold_until <= now))
-            .order_by(_OBLIGATION.c.next_action_at, _OBLIGATION.c.id)
-            .limit(limit)
-            .with_for_update(of=_OBLIGATION, skip_locked=True)
-        )
-        fields = set(Obligation.__dataclass_fields__)
-        return [
-            Obligation(**{k: v for k, v in row.items() if k in fields})
-            for row in self.session.connection().execute(query).mappings()
-        ]
-
     def earliest_action(self) -> datetime | None:
         """When the sweep next has something to do (a held item counts from its hold)."""
         held = col(ObligationRow.hold_until) > col(ObligationRow.next_action_at)
@@ -246,16 +223,6 @@ class Store(
         return result.rowcount == 1
 
     # --- reminders and audit -------------------------------------------------------------------
-
-    def add_reminders(self, rows: Sequence[dict[str, Any]]) -> None:
-        """Record occurrences in one statement; one already recorded is left alone."""
-        if rows:
-            self.session.connection().execute(
-                self.insert(_REMINDER).on_conflict_do_nothing(
-                    index_elements=["obligation_id", "step", "repeat"]
-                ),
-                list(rows),
-            )
 
     def settle_reminders(self, until: datetime) -> None:
         """Count every reminder recorded by ``until`` as composed when it was recorded: the

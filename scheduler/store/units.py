@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from sqlmodel import SQLModel, col, delete, select, update
 
 from scheduler.hierarchy.units import Unit
-from scheduler.store.base import Queries, slices
+from scheduler.store.base import ROWS_PER_STATEMENT, Queries, slices
 from scheduler.store.schema import UnitParentRow, UnitRow
 
 _UNIT = SQLModel.metadata.tables["unit"]
@@ -29,20 +29,26 @@ class UnitQueries(Queries):
         of a national file needs only the stored units that the file does not restate)."""
         query = select(*(_UNIT.c[c] for c in _UNIT_COLUMNS))
         contacts = select(_CONTACT.c.unit, _CONTACT.c.role, _CONTACT.c.address)
-        if codes is not None:
-            wanted = sorted(set(codes))
-            query = query.where(_UNIT.c.code.in_(wanted))
-            contacts = contacts.where(_CONTACT.c.unit.in_(wanted))
+        wanted = None if codes is None else set(codes)
+        if wanted is not None and len(wanted) <= ROWS_PER_STATEMENT:
+            # more codes are read as the whole table, kept here: a statement with a bound value
+            # per code costs more to compile (and on PostgreSQL to parse) than the rest to read
+            query = query.where(_UNIT.c.code.in_(sorted(wanted)))
+            contacts = contacts.where(_CONTACT.c.unit.in_(sorted(wanted)))
+
+        def kept(code: str) -> bool:
+            return code not in excluding and (wanted is None or code in wanted)
+
         connection = self.session.connection()
         by_unit: dict[str, dict[str, list[str]]] = {}
         for unit, role, address in connection.execute(contacts.order_by(_CONTACT.c.id)):
-            if unit not in excluding:
+            if kept(unit):
                 by_unit.setdefault(unit, {}).setdefault(role, []).append(address)
         found = {}
         for code, name, kind, parent, email, valid_from, valid_to, successor in connection.execute(
             query.order_by(_UNIT.c.code)
         ):
-            if code not in excluding:
+            if kept(code):
                 found[code] = Unit(
                     code,
                     name,

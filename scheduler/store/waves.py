@@ -1,12 +1,17 @@
-"""A wave's writes in a few statements per batch: the sweep's compare-and-set of many
-obligations at once, and audit entries in bulk.
+"""A wave's reads and writes in a few statements per batch: the due obligations, the sweep's
+compare-and-set of many obligations at once, the occurrences it recorded, and audit entries.
 
-The compare-and-set is one ``UPDATE … FROM (VALUES …) AS v … RETURNING``, written once for SQLite
-(3.35 or later) and PostgreSQL (both name a VALUES list's columns column1, column2, …): each row
-moves only if its cursor is still where the sweep read it, and the ids that come back are the
-rows this sweep took. A concurrent sweep that moved a row first keeps it (on PostgreSQL the
-UPDATE waits for that sweep's transaction and re-reads the row, so it finds the cursor moved and
-returns nothing for it).
+The statements go to the driver as they are, written once for SQLite and PostgreSQL: a wave's
+batch is thousands of values, which cost more to compile, cache and convert one by one through
+the ORM than to run. What the schema's types would do to each value is still done, by those
+types (``_Moments``), once per distinct moment: a wave's rows share a handful of them.
+
+The compare-and-set is one ``UPDATE … FROM (VALUES …) AS v … RETURNING`` (SQLite 3.35 or
+later and PostgreSQL both name a VALUES list's columns column1, column2, …): each row moves only
+if its cursor is still where the sweep read it, and the ids that come back are the rows this
+sweep took. A concurrent sweep that moved a row first keeps it (on PostgreSQL the UPDATE waits
+for that sweep's transaction and re-reads the row, so it finds the cursor moved and returns
+nothing for it).
 
 It must begin with ``UPDATE``: Python's sqlite3 opens its implicit transaction only before a
 statement that starts with INSERT, UPDATE, DELETE or REPLACE, and a ``WITH … UPDATE`` committed
@@ -17,61 +22,209 @@ them).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import fields
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
+from sqlalchemy import Dialect
 from sqlmodel import SQLModel
 
+from scheduler.records import Obligation
 from scheduler.store.base import Queries, slices
 from scheduler.store.schema import UTCDateTime
 
-_AUDIT = SQLModel.metadata.tables["audit"]
+_OBLIGATION = SQLModel.metadata.tables["obligation"]
+_MOMENTS = {c.name for c in _OBLIGATION.c if isinstance(c.type, UTCDateTime)}
+# Obligation's fields in order, as columns of obligation LEFT JOIN case_file
+_READ = [
+    "case_file.code" if f.name == "case_code" else f"obligation.{f.name}"
+    for f in fields(Obligation)
+]
+_READ_MOMENTS = [i for i, f in enumerate(fields(Obligation)) if f.name in _MOMENTS]
+_DETAIL = json.JSONEncoder(ensure_ascii=False, default=str)
+_ROWS = json.JSONEncoder(ensure_ascii=False, default=datetime.isoformat)  # PostgreSQL reads it
 
-Move = tuple[int, datetime | None, datetime | None]  # obligation, cursor as read, cursor to set
+Move = tuple[int, datetime | None, datetime | None]
+
+
+class _Values(NamedTuple):
+    """Rows as a table named ``v`` (columns column1, column2, …) in a statement."""
+
+    sql: str
+    parameters: tuple[object, ...]  # obligation, cursor as read, cursor to set
+
+
+class Occurrence(NamedTuple):
+    """A ladder occurrence to record (a row of ``reminder``); one already recorded is kept."""
+
+    obligation_id: int
+    step: str
+    repeat: int
+    state: str  # due, skipped
+    late_flag: bool
+    recipients: tuple[str, ...]
+    scheduled_at: datetime
+    recorded_at: datetime
+
+
+class _Moments:
+    """Moments as the schema's ``UTCDateTime`` turns them into stored values (``stored``) and
+    back (``read``), each distinct value converted once."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        impl = UTCDateTime().dialect_impl(dialect)
+        self._to: Callable[[Any], Any] = impl.bind_processor(dialect) or (lambda value: value)
+        self._from: Callable[[Any], Any] = impl.result_processor(dialect, None) or (
+            lambda value: value
+        )
+        self._stored: dict[datetime, object] = {}
+        self._read: dict[object, datetime] = {}
+
+    def stored(self, value: datetime | None) -> object:
+        if value is None:
+            return None
+        found = self._stored.get(value)
+        if found is None:
+            found = self._stored[value] = self._to(value)
+        return found
+
+    def read(self, value: object) -> datetime | None:
+        if value is None:
+            return None
+        found = self._read.get(value)
+        if found is None:
+            found = self._read[value] = self._from(value)
+        return found
 
 
 class WaveQueries(Queries):
+    def _dialect(self) -> tuple[Dialect, _Moments]:
+        """The session's dialect, and its moments."""
+        dialect = self.session.get_bind().dialect
+        return dialect, _Moments(dialect)
+
+    def due_for_action(self, now: datetime, limit: int) -> list[Obligation]:
+        """Open obligations whose next moment has come, oldest first: the only sweep query.
+
+        On PostgreSQL the rows are locked and rows another sweep holds are skipped, so replicas
+        sweep different obligations (the compare-and-set of ``advance_many`` still decides)."""
+        dialect, moments = self._dialect()
+        postgresql = dialect.name == "postgresql"
+        mark = "%s" if postgresql else "?"
+        rows = self.session.connection().exec_driver_sql(
+            f"SELECT {', '.join(_READ)} FROM obligation "
+            "LEFT OUTER JOIN case_file ON case_file.id = obligation.case_id "
+            f"WHERE obligation.next_action_at <= {mark} "
+            f"AND (obligation.hold_until IS NULL OR obligation.hold_until <= {mark}) "
+            f"ORDER BY obligation.next_action_at, obligation.id LIMIT {mark}"
+            + (" FOR UPDATE OF obligation SKIP LOCKED" if postgresql else ""),
+            (moments.stored(now), moments.stored(now), limit),
+        )
+        found = []
+        for row in rows:
+            values = list(row)
+            for i in _READ_MOMENTS:
+                values[i] = moments.read(values[i])
+            found.append(Obligation(*values))
+        return found
+
     def advance_many(self, moves: Sequence[Move]) -> set[int]:
         """Compare-and-set of ``next_action_at`` (and clear ``hold_until``) for many obligations
-        in one statement per slice; the ids whose cursor this call moved.
-
-        The statement goes to the driver as it is (thousands of bound values would cost more
-        to compile and cache than to run); the cursors are converted as the schema stores them."""
+        in one statement (per slice, on SQLite); the ids whose cursor this call moved."""
+        dialect, moments = self._dialect()
+        rows = [(o, moments.stored(expected), moments.stored(new)) for o, expected, new in moves]
         taken: set[int] = set()
-        dialect = self.session.get_bind().dialect
-        convert = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
-
-        def stored(value: datetime | None) -> object:
-            return convert(value) if convert else value
-
-        if dialect.name == "postgresql":  # psycopg's placeholders; NULL needs a type in VALUES
-            placeholders = "(%s::integer, %s::timestamptz, %s::timestamptz)"
-        else:
-            placeholders = "(?, ?, ?)"
-        connection = self.session.connection()
-        for some in slices(moves):
-            values: list[object] = []
-            for obligation, expected, new in some:
-                values += [obligation, stored(expected), stored(new)]
-            result = connection.exec_driver_sql(
+        for values in self._values(
+            dialect, "obligation", ("id", "next_action_at", "next_action_at"), rows
+        ):
+            result = self.session.connection().exec_driver_sql(
                 "UPDATE obligation SET next_action_at = v.column3, hold_until = NULL "
-                f"FROM (VALUES {', '.join([placeholders] * len(some))}) AS v "
+                f"FROM {values.sql} "
                 "WHERE obligation.id = v.column1 AND obligation.next_action_at = v.column2 "
                 "RETURNING obligation.id",
-                tuple(values),
+                values.parameters,
             )
             taken.update(row[0] for row in result)
         return taken
 
+    def add_reminders(self, occurrences: Sequence[Occurrence]) -> None:
+        """Record occurrences, one statement per slice; one already recorded is left alone."""
+        dialect, moments = self._dialect()
+        self._insert(
+            dialect,
+            "reminder",
+            Occurrence._fields,
+            (
+                (*o[:5], json.dumps(o.recipients), moments.stored(o[6]), moments.stored(o[7]))
+                for o in occurrences
+            ),
+            " ON CONFLICT (obligation_id, step, repeat) DO NOTHING",
+        )
+
     def audit_many(self, entries: Sequence[dict[str, Any]]) -> None:
-        """Audit entries in one statement: each a dict of ``at``, ``actor``, ``action``,
+        """Audit entries, one statement per slice: each a dict of ``at``, ``actor``, ``action``,
         ``obligation_id``, ``case_code`` and ``detail`` (a dict, stored as JSON)."""
-        if entries:
-            self.session.connection().execute(
-                _AUDIT.insert(),
-                [
-                    {**e, "detail": json.dumps(e["detail"], ensure_ascii=False, default=str)}
-                    for e in entries
-                ],
+        dialect, moments = self._dialect()
+        columns = ("at", "actor", "action", "obligation_id", "case_code", "detail")
+        self._insert(
+            dialect,
+            "audit",
+            columns,
+            (
+                (
+                    moments.stored(e["at"]),
+                    e["actor"],
+                    e["action"],
+                    e["obligation_id"],
+                    e["case_code"],
+                    _DETAIL.encode(e["detail"]),
+                )
+                for e in entries
+            ),
+        )
+
+    def _insert(
+        self,
+        dialect: Dialect,
+        table: str,
+        columns: Sequence[str],
+        rows: Iterable[Sequence[object]],
+        suffix: str = "",
+    ) -> None:
+        for values in self._values(dialect, table, columns, list(rows)):
+            self.session.connection().exec_driver_sql(
+                # WHERE: SQLite would read an upsert's ON as a join's
+                f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM {values.sql} "
+                f"WHERE true{suffix}",
+                values.parameters,
+            )
+
+    @staticmethod
+    def _values(
+        dialect: Dialect, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]
+    ) -> Iterator[_Values]:
+        """``rows`` as a table ``v`` (columns column1, column2, …) in a statement, typed as
+        ``columns`` of ``table`` are. On PostgreSQL the rows are one JSON parameter, read by the
+        server, whatever their number: a statement of thousands of ``%s``, or arrays of text,
+        cost psycopg more in Python to parse or escape than the server to run. On SQLite, whose
+        driver binds in C, a VALUES list per slice."""
+        if not rows:
+            return
+        if dialect.name == "postgresql":
+            stored = SQLModel.metadata.tables[table].c
+            fields = ", ".join(
+                f"(e->>{n})::{stored[c].type.compile(dialect=dialect)} AS column{n + 1}"
+                for n, c in enumerate(columns)
+            )
+            yield _Values(
+                f"(SELECT {fields} FROM json_array_elements(%s::json) AS e) AS v",
+                (_ROWS.encode(rows),),
+            )
+            return
+        one = f"({', '.join(['?'] * len(columns))})"
+        for some in slices(rows):
+            yield _Values(
+                f"(VALUES {', '.join([one] * len(some))}) AS v",
+                tuple(value for row in some for value in row),
             )
