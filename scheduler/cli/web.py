@@ -81,12 +81,11 @@ def audit_command(
     from datetime import time
 
     from scheduler.deadlines.vntime import at, parse_date
-    from scheduler.store.audit import AuditQueries
 
     env = open_env(config, db)
     start = at(parse_date(since), time(0)) if since is not None else None
     with writing(env) as store:
-        rows = [e.as_json() for e in AuditQueries(store.session).latest(action, start, limit)]
+        rows = [e.as_json() for e in store.latest_audit(action, start, limit)]
     if json_out:
         print_json(rows)
         return

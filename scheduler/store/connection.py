@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine, make_url, text
+from sqlalchemy import Engine as Engine  # re-exported: other rooms annotate with it
+from sqlalchemy import make_url, text
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from scheduler.errors import ConfigError

@@ -21,6 +21,7 @@ from sqlmodel import Session, SQLModel, col, select, update
 
 from scheduler.deadlines.vntime import iso
 from scheduler.records import AuditEntry, Obligation
+from scheduler.store.audit import AuditQueries
 from scheduler.store.base import slices
 from scheduler.store.digest import DigestQueries
 from scheduler.store.handover import HandoverQueries
@@ -36,6 +37,7 @@ from scheduler.store.schema import (
 )
 from scheduler.store.submissions import SubmissionQueries
 from scheduler.store.timeliness import TimelinessQueries
+from scheduler.store.tokens import TokenQueries
 from scheduler.store.units import UnitQueries
 from scheduler.store.waves import WaveQueries
 
@@ -53,9 +55,12 @@ class Store(
     DigestQueries,
     TimelinessQueries,
     WaveQueries,
+    TokenQueries,
+    AuditQueries,
 ):
     """Every named query, over one session (units, hand-overs, submissions, the intake's, the
-    digest's, the reporting rates' and a wave's bulk writes in their own modules).
+    digest's, the reporting rates', a wave's bulk writes, tokens and the admin's reading of the
+    audit trail in their own modules).
 
     The caller owns the transaction (commit or roll back)."""
 
