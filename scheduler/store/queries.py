@@ -26,6 +26,7 @@ from scheduler.store.base import slices
 from scheduler.store.digest import DigestQueries
 from scheduler.store.handover import HandoverQueries
 from scheduler.store.intake import IntakeQueries
+from scheduler.store.overview import OverviewQueries
 from scheduler.store.schema import (
     AckRow,
     AuditRow,
@@ -57,10 +58,11 @@ class Store(
     WaveQueries,
     TokenQueries,
     AuditQueries,
+    OverviewQueries,
 ):
     """Every named query, over one session (units, hand-overs, submissions, the intake's, the
-    digest's, the reporting rates', a wave's bulk writes, tokens and the admin's reading of the
-    audit trail in their own modules).
+    digest's, the reporting rates', a wave's bulk writes, tokens, the admin's reading of the audit
+    trail and the leaders' overview in their own modules).
 
     The caller owns the transaction (commit or roll back)."""
 
@@ -200,16 +202,6 @@ class Store(
         )
         earliest: datetime | None = self.session.exec(select(sa_func.min(moment))).one()
         return earliest
-
-    def late_flags(self, units: set[str], since: datetime) -> list[tuple[str, datetime]]:
-        """(unit, when) of every late flag recorded since ``since`` for these units."""
-        rows = self.session.exec(
-            select(ObligationRow.unit, ReminderRow.recorded_at)
-            .join(ObligationRow, col(ObligationRow.id) == col(ReminderRow.obligation_id))
-            .where(col(ReminderRow.late_flag))
-            .where(col(ReminderRow.recorded_at) >= since)
-        ).all()
-        return [(unit, at) for unit, at in rows if unit in units]
 
     def use_link(self, link_hash: str, obligation_id: int, recipient: str, at: datetime) -> bool:
         """Record that a link was used; False when it had been used already."""

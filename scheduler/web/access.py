@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from scheduler.errors import InvalidInput, NotFound
-from scheduler.hierarchy.units import Unit
 from scheduler.store.queries import Store
 
 TOKEN_ROLES = ("officer", "supervisor", "leader", "admin")
@@ -71,7 +72,17 @@ def principal(store: Store, token_id: int) -> Principal | None:
     return Principal(*grant) if grant else None
 
 
-def reach(who: Principal, units: dict[str, Unit]) -> set[str]:
+class Placed(Protocol):
+    """A unit where the tree has it: a ``Unit``, or the store's ``Branch`` (no contacts)."""
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def parent(self) -> str | None: ...
+
+
+def reach(who: Principal, units: Mapping[str, Placed]) -> set[str]:
     """The unit codes ``who`` may see and act on."""
     if who.role == "admin":
         return set(units)

@@ -118,7 +118,7 @@ def router(services: Services) -> APIRouter:
     ) -> list[ObligationOut]:
         now = clock.now()
         with transaction(engine) as store:
-            reached = reach(who, store.units())
+            reached = reach(who, store.unit_tree())
             if unit is not None and unit not in reached:
                 raise NotFound(f"không có đơn vị / unknown unit {unit!r}")
             items = [

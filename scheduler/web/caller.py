@@ -42,13 +42,13 @@ Caller = Annotated[Principal, Depends(caller)]
 
 
 def within(store: Store, who: Principal, unit: str) -> None:
-    if unit not in reach(who, store.units()):
+    if unit not in reach(who, store.unit_tree()):
         raise NotFound(f"không có đơn vị / unknown unit {unit!r}")
 
 
 def visible(store: Store, who: Principal, obligation_id: int) -> Obligation:
     obligation = store.obligation(obligation_id)
-    if obligation is None or obligation.unit not in reach(who, store.units()):
+    if obligation is None or obligation.unit not in reach(who, store.unit_tree()):
         raise NotFound(f"không có nghĩa vụ / unknown obligation {obligation_id}")
     return obligation
 

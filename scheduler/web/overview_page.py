@@ -4,8 +4,8 @@ behind the login of ``scheduler.web.pages``; each unit's history and the overdue
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import time, timedelta
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -20,6 +20,34 @@ from scheduler.web.pages import Viewer, page, polite
 from scheduler.web.services import services
 
 TREND_MONTHS = 12  # the leaders' trend of late flags: calendar months, this one last
+# More rows than a province has on a bad morning, and the page counts them per parent unit
+# (worst first, each a link to its own list) instead of listing a whole country's.
+LISTED = 300
+SUBMITTED_SHOWN = 200  # the newest submissions listed; the rest are counted
+
+
+@dataclass(frozen=True)
+class ParentLine:
+    """One parent unit's line in the summary: its units' overdue and due-soon reports."""
+
+    code: str
+    overdue: int
+    due_soon: int
+    units: int
+
+
+def by_parent(groups: dict[str, dict[str, list[Obligation]]], now: datetime) -> list[ParentLine]:
+    """The summary of ``groups``, the parents with the most overdue first."""
+    lines = [
+        ParentLine(
+            code,
+            sum(o.due_at < now for items in by_unit.values() for o in items),
+            sum(o.due_at >= now for items in by_unit.values() for o in items),
+            len(by_unit),
+        )
+        for code, by_unit in groups.items()
+    ]
+    return sorted(lines, key=lambda line: (-line.overdue, -line.due_soon, line.code))
 
 
 def router() -> APIRouter:
@@ -32,34 +60,30 @@ def router() -> APIRouter:
         shared = services(request)
         now = shared.clock.now()
         months = months_ending(now, TREND_MONTHS)
-        with transaction(shared.engine) as store:
-            units = store.units()
-            reached = reach(who, units)
-
-            def shown(o: Obligation) -> bool:
-                return (
-                    o.unit in reached
-                    and (kind is None or o.kind == kind)
-                    and (parent is None or units[o.unit].parent == parent)
-                )
-
-            open_items = [o for o in store.obligations(open_only=True) if shown(o)]
-            week_ago = now - timedelta(days=7)
-            submitted = [o for o in store.obligations(submitted_since=week_ago) if shown(o)]
-            flags = store.late_flags(reached, at(months[0], time(0)))
         soon = now + timedelta(days=7)
-        groups: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+        with transaction(shared.engine) as store:
+            units = store.unit_tree()
+            reached = reach(who, units)
+            scope = None if len(reached) == len(units) else reached
+            shown = scope if parent is None else {c for c in reached if units[c].parent == parent}
+            open_items = store.open_due_by(soon, shown, kind)
+            submitted = store.submitted_since(now - timedelta(days=7), shown, kind)
+            flags = store.late_flag_times(at(months[0], time(0)), scope)
+        groups: dict[str, dict[str, list[Obligation]]] = defaultdict(lambda: defaultdict(list))
         for o in open_items:
-            if o.due_at < now or o.due_at <= soon:
-                groups[units[o.unit].parent or ""][o.unit].append(o)
-        per_month = Counter(month_of(when) for _, when in flags)
+            groups[units[o.unit].parent or ""][o.unit].append(o)
+        summary = by_parent(groups, now) if len(open_items) > LISTED and parent is None else []
+        submitted.sort(key=lambda o: o.submitted_at or now, reverse=True)
+        per_month = Counter(month_of(when) for when in flags)
         kinds = shared.config.rules.kinds
         return page(
             request,
             "overview.html",
             now=fmt_datetime(now),
             units=units,
-            groups=groups,
+            groups={} if summary else groups,
+            summary=summary,
+            listed=len(open_items),
             kinds=kinds,
             # the filter offers what can still be late: not a one-off plan of years ago
             choices={k: v for k, v in kinds.items() if not v.over(now) or k == kind},
@@ -72,7 +96,8 @@ def router() -> APIRouter:
             trend=[(f"{m:%m/%Y}", per_month[m]) for m in months],
             peak=max(per_month.values(), default=1),
             parents=sorted({units[c].parent for c in reached if units[c].parent} & reached),
-            submitted=sorted(submitted, key=lambda o: o.submitted_at or now, reverse=True),
+            submitted=submitted[:SUBMITTED_SHOWN],
+            submitted_more=max(0, len(submitted) - SUBMITTED_SHOWN),
             standing=receipt.describe,
         )
 
@@ -81,7 +106,7 @@ def router() -> APIRouter:
         shared = services(request)
         now = shared.clock.now()
         with transaction(shared.engine) as store:
-            units = store.units()
+            units = store.unit_tree()
             if code not in reach(who, units):
                 return polite(request, "Không có đơn vị này.", 404)
             items = store.obligations(unit=code, moved_out=True)
