@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import time, timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -14,6 +14,7 @@ from scheduler.deadlines.vntime import at, fmt_datetime, month_of, months_ending
 from scheduler.lifecycle import receipt
 from scheduler.records import Obligation
 from scheduler.reports import overdue as report
+from scheduler.store.overview import Branch
 from scheduler.store.queries import transaction
 from scheduler.web.access import reach
 from scheduler.web.pages import Viewer, page, polite
@@ -36,17 +37,13 @@ class ParentLine:
     units: int
 
 
-def by_parent(groups: dict[str, dict[str, list[Obligation]]], now: datetime) -> list[ParentLine]:
-    """The summary of ``groups``, the parents with the most overdue first."""
-    lines = [
-        ParentLine(
-            code,
-            sum(o.due_at < now for items in by_unit.values() for o in items),
-            sum(o.due_at >= now for items in by_unit.values() for o in items),
-            len(by_unit),
-        )
-        for code, by_unit in groups.items()
-    ]
+def by_parent(counts: dict[str, tuple[int, int]], units: dict[str, Branch]) -> list[ParentLine]:
+    """Per-unit counts (overdue, due soon) summed per parent unit, the most overdue first."""
+    sums: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for unit, (overdue, due_soon) in counts.items():
+        line = sums[units[unit].parent or ""]
+        line[0], line[1], line[2] = line[0] + overdue, line[1] + due_soon, line[2] + 1
+    lines = [ParentLine(code, *sums[code]) for code in sums]
     return sorted(lines, key=lambda line: (-line.overdue, -line.due_soon, line.code))
 
 
@@ -61,19 +58,23 @@ def router() -> APIRouter:
         now = shared.clock.now()
         months = months_ending(now, TREND_MONTHS)
         soon = now + timedelta(days=7)
+        week_ago = now - timedelta(days=7)
         with transaction(shared.engine) as store:
             units = store.unit_tree()
             reached = reach(who, units)
             scope = None if len(reached) == len(units) else reached
             shown = scope if parent is None else {c for c in reached if units[c].parent == parent}
-            open_items = store.open_due_by(soon, shown, kind)
-            submitted = store.submitted_since(now - timedelta(days=7), shown, kind)
+            counts = store.open_due_counts(now, soon, shown, kind)
+            listed = sum(overdue + due_soon for overdue, due_soon in counts.values())
+            summary = by_parent(counts, units) if listed > LISTED and parent is None else []
+            open_items = [] if summary else store.open_due_by(soon, shown, kind)
+            submitted = store.submitted_since(week_ago, shown, kind, SUBMITTED_SHOWN)
+            more = len(submitted) == SUBMITTED_SHOWN
+            recent = store.count_submitted_since(week_ago, shown, kind) if more else len(submitted)
             flags = store.late_flag_times(at(months[0], time(0)), scope)
         groups: dict[str, dict[str, list[Obligation]]] = defaultdict(lambda: defaultdict(list))
         for o in open_items:
             groups[units[o.unit].parent or ""][o.unit].append(o)
-        summary = by_parent(groups, now) if len(open_items) > LISTED and parent is None else []
-        submitted.sort(key=lambda o: o.submitted_at or now, reverse=True)
         per_month = Counter(month_of(when) for when in flags)
         kinds = shared.config.rules.kinds
         return page(
@@ -81,9 +82,9 @@ def router() -> APIRouter:
             "overview.html",
             now=fmt_datetime(now),
             units=units,
-            groups={} if summary else groups,
+            groups=groups,
             summary=summary,
-            listed=len(open_items),
+            listed=listed,
             kinds=kinds,
             # the filter offers what can still be late: not a one-off plan of years ago
             choices={k: v for k, v in kinds.items() if not v.over(now) or k == kind},
@@ -91,13 +92,13 @@ def router() -> APIRouter:
             kind=kind,
             fmt=fmt_datetime,
             current=now,
-            overdue=sum(o.due_at < now for o in open_items),
-            due_soon=sum(now <= o.due_at <= soon for o in open_items),
+            overdue=sum(overdue for overdue, _ in counts.values()),
+            due_soon=sum(due_soon for _, due_soon in counts.values()),
             trend=[(f"{m:%m/%Y}", per_month[m]) for m in months],
             peak=max(per_month.values(), default=1),
             parents=sorted({units[c].parent for c in reached if units[c].parent} & reached),
-            submitted=submitted[:SUBMITTED_SHOWN],
-            submitted_more=max(0, len(submitted) - SUBMITTED_SHOWN),
+            submitted=submitted,
+            submitted_more=recent - len(submitted),
             standing=receipt.describe,
         )
 
