@@ -70,6 +70,15 @@ def test_the_newest_submissions_are_listed_and_the_rest_counted(
     assert "… và 1 báo cáo khác" in recent
 
 
+def test_the_filters_all_choice_shows_everything_in_reach(api: Api) -> None:
+    login(api, "h01")
+    expected = {"": 2, "?parent=&kind=": 2, "?parent=H01&kind=": 2, "?kind=urgent_report": 1}
+    for query, overdue in expected.items():  # VV-O1's reports, never Y01's (another district)
+        page = api.client.get(f"/overview{query}").text
+        assert f'id="overdue-count">{overdue}<' in page, query
+    assert 'id="overdue-count">0<' in api.client.get("/overview?parent=T01").text
+
+
 @pytest.mark.parametrize("wide", [store_overview.WIDE, 0])
 def test_the_overview_reads_only_the_units_asked_for(
     engine: Engine, config: Config, wide: int, monkeypatch: pytest.MonkeyPatch

@@ -54,6 +54,7 @@ def router() -> APIRouter:
     def overview(
         request: Request, who: Viewer, parent: str | None = None, kind: str | None = None
     ) -> HTMLResponse | Response:
+        parent, kind = parent or None, kind or None  # the form's "Tất cả" sends them empty
         shared = services(request)
         now = shared.clock.now()
         months = months_ending(now, TREND_MONTHS)
