@@ -134,9 +134,10 @@ def measure(name: str, url: str, config: Config, communes: int) -> dict[str, Any
         assert client.post("/login", data={"token": token}).status_code == 200
         times, page = timings(client, RUNS)
         rows = page.count('class="obligation"')
+        lines = page.count('class="parent-summary"')
         print(
             f"  /overview as the {viewer} {role} ({unit}): p50 {statistics.median(times):.0f} ms,"
-            f" p95 {p95(times):.0f} ms, min {min(times):.0f} ms; {rows:,} rows,"
+            f" p95 {p95(times):.0f} ms, min {min(times):.0f} ms; {rows:,} rows, {lines:,} parents,"
             f" {len(page.encode()) / 1024:,.0f} KiB",
             flush=True,
         )
@@ -147,6 +148,7 @@ def measure(name: str, url: str, config: Config, communes: int) -> dict[str, Any
                 f"{prefix}_ms_p95": round(p95(times), 1),
                 f"{prefix}_ms_min": round(min(times), 1),
                 f"{prefix}_rows": rows,
+                f"{prefix}_parent_lines": lines,
                 f"{prefix}_kib": round(len(page.encode()) / 1024, 1),
             }
         )

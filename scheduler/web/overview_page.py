@@ -39,11 +39,15 @@ class ParentLine:
 
 def by_parent(counts: dict[str, tuple[int, int]], units: dict[str, Branch]) -> list[ParentLine]:
     """Per-unit counts (overdue, due soon) summed per parent unit, the most overdue first."""
-    sums: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for unit, (overdue, due_soon) in counts.items():
-        line = sums[units[unit].parent or ""]
-        line[0], line[1], line[2] = line[0] + overdue, line[1] + due_soon, line[2] + 1
-    lines = [ParentLine(code, *sums[code]) for code in sums]
+    overdue: Counter[str] = Counter()
+    due_soon: Counter[str] = Counter()
+    owing: Counter[str] = Counter()
+    for unit, (late, soon) in counts.items():
+        parent = units[unit].parent or ""
+        overdue[parent] += late
+        due_soon[parent] += soon
+        owing[parent] += 1
+    lines = [ParentLine(code, overdue[code], due_soon[code], owing[code]) for code in owing]
     return sorted(lines, key=lambda line: (-line.overdue, -line.due_soon, line.code))
 
 
