@@ -96,6 +96,9 @@ def test_the_overview_reads_only_the_units_asked_for(
     with transaction(engine) as store:
         tree = store.unit_tree()
         assert tree["Y01"].parent == "H02" and tree["X01"].name == "UBND xã An Bình"
+        district = store.subtree("H02")  # H02, what is below it, and its parent T01
+        assert set(district) == {"H02", "Y01", "T01"} and district["Y01"] == tree["Y01"]
+        assert set(store.subtree("T01")) == set(tree)
         mine = store.open_due_by(vn("20/03/2027 00:00"), {"X01", "X02"})
         everyone = store.open_due_by(vn("20/03/2027 00:00"), None)
         urgent = store.open_due_by(vn("20/03/2027 00:00"), {"Y01"}, "urgent_report")

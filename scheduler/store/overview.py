@@ -12,7 +12,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select
 from sqlmodel import SQLModel
 
 from scheduler.records import Obligation
@@ -39,6 +39,19 @@ class OverviewQueries(Queries):
         """Every unit's code, name and parent (no contacts), by code."""
         rows = self.session.connection().execute(
             select(_UNIT.c.code, _UNIT.c.name, _UNIT.c.parent).order_by(_UNIT.c.code)
+        )
+        return {code: Branch(code, name, parent) for code, name, parent in rows}
+
+    def subtree(self, code: str) -> dict[str, Branch]:
+        """``code``, every unit below it (by present parent), and its own parent, whose name
+        heads ``code``'s own reports: a province's few hundred units, not the country's."""
+        start = select(_UNIT.c.code).where(_UNIT.c.code == code).cte("below", recursive=True)
+        below = start.union(select(_UNIT.c.code).where(_UNIT.c.parent == start.c.code))
+        above = select(_UNIT.c.parent).where(_UNIT.c.code == code).scalar_subquery()
+        rows = self.session.connection().execute(
+            select(_UNIT.c.code, _UNIT.c.name, _UNIT.c.parent)
+            .where(or_(_UNIT.c.code.in_(select(below.c.code)), _UNIT.c.code == above))
+            .order_by(_UNIT.c.code)
         )
         return {code: Branch(code, name, parent) for code, name, parent in rows}
 

@@ -65,9 +65,11 @@ def router() -> APIRouter:
         soon = now + timedelta(days=7)
         week_ago = now - timedelta(days=7)
         with transaction(shared.engine) as store:
-            units = store.unit_tree()
+            # a leader's or supervisor's page needs their part of the tree; reach decides
+            narrow = who.role in ("leader", "supervisor")
+            units = store.subtree(who.unit) if narrow else store.unit_tree()
             reached = reach(who, units)
-            scope = None if len(reached) == len(units) else reached
+            scope = None if who.role == "admin" else reached
             shown = scope if parent is None else {c for c in reached if units[c].parent == parent}
             counts = store.open_due_counts(now, soon, shown, kind)
             listed = sum(overdue + due_soon for overdue, due_soon in counts.values())
