@@ -11,12 +11,11 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine
-
 from scheduler.clock import Clock
 from scheduler.monitoring.health import Health
 from scheduler.monitoring.metrics import Metrics
 from scheduler.settings import Config
+from scheduler.store.connection import Engine
 
 
 class Failed(Exception):

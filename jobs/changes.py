@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import asyncio
 
-from sqlalchemy import Engine
-
 from jobs import Context
+from scheduler.store.connection import Engine
 from scheduler.store.queries import transaction
 
 

@@ -28,7 +28,6 @@ from typing import Any
 import anyio.to_thread
 import uvicorn
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import Engine
 
 from jobs import Context, Failed, changes, digest, housekeeping, mail, periodic, sweep
 from jobs import intake as intake_job
@@ -40,6 +39,7 @@ from scheduler.mail.settings import LOOPBACK
 from scheduler.monitoring.health import Health, Role
 from scheduler.monitoring.metrics import Metrics
 from scheduler.settings import Config
+from scheduler.store.connection import Engine, shown_url
 from scheduler.store.leader import Leadership, leadership
 from scheduler.web.api import create_app
 
@@ -205,7 +205,7 @@ async def _serve(config: Config, engine: Engine, clock: Clock, lead: Leadership)
         "action=started http=%s:%s database=%s role=%s clock=%s now=%s",
         settings.http_host,
         settings.http_port,
-        engine.url.render_as_string(hide_password=True),
+        shown_url(engine),
         health.role,
         type(clock).__name__,
         clock.now().isoformat(),

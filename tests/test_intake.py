@@ -278,6 +278,7 @@ def test_malformed_and_non_utf8_mail_is_read_without_failing(
     intake.send(legacy)
     assert [t.outcome for t in intake.taken] == ["unmatched", "matched"]
     assert obligation(engine, urgent)[1] == "mail"
+    assert MARKER not in everything_stored(engine)
 
 
 def test_nothing_of_a_body_is_stored_or_logged(

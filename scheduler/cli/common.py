@@ -19,9 +19,8 @@ from scheduler.deadlines.vntime import VN_TZ, parse_datetime
 from scheduler.errors import InvalidInput
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
     from scheduler.settings import Config
+    from scheduler.store.connection import Engine
     from scheduler.store.queries import Store
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="JSON output for machines")]

@@ -12,7 +12,7 @@ from scheduler.cli.output import print_json
 from scheduler.errors import ConfigError
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    from scheduler.store.connection import Engine
 
 db_app = typer.Typer(no_args_is_help=True, help="Lược đồ cơ sở dữ liệu / the database schema")
 
@@ -32,13 +32,14 @@ def init(
 ) -> None:
     """Tạo cơ sở dữ liệu / create the database schema (safe to run again)."""
     from scheduler.store import migrate
+    from scheduler.store.connection import shown_url
 
     if config_dir is not None:
         _write_config_dir(config_dir, json_out)
         return
     env = open_env(config, db, need_schema=False)
     migrate.create(env.engine)
-    url = env.engine.url.render_as_string(hide_password=True)
+    url = shown_url(env.engine)
     print_json({"database": url, "ready": True}) if json_out else print(f"Đã khởi tạo {url}")
 
 

@@ -20,13 +20,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Engine
-
 from scheduler.deadlines.vntime import at, vn_date
 from scheduler.lifecycle import ledger
 from scheduler.lifecycle.sweep import sweep
 from scheduler.records import Obligation, Via
 from scheduler.settings import Config
+from scheduler.store.connection import Engine
 from scheduler.store.queries import Store, transaction
 
 log = logging.getLogger("scheduler.demo")

@@ -21,10 +21,9 @@ outbox_app = typer.Typer(no_args_is_help=True, help="Hộp thư đi / the outbox
 def mail_drain(loaded: Config) -> dict[str, Any]:
     """The relay's rate and, when the database is there, how long its backlog takes at it (for
     ``check-config``). A database that is not there is not created."""
-    from sqlalchemy.exc import SQLAlchemyError
-
     from scheduler.cli.db import missing
     from scheduler.mail import outbox
+    from scheduler.store.connection import SQLAlchemyError
     from scheduler.store.queries import transaction
     from scheduler.store.schema import make_engine
 

@@ -85,7 +85,7 @@ def audit_command(
     env = open_env(config, db)
     start = at(parse_date(since), time(0)) if since is not None else None
     with writing(env) as store:
-        rows = [e.as_json() for e in store.latest_audit(action, start, limit)]
+        rows = [e.as_json() for e in store.audit_log.latest(action, start, limit)]
     if json_out:
         print_json(rows)
         return

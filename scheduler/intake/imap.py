@@ -37,14 +37,13 @@ from typing import Any
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
-from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
 
 from scheduler.errors import MailboxError, PermanentMailbox, TransientMailbox
 from scheduler.intake.record import Taken, take
 from scheduler.intake.settings import IntakeImap
 from scheduler.mail.tls import client_context
 from scheduler.settings import Config
+from scheduler.store.connection import Engine, OperationalError
 from scheduler.store.queries import transaction
 
 log = logging.getLogger(__name__)

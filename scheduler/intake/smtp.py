@@ -18,14 +18,13 @@ from collections.abc import Callable
 from typing import Any
 
 from aiosmtpd.smtp import SMTP
-from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError
 
 from scheduler.clock import Clock
 from scheduler.intake.record import Taken
 from scheduler.intake.settings import IntakeSettings
 from scheduler.intake.writer import GroupWriter
 from scheduler.settings import Config
+from scheduler.store.connection import DBAPIError, Engine
 
 log = logging.getLogger(__name__)
 # aiosmtpd logs every envelope address at INFO and every DATA line at DEBUG: never ours to keep

@@ -12,11 +12,10 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 
-from sqlalchemy import Engine
-
 from scheduler.clock import Clock
 from scheduler.intake.record import Source, Taken, take
 from scheduler.settings import Config
+from scheduler.store.connection import Engine
 from scheduler.store.queries import transaction
 
 BATCH = 100

@@ -11,11 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Generator
 from datetime import datetime
 
-from sqlalchemy import Engine
-
 from scheduler.lifecycle.ledger import generate_periodic
 from scheduler.lifecycle.sweep import Emitted, sweep_batch
 from scheduler.settings import Config
+from scheduler.store.connection import Engine
 from scheduler.store.queries import rolled_back
 
 

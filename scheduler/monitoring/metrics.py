@@ -19,7 +19,6 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import choose_encoder, gzip_accepted
 from prometheus_client.registry import Collector
-from sqlalchemy import Engine
 
 from scheduler.clock import Clock
 from scheduler.deadlines.calendar import WorkCalendar
@@ -30,6 +29,7 @@ from scheduler.monitoring.health import ROLES, Role
 from scheduler.monitoring.metrics_state import StateSnapshot
 from scheduler.records import UnitLabels
 from scheduler.reports import timeliness
+from scheduler.store.connection import Engine
 from scheduler.store.queries import transaction
 
 log = logging.getLogger("scheduler.metrics")

@@ -20,12 +20,11 @@ from collections.abc import Callable
 from datetime import datetime
 
 from prometheus_client import Counter
-from sqlalchemy import Engine
 
 from scheduler.clock import Clock
 from scheduler.mail.outbox import drain_seconds
 from scheduler.records import MESSAGE_STATES, UnitLabels
-from scheduler.store.gauges import GaugeQueries
+from scheduler.store.connection import Engine
 from scheduler.store.queries import transaction
 
 log = logging.getLogger("scheduler.metrics_state")
@@ -173,9 +172,8 @@ def _state(engine: Engine, now: datetime, by: UnitLabels, rate: int) -> bytes:
         (),
     )
     with transaction(engine) as store:
-        gauges = GaugeQueries(store.session)
-        counts = gauges.open_counts(now, by)
-        outbox = gauges.outbox()
+        counts = store.gauges.open_counts(now, by)
+        outbox = store.gauges.outbox()
     for c in counts:
         key = (c.kind, c.parent) if by == "parent" else (c.kind, c.unit, c.parent)
         open_.add(key, c.open)

@@ -14,9 +14,7 @@ from scheduler.store.schema import AuditRow
 
 
 class AuditQueries(Queries):
-    def latest_audit(
-        self, action: str | None, since: datetime | None, limit: int
-    ) -> list[AuditEntry]:
+    def latest(self, action: str | None, since: datetime | None, limit: int) -> list[AuditEntry]:
         """At most ``limit`` entries, newest first, of ``action`` (any, if None) since ``since``."""
         query = select(AuditRow).order_by(col(AuditRow.at).desc(), col(AuditRow.id).desc())
         if action is not None:

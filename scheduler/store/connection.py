@@ -10,11 +10,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine as Engine  # re-exported: other rooms annotate with it
+from sqlalchemy import Engine as Engine
 from sqlalchemy import make_url, text
-from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import DBAPIError as DBAPIError
+from sqlalchemy.exc import OperationalError as OperationalError
+from sqlalchemy.exc import SQLAlchemyError as SQLAlchemyError
 
 from scheduler.errors import ConfigError
+
+# Re-exported above, for the callers outside the store, which import no SQLAlchemy: ``Engine``
+# (what a caller holds to open a ``transaction``), and the database's errors that a caller tells
+# apart: ``SQLAlchemyError``, anything the database layer raised; ``DBAPIError``, the driver's
+# own error (``.orig``), e.g. the server unreachable or a statement refused; ``OperationalError``,
+# one of those that is the database's state, not the statement's (gone, locked, no such table).
 
 SCHEMES = ("sqlite", "postgresql", "postgres")
 
@@ -44,9 +53,14 @@ def sqlite_file(engine: Engine) -> Path | None:
     return Path(database.removeprefix("file:").partition("?")[0])
 
 
+def shown_url(engine: Engine) -> str:
+    """The database's URL as logs and messages show it: the password hidden."""
+    return engine.url.render_as_string(hide_password=True)
+
+
 def unreachable(error: DBAPIError, engine: Engine) -> ConfigError:
     """What went wrong reaching ``engine``'s database, in words an operator can act on."""
-    where = engine.url.render_as_string(hide_password=True)
+    where = shown_url(engine)
     said = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
     lowered = said.lower()
     if engine.dialect.name == "sqlite":

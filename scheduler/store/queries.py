@@ -24,6 +24,7 @@ from scheduler.records import AuditEntry, Obligation
 from scheduler.store.audit import AuditQueries
 from scheduler.store.base import slices
 from scheduler.store.digest import DigestQueries
+from scheduler.store.gauges import GaugeQueries
 from scheduler.store.handover import HandoverQueries
 from scheduler.store.intake import IntakeQueries
 from scheduler.store.overview import OverviewQueries
@@ -57,12 +58,11 @@ class Store(
     TimelinessQueries,
     WaveQueries,
     TokenQueries,
-    AuditQueries,
     OverviewQueries,
 ):
     """Every named query, over one session (units, hand-overs, submissions, the intake's, the
-    digest's, the reporting rates', a wave's bulk writes, tokens, the admin's reading of the audit
-    trail and the leaders' overview in their own modules).
+    digest's, the reporting rates', a wave's bulk writes, tokens and the leaders' overview in their
+    own modules).
 
     The caller owns the transaction (commit or roll back)."""
 
@@ -335,6 +335,18 @@ class Store(
             )
             for r in self.session.exec(query)
         ]
+
+    # --- groups read on their own, over the same session -----------------------------------
+
+    @property
+    def audit_log(self) -> AuditQueries:
+        """The audit trail as an admin reads it (``audit_log.latest``)."""
+        return AuditQueries(self.session)
+
+    @property
+    def gauges(self) -> GaugeQueries:
+        """What ``/metrics`` counts: open obligations per series, the outbox by state."""
+        return GaugeQueries(self.session)
 
 
 @contextmanager

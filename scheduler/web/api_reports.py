@@ -69,7 +69,7 @@ def router(services: Services) -> APIRouter:
             raise HTTPException(403, "chỉ admin xem nhật ký / only an admin reads the audit trail")
         start = at(parse_date(since), time(0)) if since is not None else None
         with transaction(engine) as store:
-            entries = store.latest_audit(action, start, limit)
+            entries = store.audit_log.latest(action, start, limit)
         return [AuditOut(**e.as_json()) for e in entries]
 
     return api
