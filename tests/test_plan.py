@@ -7,7 +7,8 @@ import pytest
 
 from scheduler.deadlines.calendar import WorkCalendar
 from scheduler.deadlines.plan import CatchUp, Occurrence, due, occurrences
-from scheduler.deadlines.rules import Kind, parse_rules
+from scheduler.deadlines.rules import Kind
+from scheduler.deadlines.rules_file import parse_rules
 from scheduler.settings import Config
 from tests.conftest import vn
 

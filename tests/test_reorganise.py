@@ -14,7 +14,7 @@ import yaml
 from sqlalchemy import Engine
 
 from scheduler.errors import ImportRejected, InvalidInput
-from scheduler.lifecycle import ledger
+from scheduler.lifecycle import ledger, unit_import
 from scheduler.settings import Config
 from scheduler.store.queries import transaction
 from scheduler.store.schema import UnitParentRow
@@ -64,7 +64,7 @@ def new_commune(code: str, valid_from: str, parent: str = "T01") -> dict[str, An
 
 def import_units(engine: Engine, config: Config, path: Path, at: str) -> int:
     with transaction(engine) as store:
-        return ledger.import_units(store, config, path, vn(at), "test")
+        return unit_import.import_units(store, config, path, vn(at), "test")
 
 
 def obligations_of(engine: Engine, unit: str) -> dict[tuple[str, str | None], Any]:

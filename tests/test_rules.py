@@ -5,13 +5,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from scheduler.deadlines.calendar import WorkCalendar
-from scheduler.deadlines.rules import Recipient, parse_rules
+from scheduler.deadlines.rules import Recipient
+from scheduler.deadlines.rules_file import parse_rules
 from scheduler.deadlines.vntime import end_of_day
 from scheduler.errors import ConfigError
 from scheduler.settings import Config
-from tests.conftest import vn
+from tests.conftest import ROOT, vn
 
 HERE = Path("rules.yaml")
 
@@ -101,6 +103,8 @@ BAD_KINDS = [
         {"trigger": "case_event", "event": "x", "deadline": {"before": "01/07"}},
         r"kinds\.k\.deadline: cần working_days",
     ),
+    ({"role": "adhoc_request"}, r"kinds\.k\.role: vai trò cần trigger .*adhoc_request \(request\)"),
+    ({"role": "mayor"}, r"kinds\.k\.role: .*not 'mayor'"),
 ]
 
 
@@ -158,3 +162,42 @@ def test_every_problem_is_reported_at_once() -> None:
     assert "trigger yearly cần before" in text
     assert "owed_by" in text
     assert "ladder[1].at" in text
+
+
+def test_each_part_is_played_by_one_kind_at_most() -> None:
+    with pytest.raises(
+        ConfigError, match=r"kinds\.b\.role: chỉ một loại giữ vai trò urgent_notice"
+    ):
+        parse_rules(
+            {
+                "kinds": {
+                    "a": {**GOOD, "role": "urgent_notice"},
+                    "b": {**GOOD, "role": "urgent_notice"},
+                }
+            },
+            HERE,
+        )
+
+
+def test_rules_written_before_roles_give_them_by_place_never_by_id(config: Config) -> None:
+    """An operator's rules.yaml copied before ``role:`` existed: the first case_verified kind is
+    the urgent notice, the first kind after it the written follow-up, the first request kind
+    the ad-hoc request; the shipped rules declare the same ones."""
+    shipped = yaml.safe_load((ROOT / "config" / "rules.yaml").read_text(encoding="utf-8"))
+    old = {
+        **shipped,
+        "kinds": {
+            kind_id: {key: value for key, value in kind.items() if key != "role"}
+            for kind_id, kind in shipped["kinds"].items()
+        },
+    }
+    inferred = parse_rules(old, HERE)
+    roles = {k.id: k.role for k in inferred.kinds.values() if k.role}
+    assert roles == {k.id: k.role for k in config.rules.kinds.values() if k.role}
+    assert roles == {
+        "urgent_report": "urgent_notice",
+        "written_report": "written_follow_up",
+        "adhoc_report": "adhoc_request",
+    }
+    assert inferred.kind_for("written_follow_up").after == "urgent_report"
+    assert parse_rules(_rules(GOOD), HERE).playing("adhoc_request") is None

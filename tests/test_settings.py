@@ -54,7 +54,7 @@ def test_the_backfill_horizon_is_a_year_unless_set(tmp_path: Path) -> None:
     assert settings().backfill_horizon_days == 365
     path = shipped_with(tmp_path, backfill_horizon_days=30)
     assert load_config(path, "sqlite://", {}).backfill_horizon_days == 30
-    with pytest.raises(ConfigError, match=r"backfill_horizon_days .*a number of days > 0"):
+    with pytest.raises(ConfigError, match=r"backfill_horizon_days: .*a number of days > 0"):
         load_config(shipped_with(tmp_path, backfill_horizon_days=0), "sqlite://", {})
 
 
@@ -107,3 +107,22 @@ def test_a_settings_error_names_the_file_and_key_in_vietnamese_and_english(
     message = str(error.value)
     assert message.startswith(f"{path}: {key}")
     assert english in message and " / " in message
+
+
+def test_secrets_come_from_the_files_the_environment_names(tmp_path: Path) -> None:
+    key, password = tmp_path / "signing.key", tmp_path / "imap.password"
+    key.write_text("k" * 48 + "\n", encoding="utf-8")
+    password.write_text("mật-khẩu\n", encoding="utf-8")
+    loaded = settings(
+        HANBAO_SIGNING_KEY_FILE=str(key),
+        HANBAO_INTAKE_IMAP_HOST="imap.huyen.example",
+        HANBAO_INTAKE_IMAP_USERNAME="baocao",
+        HANBAO_INTAKE_IMAP_PASSWORD_FILE=str(password),
+    )
+    assert loaded.web.signing_key == b"k" * 48
+    assert loaded.intake.imap.password == "mật-khẩu"
+    with pytest.raises(ConfigError, match=r"^HANBAO_SIGNING_KEY_FILE: .*cannot read"):
+        settings(HANBAO_SIGNING_KEY_FILE=str(tmp_path / "missing"))
+    key.write_text("short", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"^HANBAO_SIGNING_KEY: .*at least 32"):
+        settings(HANBAO_SIGNING_KEY_FILE=str(key))

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from scheduler.deadlines.rules import parse_rules
+from scheduler.deadlines.rules_file import parse_rules
 from scheduler.deadlines.vntime import end_of_day
 from scheduler.errors import Conflict, InvalidInput, NotFound
 from scheduler.lifecycle import ledger

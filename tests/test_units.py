@@ -11,7 +11,8 @@ from openpyxl import Workbook
 from scheduler.deadlines.rules import Recipient
 from scheduler.errors import ImportRejected
 from scheduler.hierarchy.files import read_rows
-from scheduler.hierarchy.units import Unit, addresses, check_units, domain_allowed
+from scheduler.hierarchy.rows import domain_allowed
+from scheduler.hierarchy.units import Unit, addresses, check_units
 from scheduler.settings import Config
 from tests.conftest import SAMPLE_UNITS
 

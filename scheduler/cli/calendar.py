@@ -47,6 +47,7 @@ def check_config(
             "kind": k.id,
             "name": k.name,
             "trigger": k.trigger,
+            "role": k.role,
             "deadline": k.deadline.describe(),
             "steps": [s.name for s in k.ladder],
         }

@@ -108,8 +108,13 @@ def adhoc_request(
     due: Annotated[str, typer.Option("--due", help="hạn dd/mm/yyyy [HH:MM]")],
     requested_by: Annotated[str, typer.Option("--requested-by", help="cơ quan yêu cầu")],
     kind: Annotated[
-        str, typer.Option("--kind", help="loại báo cáo theo yêu cầu / a request kind in the rules")
-    ] = "adhoc_report",
+        str | None,
+        typer.Option(
+            "--kind",
+            help="loại báo cáo theo yêu cầu / a request kind in the rules (mặc định / default: "
+            "the kind with role adhoc_request)",
+        ),
+    ] = None,
     as_of: AsOfOpt = None,
     json_out: JsonOpt = False,
     config: ConfigOpt = None,

@@ -83,7 +83,7 @@ def demo_command(
     config: ConfigOpt = None,
 ) -> None:
     """Chạy thử trọn bộ: SQLite, đơn vị mẫu, một năm lịch sử, máy chủ thư cục bộ ghi thư."""
-    from scheduler.lifecycle import ledger
+    from scheduler.lifecycle import ledger, unit_import
     from scheduler.mail.settings import LOOPBACK
     from scheduler.monitoring.logs import configure as configure_logs
     from scheduler.store import migrate
@@ -111,7 +111,7 @@ def demo_command(
     migrate.create(env.engine)
     with writing(env) as store:
         if not store.units():
-            ledger.import_units(store, env.config, SAMPLE_UNITS, env.now, "demo")
+            unit_import.import_units(store, env.config, SAMPLE_UNITS, env.now, "demo")
         fresh = not store.obligations()
         if fresh and empty:
             code = f"VV-DEMO-{env.now:%Y%m%d-%H%M}"

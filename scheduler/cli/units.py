@@ -28,11 +28,11 @@ def units_import(
     không ghi gì; đơn vị hết hiệu lực chuyển việc cho đơn vị kế thừa / adds and updates units,
     never deletes one; a bad row and nothing is written; a closed unit hands over to its
     successor."""
-    from scheduler.lifecycle import ledger
+    from scheduler.lifecycle import unit_import
 
     env = open_env(config, db, as_of)
     with writing(env) as store:
-        count = ledger.import_units(store, env.config, file, env.now, "cli")
+        count = unit_import.import_units(store, env.config, file, env.now, "cli")
     if json_out:
         print_json({"imported": count, "file": str(file)})
     else:

@@ -5,30 +5,26 @@ One row per unit, the same columns in YAML, CSV and XLSX (the form officials kee
 (Vietnamese headers ``ma, ten, loai, cap_tren, email, can_bo, lanh_dao, giam_sat, hiệu lực từ,
 hiệu lực đến, đơn vị kế thừa`` work too). A role cell may hold several addresses separated by
 ``;``. The last three give a unit its life (``scheduler.hierarchy.life``): dates dd/mm/yyyy, and
-the one unit that takes over after ``valid_to``. Files are read by ``scheduler.hierarchy.files``;
-a file is checked as a whole: one bad row rejects it.
+the one unit that takes over after ``valid_to``. Files are read by ``scheduler.hierarchy.files``,
+each row checked by ``scheduler.hierarchy.rows``; a file is checked as a whole, with the units
+already stored: one bad row rejects it.
 """
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from email.headerregistry import Address
-from fnmatch import fnmatchcase
+from datetime import date, timedelta
 from typing import Any
 
 from scheduler.deadlines.rules import ROLES, UNIT_KINDS, Recipient, Rules
-from scheduler.deadlines.vntime import fmt_date, parse_date
-from scheduler.errors import ImportRejected, InvalidInput
-from scheduler.hierarchy.files import COLUMNS
+from scheduler.deadlines.vntime import fmt_date
+from scheduler.errors import ImportRejected
 from scheduler.hierarchy.life import answering, closed_on, exists_on, loops
+from scheduler.hierarchy.rows import Row, check_row, domain_allowed
 
 _SHARED = {kind: kind for kind in UNIT_KINDS}
-_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@([A-Za-z0-9-]+\.)+[A-Za-z0-9-]{2,}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,23 +41,6 @@ class Unit:
 
     def addresses(self, role: str) -> tuple[str, ...]:
         return self.contacts.get(role, ())
-
-
-def _valid_address(address: str) -> bool:
-    """Syntax that the mail layer will also accept (no ``a..b@x``, no leading dot)."""
-    if not _EMAIL.match(address):
-        return False
-    try:
-        Address(addr_spec=address)
-    except (ValueError, IndexError):
-        return False
-    local = address.split("@", 1)[0]
-    return not (local.startswith(".") or local.endswith(".") or ".." in local)
-
-
-def domain_allowed(address: str, patterns: Iterable[str]) -> bool:
-    domain = address.rsplit("@", 1)[-1].lower()
-    return any(fnmatchcase(domain, pattern.lower()) for pattern in patterns)
 
 
 def refusal(address: str, concerned: Iterable[Unit], allowed: Iterable[str]) -> str | None:
@@ -87,13 +66,6 @@ def addresses(recipients: Iterable[Recipient], unit: Unit, parent: Unit | None) 
         if holder is not None:
             found.extend(a for a in holder.addresses(recipient.role) if a not in found)
     return tuple(found)
-
-
-def _address_list(value: Any) -> list[str]:
-    if value is None:
-        return []
-    items = value if isinstance(value, list) else re.split(r"[;,\s]+", str(value))
-    return [str(item).strip() for item in items if str(item).strip()]
 
 
 @dataclass
@@ -128,69 +100,44 @@ def check_units(
 def parse_units(
     rows: Iterable[dict[str, Any]], source: str, allowed_domains: tuple[str, ...]
 ) -> Parsed:
-    """Each row on its own: columns, code, name, kind, addresses, life."""
+    """Each row on its own (``scheduler.hierarchy.rows``), into units and problems."""
     parsed = Parsed(source)
-    problems = parsed.problems
     first_row = 2 if source.lower().endswith((".csv", ".xlsx")) else 1  # row 1 is the header
-    for number, row in enumerate(rows, start=first_row):
-        here = f"dòng/row {number}"
-        unknown = sorted(set(row) - set(COLUMNS))
-        if unknown:
-            problems.append(
-                f"{here}: cột không có / unknown column {', '.join(unknown)}; "
-                f"dùng {', '.join(COLUMNS)}"
-            )
-        code = str(row.get("code") or "").strip()
-        if not _CODE.match(code):
-            problems.append(
-                f"{here}: mã đơn vị không hợp lệ / invalid code {code!r} (chữ, số, '-', '_', '.')"
-            )
+    for number, raw in enumerate(rows, start=first_row):
+        row, code, problems = check_row(raw, number, allowed_domains)
+        parsed.problems.extend(problems)
+        if code is None:
             continue
-        here = f"{here} ({code})"
         if code in parsed.units:
-            problems.append(f"{here}: mã bị trùng trong tệp / duplicate code")
-        parsed.rows[code] = number
-        name = str(row.get("name") or "").strip()
-        if not name:
-            problems.append(f"{here}: thiếu tên đơn vị / name missing")
-        kind = str(row.get("kind") or "").strip()
-        if kind not in UNIT_KINDS:
-            problems.append(f"{here}: loại {kind!r} không có; dùng {', '.join(UNIT_KINDS)}")
-        parent = str(row.get("parent") or "").strip() or None
-        contacts: dict[str, tuple[str, ...]] = {}
-        for role in ROLES:
-            contacts[role] = tuple(_address_list(row.get(role)))
-        if contacts["admin"] and parent:
-            problems.append(
-                f"{here}: admin (người vận hành hanbao) chỉ ở đơn vị cao nhất, không có cấp trên "
-                "/ admin (who runs hanbao) goes on the top unit only"
+            parsed.problems.append(
+                f"dòng/row {number} ({code}): mã bị trùng trong tệp / duplicate code"
             )
-        unit_email = _address_list(row.get("email"))
-        if len(unit_email) != 1:
-            problems.append(f"{here}: cần đúng một thư điện tử công vụ của đơn vị / one unit email")
-        for address in [*unit_email, *(a for values in contacts.values() for a in values)]:
-            if not _valid_address(address):
-                problems.append(f"{here}: địa chỉ không hợp lệ / invalid address {address!r}")
-            elif not domain_allowed(address, allowed_domains):
-                problems.append(
-                    f"{here}: {address} ngoài các miền được phép / outside the allowed "
-                    f"domains ({', '.join(allowed_domains)})"
-                )
-        valid_from, valid_to, successor = _life(row, here, problems)
-        parsed.units[code] = Unit(
-            code,
-            name,
-            _SHARED.get(kind, kind),  # 200,000 rows share a handful of kinds and parents
-            sys.intern(parent) if parent else None,
-            unit_email[0] if unit_email else "",
-            {role: values for role, values in contacts.items() if values},
-            valid_from,
-            valid_to,
-            successor,
-        )
-    if not parsed.units and not problems:
-        problems.append("tệp không có đơn vị nào / the file holds no unit")
+        parsed.rows[code] = number
+        parsed.units[code] = _unit(row) if row else _named_only(code, raw)
+    if not parsed.units and not parsed.problems:
+        parsed.problems.append("tệp không có đơn vị nào / the file holds no unit")
     return parsed
+
+
+def _unit(row: Row) -> Unit:
+    contacts = {role: getattr(row, role) for role in ROLES if getattr(row, role)}
+    return Unit(
+        row.code,
+        row.name,
+        _SHARED.get(row.kind, row.kind),  # 200,000 rows share a handful of kinds and parents
+        sys.intern(row.parent) if row.parent else None,
+        row.email[0],
+        contacts,
+        row.valid_from,
+        row.valid_to,
+        row.successor,
+    )
+
+
+def _named_only(code: str, raw: Mapping[str, Any]) -> Unit:
+    """A refused row's unit, kept so that the rows naming it as their parent find it."""
+    parent = str(raw.get("parent") or "").strip() or None
+    return Unit(code, "", str(raw.get("kind") or "").strip(), parent, "")
 
 
 def check_tree(
@@ -216,52 +163,6 @@ def check_tree(
     if problems:
         raise ImportRejected(parsed.source, problems)
     return list(units.values())
-
-
-def _day(value: Any) -> date | None:
-    """A date cell: dd/mm/yyyy text, a YAML date, or an Excel date."""
-    if value is None or str(value).strip() == "":
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return parse_date(str(value).strip())
-
-
-def _life(
-    row: Mapping[str, Any], where: str, problems: list[str]
-) -> tuple[date | None, date | None, str | None]:
-    days: list[date | None] = []
-    for column in ("valid_from", "valid_to"):
-        try:
-            days.append(_day(row.get(column)))
-        except InvalidInput:
-            problems.append(f"{where}: {column} {row.get(column)!r} cần ngày dd/mm/yyyy")
-            days.append(None)
-        except ValueError as error:  # a well-formed date that does not exist: 31/02
-            problems.append(f"{where}: {column} {row.get(column)!r}: {error}")
-            days.append(None)
-    valid_from, valid_to = days
-    if valid_from and valid_to and valid_to < valid_from:
-        problems.append(
-            f"{where}: hiệu lực đến {fmt_date(valid_to)} trước hiệu lực từ "
-            f"{fmt_date(valid_from)} / valid_to is before valid_from"
-        )
-    successors = _address_list(row.get("successor"))
-    if len(successors) > 1:
-        problems.append(
-            f"{where}: mỗi đơn vị chỉ có một đơn vị kế thừa, không phải {', '.join(successors)} / "
-            "one successor per unit. Chia tách: chọn một đơn vị nhận các báo cáo còn nợ, các "
-            "đơn vị mới còn lại là đơn vị mới (hiệu lực từ) / to split a unit, name the one "
-            "that takes over what it owes and add the others as new units"
-        )
-    if successors and valid_to is None:
-        problems.append(
-            f"{where}: đơn vị kế thừa cần hiệu lực đến (ngày cuối của đơn vị) / a successor "
-            "needs valid_to"
-        )
-    return valid_from, valid_to, successors[0] if len(successors) == 1 else None
 
 
 def _succession(unit: Unit, known: Mapping[str, Unit]) -> list[str]:

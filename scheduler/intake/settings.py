@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from scheduler.errors import ConfigError
+from scheduler.validation import read_section, with_secret
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
@@ -96,60 +96,50 @@ class IntakeSettings(_Strict):
         return self
 
 
-_ENV = {
-    ("smtp", "enabled"): "HANBAO_INTAKE_SMTP_ENABLED",
-    ("smtp", "host"): "HANBAO_INTAKE_SMTP_HOST",
-    ("smtp", "port"): "HANBAO_INTAKE_SMTP_PORT",
-    ("imap", "host"): "HANBAO_INTAKE_IMAP_HOST",
-    ("imap", "port"): "HANBAO_INTAKE_IMAP_PORT",
-    ("imap", "username"): "HANBAO_INTAKE_IMAP_USERNAME",
-    ("imap", "password"): "HANBAO_INTAKE_IMAP_PASSWORD",
-    ("imap", "password_file"): "HANBAO_INTAKE_IMAP_PASSWORD_FILE",
+_VARIABLES = {
+    "HANBAO_INTAKE_ADDRESSES": "addresses",
+    "HANBAO_INTAKE_SMTP_ENABLED": "smtp.enabled",
+    "HANBAO_INTAKE_SMTP_HOST": "smtp.host",
+    "HANBAO_INTAKE_SMTP_PORT": "smtp.port",
+    "HANBAO_INTAKE_IMAP_HOST": "imap.host",
+    "HANBAO_INTAKE_IMAP_PORT": "imap.port",
+    "HANBAO_INTAKE_IMAP_USERNAME": "imap.username",
+    "HANBAO_INTAKE_IMAP_PASSWORD": "imap.password",
+    "HANBAO_INTAKE_IMAP_PASSWORD_FILE": "imap.password_file",
+}
+_SECRETS = {
+    "imap.password": "mật khẩu không ghi trong tệp cấu hình; đặt HANBAO_INTAKE_IMAP_PASSWORD "
+    "hoặc password_file / the password never goes in the file"
 }
 
 
 def parse_intake(document: Mapping[str, Any], path: Path, env: Mapping[str, str]) -> IntakeSettings:
     """The ``intake`` section with the environment over it; file paths are relative to ``path``."""
-    section = document.get("intake") or {}
-    if not isinstance(section, dict):
-        raise ConfigError(f"{path}: intake cần một bảng khoá: giá trị / must be a mapping")
-    if isinstance((section.get("imap") or {}), dict) and "password" in (section.get("imap") or {}):
-        raise ConfigError(
-            f"{path}: intake.imap.password: mật khẩu không ghi trong tệp cấu hình; đặt "
-            "HANBAO_INTAKE_IMAP_PASSWORD hoặc password_file / the password never goes in the file"
+    section = document.get("intake")
+    values = (
+        {k: dict(v) if isinstance(v, dict) else v for k, v in section.items()}
+        if isinstance(section, dict)
+        else section
+    )
+    if isinstance(values, dict):
+        for part, key in (("smtp", "tls_certfile"), ("smtp", "tls_keyfile"), ("imap", "ca_file")):
+            if isinstance(values.get(part), dict) and values[part].get(key):
+                values[part][key] = path.parent / str(values[part][key])
+        imap: dict[str, Any] = values["imap"] if isinstance(values.get("imap"), dict) else {}
+        env = with_secret(
+            env,
+            "HANBAO_INTAKE_IMAP_PASSWORD",
+            env.get("HANBAO_INTAKE_IMAP_PASSWORD_FILE") or imap.get("password_file"),
+            "intake.imap.password_file / HANBAO_INTAKE_IMAP_PASSWORD_FILE",
+            "tệp mật khẩu / the password file",
         )
-    values: dict[str, Any] = {
-        key: dict(value) if isinstance(value, dict) else value for key, value in section.items()
-    }
-    if env.get("HANBAO_INTAKE_ADDRESSES"):
-        values["addresses"] = [a.strip() for a in env["HANBAO_INTAKE_ADDRESSES"].split(",")]
-    for (part, key), name in _ENV.items():
-        if env.get(name):
-            values.setdefault(part, {})[key] = env[name]
-    for part, key in (("smtp", "tls_certfile"), ("smtp", "tls_keyfile"), ("imap", "ca_file")):
-        if isinstance(values.get(part), dict) and values[part].get(key):
-            values[part][key] = path.parent / str(values[part][key])
-    imap = values.get("imap")
-    if isinstance(imap, dict) and imap.get("password_file") and not imap.get("password"):
-        secret = Path(str(imap["password_file"]))
-        try:
-            imap["password"] = secret.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise ConfigError(
-                "intake.imap.password_file / HANBAO_INTAKE_IMAP_PASSWORD_FILE: không đọc được "
-                f"tệp mật khẩu / cannot read the password file {secret}: {exc.strerror}"
-            ) from None
-    try:
-        return IntakeSettings.model_validate(values)
-    except ValidationError as exc:
-        raise ConfigError(_explain(path, exc)) from None
-
-
-def _explain(path: Path, exc: ValidationError) -> str:
-    """pydantic's first error, said the way every other setting error is: file, key, fix."""
-    error = exc.errors()[0]
-    where = ".".join(str(part) for part in ("intake", *error["loc"]))
-    message = str(error["msg"]).removeprefix("Value error, ")
-    if error["type"] == "extra_forbidden":
-        message = "khoá không có / unknown key"
-    return f"{path}: {where}: {message}"
+    return read_section(
+        IntakeSettings,
+        {"intake": values},
+        "intake",
+        path,
+        env,
+        _VARIABLES,
+        lists=("addresses",),
+        secrets=_SECRETS,
+    )

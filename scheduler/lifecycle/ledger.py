@@ -1,33 +1,29 @@
 """Every write to the obligations' lifecycle, each with its audit entry.
 
 Opening a case, recording a report or submission, requesting an ad-hoc report and materialising
-periodic obligations all come through here. Each function checks its input before writing and
-runs inside the caller's transaction, so a refused operation writes nothing.
+periodic obligations all come through here (a units file through ``unit_import``). Each function
+checks its input before writing and runs inside the caller's transaction, so a refused operation
+writes nothing. The steps they share are in ``recording``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
-from scheduler.deadlines.obligations import (
-    NewObligation,
-    adhoc,
-    follow_ups,
-    for_case,
-    for_event,
-    periodic,
+from scheduler.deadlines.obligations import adhoc, follow_ups, for_case, for_event, periodic
+from scheduler.deadlines.rules import Role
+from scheduler.deadlines.vntime import check_year, days_late, fmt_datetime
+from scheduler.errors import Conflict, InvalidInput, NotFound
+from scheduler.lifecycle.recording import (
+    existing_today,
+    insert_obligations,
+    not_future,
+    record_created,
+    unit_named,
 )
-from scheduler.deadlines.plan import occurrences
-from scheduler.deadlines.vntime import check_year, days_late, fmt_date, fmt_datetime
-from scheduler.errors import Conflict, ImportRejected, InvalidInput, NotFound
-from scheduler.hierarchy.closing import apply_closings
-from scheduler.hierarchy.files import read_rows
-from scheduler.hierarchy.life import answering, closed_on, exists_on
-from scheduler.hierarchy.units import Unit, check_tree, parse_units
 from scheduler.records import Obligation, Via
 from scheduler.settings import Config
 from scheduler.store.queries import Store
@@ -41,74 +37,6 @@ _CATEGORY = re.compile(r"[a-z0-9_]{1,40}")
 class Generated:
     created: int
     existing: int
-
-
-def _unit(store: Store, code: str) -> Unit:
-    unit = store.units([code]).get(code)
-    if unit is None:
-        raise NotFound(f"không có đơn vị / unknown unit {code!r}: xem `hanbao units list`")
-    return unit
-
-
-def _not_future(moment: datetime, now: datetime, what: str) -> None:
-    if moment > now:
-        raise InvalidInput(
-            f"{what} {fmt_datetime(moment)} ở tương lai / is in the future "
-            f"(bây giờ là {fmt_datetime(now)})"
-        )
-
-
-def _insert(
-    store: Store,
-    config: Config,
-    new: Sequence[NewObligation],
-    now: datetime,
-    case_id: int | None = None,
-) -> int:
-    rows = []
-    for item in new:
-        occs = occurrences(item.kind, item.due_at, now, config.calendar, config.rules.reminder_time)
-        rows.append(
-            {
-                "key": item.key,
-                "kind": item.kind.id,
-                "unit": item.unit,
-                "case_id": case_id,
-                "period": item.period,
-                "requested_by": item.requested_by,
-                "event_at": item.event_at,
-                "due_at": item.due_at,
-                "created_at": now,
-                "submitted_at": None,
-                "next_action_at": occs[0].at if occs else None,
-                "moved_from": item.moved_from,
-            }
-        )
-    return store.add_obligations(rows)
-
-
-def _created(
-    store: Store,
-    new: Sequence[NewObligation],
-    now: datetime,
-    actor: str,
-    case_code: str | None = None,
-) -> list[Obligation]:
-    result = []
-    for item in new:
-        obligation = store.obligation_by_key(item.key)
-        assert obligation is not None, item.key
-        store.audit(
-            now,
-            actor,
-            "obligation_created",
-            obligation_id=obligation.id,
-            case_code=case_code,
-            kind=item.kind.id,
-            due_at=item.due_at,
-        )
-        result.append(obligation)
-    return result
 
 
 def open_case(
@@ -138,10 +66,10 @@ def open_case(
             f"loại vụ việc {category!r} không hợp lệ: một nhãn ngắn như xam_hai_tinh_duc / "
             "category: a short label of lowercase letters, digits and _"
         )
-    _not_future(verified_at, now, "thời điểm xác thực / verification time")
+    not_future(verified_at, now, "thời điểm xác thực / verification time")
     if not backfill:
         _within_horizon(verified_at, now, config.backfill_horizon_days)
-    unit = _existing(_unit(store, unit_code), now)
+    unit = existing_today(unit_named(store, unit_code), now)
     new = for_case(config.rules, config.calendar, unit, code, verified_at)
     if not new:
         raise InvalidInput(
@@ -160,8 +88,8 @@ def open_case(
         category=category,
         verified_at=verified_at,
     )
-    _insert(store, config, new, now, case_id)
-    return _created(store, new, now, actor, code)
+    insert_obligations(store, config, new, now, case_id)
+    return record_created(store, new, now, actor, code)
 
 
 def submit(
@@ -182,7 +110,7 @@ def submit(
     obligation = store.obligation(obligation_id)
     if obligation is None:
         raise NotFound(f"không có nghĩa vụ / unknown obligation {obligation_id}")
-    _not_future(at, now, "thời điểm gửi / submission time")
+    not_future(at, now, "thời điểm gửi / submission time")
     if at < obligation.event_at:
         raise InvalidInput(
             f"thời điểm gửi {fmt_datetime(at)} trước khi nghĩa vụ phát sinh "
@@ -205,16 +133,17 @@ def submit(
         via=via,
         **(evidence or {}),
     )
-    unit = _unit(store, obligation.unit)
+    unit = unit_named(store, obligation.unit)
     new = follow_ups(config.rules, config.calendar, unit, obligation.key, obligation.kind, at)
     case_id = store.case_id(obligation.case_code) if obligation.case_code else None
-    _insert(store, config, new, now, case_id)
+    insert_obligations(store, config, new, now, case_id)
     submitted = store.obligation(obligation.id)
     assert submitted is not None
-    return submitted, _created(store, new, now, actor, obligation.case_code)
+    return submitted, record_created(store, new, now, actor, obligation.case_code)
 
 
-STAGES = {"urgent": "urgent_report", "written": "written_report"}
+# the words `case report --stage` takes for the parts the rules give a case's reports
+STAGES: dict[str, Role] = {"urgent": "urgent_notice", "written": "written_follow_up"}
 
 
 def case_event(
@@ -233,21 +162,21 @@ def case_event(
         raise InvalidInput(
             f"sự kiện không có / unknown event {event!r}; dùng / use {', '.join(events)}"
         )
-    _not_future(event_at, now, "thời điểm sự kiện / the event's time")
+    not_future(event_at, now, "thời điểm sự kiện / the event's time")
     found = store.case_unit(case_code)
     if found is None:
         raise NotFound(f"không có vụ việc / unknown case {case_code!r}: mở trước / open it first")
     case_id, unit_code = found
-    unit = _existing(_unit(store, unit_code), now)
+    unit = existing_today(unit_named(store, unit_code), now)
     new = for_event(config.rules, config.calendar, unit, case_code, event, event_at)
     if not new:
         raise InvalidInput(
             f"đơn vị {unit.code} ({unit.kind}) không có nghĩa vụ nào cho {event} theo quy tắc / "
             "no obligation applies to this kind of unit"
         )
-    if _insert(store, config, new, now, case_id):
+    if insert_obligations(store, config, new, now, case_id):
         store.audit(now, actor, "case_event", case_code=case_code, event=event, event_at=event_at)
-        return _created(store, new, now, actor, case_code)
+        return record_created(store, new, now, actor, case_code)
     return [o for o in (store.obligation_by_key(n.key) for n in new) if o is not None]
 
 
@@ -262,9 +191,10 @@ def report_case(
     *,
     via: Via,
 ) -> tuple[Obligation, list[Obligation]]:
-    """Record that the case's report was sent: ``stage`` is ``urgent``, ``written`` or a kind id."""
-    kind_id = STAGES.get(stage, stage)
-    config.rules.kind(kind_id)
+    """Record that the case's report was sent: ``stage`` is ``urgent``, ``written`` (the kinds
+    that play those parts in the rules) or a kind id."""
+    role = STAGES.get(stage)
+    kind_id = config.rules.kind_for(role).id if role else config.rules.kind(stage).id
     obligation = store.obligation_by_key(f"case:{case_code}:{kind_id}")
     if obligation is None:
         if store.case_id(case_code) is None:
@@ -285,12 +215,14 @@ def request_adhoc(
     requested_by: str,
     now: datetime,
     actor: str,
-    kind_id: str = "adhoc_report",
+    kind_id: str | None = None,
 ) -> Obligation:
-    """An ad-hoc report requested by a competent authority, due when that authority says."""
-    kind = config.rules.kind(kind_id)
+    """An ad-hoc report requested by a competent authority, due when that authority says; of
+    the kind that plays ``adhoc_request`` in the rules unless ``kind_id`` names another."""
+    rules = config.rules
+    kind = rules.kind_for("adhoc_request") if kind_id is None else rules.kind(kind_id)
     if kind.trigger != "request":
-        raise InvalidInput(f"loại {kind_id} không phải báo cáo theo yêu cầu / not a request kind")
+        raise InvalidInput(f"loại {kind.id} không phải báo cáo theo yêu cầu / not a request kind")
     if due_at <= now:
         raise InvalidInput(f"hạn {fmt_datetime(due_at)} đã qua / the deadline is already past")
     # printable: a control character (NUL) cannot be stored on PostgreSQL, nor shown in a mail
@@ -299,11 +231,11 @@ def request_adhoc(
             "cần số/ký hiệu văn bản yêu cầu và cơ quan yêu cầu, là chữ in được / "
             "reference and requester are required, as printable text"
         )
-    unit = _existing(_unit(store, unit_code), now)
+    unit = existing_today(unit_named(store, unit_code), now)
     new = adhoc(kind, unit, reference, due_at, requested_by, now)
-    if _insert(store, config, [new], now) == 0:
+    if insert_obligations(store, config, [new], now) == 0:
         raise Conflict(f"yêu cầu {reference!r} cho {unit_code} đã có / request already recorded")
-    return _created(store, [new], now, actor)[0]
+    return record_created(store, [new], now, actor)[0]
 
 
 def generate_periodic(
@@ -329,69 +261,10 @@ def generate_periodic(
     ]
     stored = store.keys_in_periods({item.period for item in new})  # the hourly run: all of them
     missing = [item for item in new if item.key not in stored]
-    created = _insert(store, config, missing, now) if missing else 0
+    created = insert_obligations(store, config, missing, now) if missing else 0
     if created:
         store.audit(now, actor, "periodic_generated", year=year, created=created)
     return Generated(created=created, existing=len(new) - created)
-
-
-def import_units(store: Store, config: Config, path: Path, now: datetime, actor: str) -> int:
-    """Check a units file as a whole against what is stored, then save it; how many units.
-
-    Closings whose day has passed are applied at once, in the same transaction: a file that
-    merges communes moves what they owe to the unit that takes over, or nothing is written.
-    """
-    parsed = parse_units(read_rows(path), str(path), config.allowed_domains)
-    existing = store.units(excluding=parsed.units)
-    units = check_tree(parsed, existing, config.rules, now.date())
-    _refuse_closing_owing(store, units, {**existing, **parsed.units}, str(path))
-    store.save_units(units, now.date())
-    store.audit(now, actor, "units_imported", file=path.name, count=len(units))
-    apply_closings(store, config.rules, now, actor)
-    return len(units)
-
-
-def _refuse_closing_owing(
-    store: Store, units: Sequence[Unit], known: dict[str, Unit], source: str
-) -> None:
-    """A unit closed without anyone to take over must owe nothing: name what it still owes."""
-    problems = []
-    for unit in units:
-        if unit.valid_to is None:
-            continue
-        if answering(unit.code, known, unit.valid_to + timedelta(days=1)) is not None:
-            continue
-        owed = store.obligations(unit=unit.code, open_only=True)
-        if owed:
-            listed = "; ".join(
-                f"{o.id} {o.kind} {o.case_code or o.period or ''} (hạn {fmt_datetime(o.due_at)})"
-                for o in owed
-            )
-            problems.append(
-                f"{unit.code}: đóng ngày {fmt_date(unit.valid_to)} mà không có đơn vị kế thừa "
-                f"nhưng còn nợ {len(owed)} báo cáo / closes without a successor but still owes: "
-                f"{listed}. Ghi đơn vị kế thừa, hoặc ghi nhận các báo cáo đã nộp trước"
-            )
-    if problems:
-        raise ImportRejected(source, problems)
-
-
-def _existing(unit: Unit, now: datetime) -> Unit:
-    """The unit, if it exists today: a closed one takes no new obligation."""
-    if exists_on(unit, now.date()):
-        return unit
-    if closed_on(unit, now.date()):
-        assert unit.valid_to is not None
-        heir = f" (nay thuộc {unit.successor})" if unit.successor else ""
-        raise InvalidInput(
-            f"đơn vị {unit.code} hết hiệu lực sau {fmt_date(unit.valid_to)}{heir} / the unit "
-            "has closed: dùng đơn vị đang có hiệu lực / use the unit that took over"
-        )
-    assert unit.valid_from is not None
-    raise InvalidInput(
-        f"đơn vị {unit.code} có hiệu lực từ {fmt_date(unit.valid_from)} / the unit does not "
-        "exist yet"
-    )
 
 
 def _within_horizon(verified_at: datetime, now: datetime, days: int) -> None:
@@ -406,4 +279,4 @@ def _within_horizon(verified_at: datetime, now: datetime, days: int) -> None:
 
 def require_unit(store: Store, code: str) -> None:
     """Refuse an unknown unit code, e.g. a filter that would otherwise just match nothing."""
-    _unit(store, code)
+    unit_named(store, code)

@@ -60,6 +60,8 @@ def _enumerate(document: dict[str, Any], config: Config) -> None:
     schemas = document["components"]["schemas"]
     schemas["ReportIn"]["properties"]["stage"]["enum"] = [*ledger.STAGES, *kinds]
     schemas["AdhocIn"]["properties"]["kind"]["enum"] = requested
+    adhoc = config.rules.playing("adhoc_request")
+    schemas["AdhocIn"]["properties"]["kind"]["default"] = adhoc.id if adhoc else None
     for parameter in document["paths"]["/api/timeliness"]["get"]["parameters"]:
         if parameter["name"] == "kind":
             parameter["schema"] = {"anyOf": [{"type": "string", "enum": kinds}, {"type": "null"}]}

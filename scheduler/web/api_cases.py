@@ -54,8 +54,9 @@ def router(services: Services) -> APIRouter:
     def report_case(code: CaseCode, body: ReportIn, who: Caller) -> list[ObligationOut]:
         now = clock.now()
         with transaction(engine) as store:
-            urgent = store.obligation_by_key(f"case:{code}:urgent_report")
-            if urgent is None:
+            notice = config.rules.playing("urgent_notice")  # its unit: who may report the case
+            urgent = notice and store.obligation_by_key(f"case:{code}:{notice.id}")
+            if not urgent:
                 raise NotFound(f"không có vụ việc / unknown case {code!r}")
             within(store, who, urgent.unit)
             done, started = ledger.report_case(
@@ -82,10 +83,11 @@ def router(services: Services) -> APIRouter:
     def case_event(code: CaseCode, body: CaseEventIn, who: Caller) -> list[ObligationOut]:
         now = clock.now()
         with transaction(engine) as store:
-            found = store.case_unit(code)
-            if found is None:
+            notice = config.rules.playing("urgent_notice")  # its unit: who may report the case
+            urgent = notice and store.obligation_by_key(f"case:{code}:{notice.id}")
+            if not urgent:
                 raise NotFound(f"không có vụ việc / unknown case {code!r}")
-            within(store, who, found[1])
+            within(store, who, urgent.unit)
             created = ledger.case_event(
                 store, config, code, body.kind, parse_datetime(body.at), now, who.actor
             )

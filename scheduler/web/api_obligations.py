@@ -57,7 +57,7 @@ def router(services: Services) -> APIRouter:
                 body.requested_by,
                 now,
                 who.actor,
-                body.kind,
+                body.kind if "kind" in body.model_fields_set else None,
             )
         services.changed()
         return out([created], now)[0]

@@ -120,7 +120,8 @@ class AdhocIn(BaseModel):
             examples=["UBND huyện"],
         ),
     ]
-    kind: Annotated[str, Field(max_length=64)] = "adhoc_report"
+    # unless given, the kind that plays adhoc_request in the rules (_enumerate shows which)
+    kind: Annotated[str, Field(max_length=64)] = ""
 
 
 class SubmissionIn(BaseModel):
