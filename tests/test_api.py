@@ -22,7 +22,8 @@ from scheduler.monitoring.metrics import Metrics
 from scheduler.settings import Config
 from scheduler.store.queries import transaction
 from scheduler.web.access import create_token
-from scheduler.web.api import DisputeReason, create_app
+from scheduler.web.api import create_app
+from scheduler.web.bodies import DisputeReason
 from tests.conftest import vn
 
 NOW = "10/03/2027 09:00"

@@ -28,6 +28,7 @@ from scheduler.store.gauges import GaugeQueries
 from scheduler.store.handover import HandoverQueries
 from scheduler.store.intake import IntakeQueries
 from scheduler.store.outbox import OutboxQueries
+from scheduler.store.overview import OverviewQueries
 from scheduler.store.schema import (
     AckRow,
     AuditRow,
@@ -39,6 +40,7 @@ from scheduler.store.schema import (
 )
 from scheduler.store.submissions import SubmissionQueries
 from scheduler.store.timeliness import TimelinessQueries
+from scheduler.store.tokens import TokenQueries
 from scheduler.store.units import UnitQueries
 from scheduler.store.waves import WaveQueries
 
@@ -57,9 +59,12 @@ class Store(
     WaveQueries,
     OutboxQueries,
     ComposeQueries,
+    TokenQueries,
+    OverviewQueries,
 ):
     """Every named query, over one session (units, hand-overs, submissions, the intake's, the
-    digest's, the reporting rates', a wave's bulk writes, the outbox's and composing's in their
+    digest's, the reporting rates', a wave's bulk writes, the outbox's and composing's, tokens
+    and the leaders' overview, in their
     own modules).
 
     The caller owns the transaction (commit or roll back)."""
@@ -179,16 +184,6 @@ class Store(
         )
         earliest: datetime | None = self.session.exec(select(sa_func.min(moment))).one()
         return earliest
-
-    def late_flags(self, units: set[str], since: datetime) -> list[tuple[str, datetime]]:
-        """(unit, when) of every late flag recorded since ``since`` for these units."""
-        rows = self.session.exec(
-            select(ObligationRow.unit, ReminderRow.recorded_at)
-            .join(ObligationRow, col(ObligationRow.id) == col(ReminderRow.obligation_id))
-            .where(col(ReminderRow.late_flag))
-            .where(col(ReminderRow.recorded_at) >= since)
-        ).all()
-        return [(unit, at) for unit, at in rows if unit in units]
 
     def use_link(self, link_hash: str, obligation_id: int, recipient: str, at: datetime) -> bool:
         """Record that a link was used; False when it had been used already."""

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-
-from sqlmodel import select
+from typing import Protocol
 
 from scheduler.errors import InvalidInput, NotFound
-from scheduler.hierarchy.units import Unit
 from scheduler.store.queries import Store
-from scheduler.store.schema import TokenRow
 
 TOKEN_ROLES = ("officer", "supervisor", "leader", "admin")
 PREFIX = "hb_"
@@ -48,42 +46,43 @@ def create_token(store: Store, unit: str, role: str, label: str, now: datetime) 
     if unit not in store.units([unit]):
         raise NotFound(f"không có đơn vị / unknown unit {unit!r}")
     token = PREFIX + secrets.token_urlsafe(32)
-    row = TokenRow(token_hash=_hash(token), unit=unit, role=role, label=label, created_at=now)
-    store.session.add(row)
-    store.session.flush()
-    assert row.id is not None
-    store.audit(now, "cli", "token_created", token_id=row.id, unit=unit, role=role)
-    return row.id, token
+    token_id = store.add_token(_hash(token), unit, role, label, now)
+    store.audit(now, "cli", "token_created", token_id=token_id, unit=unit, role=role)
+    return token_id, token
 
 
 def revoke_token(store: Store, token_id: int, now: datetime) -> None:
     """A revoked token stops working at once: API calls and page sessions alike."""
-    row = store.session.get(TokenRow, token_id)
-    if row is None:
+    revoked = store.revoke_token(token_id, now)
+    if revoked is None:
         raise NotFound(f"không có token / unknown token {token_id}")
-    if row.revoked_at is None:
-        row.revoked_at = now
-        store.session.add(row)
+    if revoked:
         store.audit(now, "cli", "token_revoked", token_id=token_id)
 
 
 def authenticate(store: Store, token: str) -> Principal | None:
     if not token.startswith(PREFIX):
         return None
-    row = store.session.exec(select(TokenRow).where(TokenRow.token_hash == _hash(token))).first()
-    if row is None or row.revoked_at is not None or row.id is None:
-        return None
-    return Principal(row.id, row.unit, row.role)
+    grant = store.live_token_by_hash(_hash(token))
+    return Principal(*grant) if grant else None
 
 
 def principal(store: Store, token_id: int) -> Principal | None:
-    row = store.session.get(TokenRow, token_id)
-    if row is None or row.revoked_at is not None or row.id is None:
-        return None
-    return Principal(row.id, row.unit, row.role)
+    grant = store.live_token_by_id(token_id)
+    return Principal(*grant) if grant else None
 
 
-def reach(who: Principal, units: dict[str, Unit]) -> set[str]:
+class Placed(Protocol):
+    """A unit where the tree has it: a ``Unit``, or the store's ``Branch`` (no contacts)."""
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def parent(self) -> str | None: ...
+
+
+def reach(who: Principal, units: Mapping[str, Placed]) -> set[str]:
     """The unit codes ``who`` may see and act on."""
     if who.role == "admin":
         return set(units)

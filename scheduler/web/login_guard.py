@@ -17,8 +17,8 @@ from collections import defaultdict, deque
 from datetime import datetime
 
 from prometheus_client import CollectorRegistry, Counter
-from sqlalchemy import Engine
 
+from scheduler.store.connection import Engine
 from scheduler.store.queries import transaction
 
 log = logging.getLogger("scheduler.login_guard")

@@ -18,6 +18,7 @@ from scheduler.reports.timeliness import Row
 from scheduler.store.queries import transaction
 from scheduler.web.access import reach
 from scheduler.web.pages import TEMPLATES, Viewer
+from scheduler.web.services import services
 
 DateText = Annotated[str | None, Query(max_length=10)]
 
@@ -44,9 +45,9 @@ def router() -> APIRouter:
         start: Annotated[str | None, Query(alias="from", max_length=10)] = None,
         end: Annotated[str | None, Query(alias="to", max_length=10)] = None,
     ) -> HTMLResponse:
-        services = request.app.state.services
-        now = services.clock.now()
-        kinds = services.config.rules.kinds
+        shared = services(request)
+        now = shared.clock.now()
+        kinds = shared.config.rules.kinds
         try:
             last = parse_date(end) if end else now.date()
             given = parse_date(start) if start else None
@@ -60,10 +61,10 @@ def router() -> APIRouter:
         trend_first = date.fromisoformat(trend_months[0] + "-01")
         first = given or trend_first  # by default the 12 months to ``last``
         chosen = kind if kind in kinds else None
-        with transaction(services.engine) as store:
+        with transaction(shared.engine) as store:
             facts, units = timeliness.read(
                 store,
-                services.config.calendar,
+                shared.config.calendar,
                 min(first, trend_first),
                 last,
                 now,
