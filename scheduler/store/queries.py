@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 from scheduler.store.audit import AuditQueries
 from scheduler.store.compose import ComposeQueries
@@ -29,10 +29,6 @@ from scheduler.store.timeliness import TimelinessQueries
 from scheduler.store.tokens import TokenQueries
 from scheduler.store.units import UnitQueries
 from scheduler.store.waves import WaveQueries
-
-_OBLIGATION = SQLModel.metadata.tables["obligation"]
-_REMINDER = SQLModel.metadata.tables["reminder"]
-_ACK = SQLModel.metadata.tables["ack_link"]
 
 
 class Store(
