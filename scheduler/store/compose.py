@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import case, not_, select, update
 from sqlmodel import SQLModel
 
+from scheduler.store import bulk
 from scheduler.store.base import Queries
 
 _REMINDER = SQLModel.metadata.tables["reminder"]
@@ -84,33 +85,50 @@ class ComposeQueries(Queries):
         """Up to ``limit`` reminders recorded by ``now`` and not composed yet, the most urgent
         first (``urgency`` of their kind and step, ``otherwise`` for any other), then in the
         order recorded. On PostgreSQL the rows are locked and rows another composer holds are
-        skipped."""
+        skipped.
+
+        The reminders are chosen first, alone, and only those chosen are joined to their
+        obligations: a wave leaves tens of thousands uncomposed, and joining them all to sort
+        them, slice after slice, read the whole obligation table each time. A step's kind is
+        looked up only for the steps ``urgency`` names."""
+        kind = (
+            select(_OBLIGATION.c.kind)
+            .where(_OBLIGATION.c.id == _REMINDER.c.obligation_id)
+            .scalar_subquery()
+        )
         order = case(
             *(
-                ((_OBLIGATION.c.kind == kind) & (_REMINDER.c.step == step), value)
-                for (kind, step), value in urgency.items()
+                ((_REMINDER.c.step == step) & (kind == kind_id), value)
+                for (kind_id, step), value in urgency.items()
             ),
             else_=otherwise,
+        ).label("urgency")
+        chosen = (
+            select(_REMINDER.c.id, order)
+            .where(_REMINDER.c.state == "due")
+            .where(_REMINDER.c.composed_at.is_(None))
+            .where(_REMINDER.c.recorded_at <= now)
+            .order_by(order, _REMINDER.c.id)
+            .limit(limit)
+            .with_for_update(of=_REMINDER, skip_locked=True)
+            .subquery()
         )
         return _values(
             self.session.connection().execute(
                 _recorded()
-                .where(_REMINDER.c.state == "due")
-                .where(_REMINDER.c.composed_at.is_(None))
-                .where(_REMINDER.c.recorded_at <= now)
-                .order_by(order, _REMINDER.c.id)
-                .limit(limit)
-                .with_for_update(of=_REMINDER, skip_locked=True)
+                .join(chosen, chosen.c.id == _REMINDER.c.id)
+                .order_by(chosen.c.urgency, _REMINDER.c.id)
             )
         )
 
     def take_for_composing(self, reminders: Sequence[int], now: datetime) -> set[int]:
         """Mark reminders composed at ``now`` (compare-and-set); the ids this call took."""
+        taken = bulk.listed(self.session.get_bind().dialect.name, reminders, int)
         return set(
             self.session.connection()
             .execute(
                 update(_REMINDER)
-                .where(_REMINDER.c.id.in_(list(reminders)))
+                .where(_REMINDER.c.id.in_(taken))
                 .where(_REMINDER.c.composed_at.is_(None))
                 .values(composed_at=now)
                 .returning(_REMINDER.c.id)

@@ -17,11 +17,13 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, or_, select, tuple_, update
 from sqlmodel import SQLModel
 
-from scheduler.store.base import Queries, slices
+from scheduler.store import bulk
+from scheduler.store.base import Queries
 from scheduler.store.schema import UTCDateTime
 
 _MESSAGE = SQLModel.metadata.tables["message"]
 _ITEM = SQLModel.metadata.tables["message_item"]
+_ITEM_COLUMNS = ("message_id", "reminder_id", "obligation_id")
 _CLAIMED = (
     _MESSAGE.c.id,
     _MESSAGE.c.key,
@@ -132,44 +134,41 @@ class OutboxQueries(Queries):
 
     def add_messages(self, messages: Sequence[tuple[dict[str, Any], Items]]) -> int:
         """Insert many new messages (``values``: the columns of ``NEW``) with the reminders they
-        carry, two statements per slice; how many were new. A key already queued is left alone,
-        and so are its items.
+        carry; how many were new. A key already queued is left alone, and so are its items.
 
-        A wave is tens of thousands of mails: the rows go to the driver as one multi-row
-        ``INSERT … ON CONFLICT DO NOTHING RETURNING`` per slice, written once for SQLite and
-        PostgreSQL, their moments converted as the schema stores them."""
-        connection, queued = self.session.connection(), 0
-        dialect = connection.dialect
+        A wave is tens of thousands of mails: the rows go to the driver as written
+        (``bulk.inserts``: one ``INSERT … ON CONFLICT DO NOTHING RETURNING`` per slice on
+        SQLite, one for all on PostgreSQL, then the same for their items), their moments
+        converted as the schema stores them, each distinct one once (a wave's share one)."""
+        connection = self.session.connection()
+        backend, dialect = connection.dialect.name, connection.dialect
         convert = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
-        stored: dict[datetime, Any] = {}  # a wave's messages share one moment
-        placeholder = "%s" if dialect.name == "postgresql" else "?"
-        row = f"({', '.join([placeholder] * len(NEW))})"
-        for some in slices(messages):
-            params: list[Any] = []
-            for values, _ in some:
-                for column in NEW:
-                    value = values[column]
-                    if isinstance(value, datetime):
-                        if value not in stored:
-                            stored[value] = convert(value) if convert else value
-                        value = stored[value]
-                    params.append(value)
-            added = connection.exec_driver_sql(
-                f"INSERT INTO message ({', '.join(NEW)}) VALUES {', '.join([row] * len(some))} "
-                "ON CONFLICT DO NOTHING RETURNING id, key",
-                tuple(params),
+        stored: dict[datetime, Any] = {}
+
+        def column(value: Any) -> Any:
+            if isinstance(value, datetime):
+                if value not in stored:
+                    stored[value] = convert(value) if convert else value
+                return stored[value]
+            return value
+
+        rows = [[column(values[name]) for name in NEW] for values, _ in messages]
+        ids: dict[str, int] = {}
+        for sql, parameters in bulk.inserts(backend, "message", NEW, rows):
+            ids.update(
+                connection.exec_driver_sql(
+                    f"{sql} ON CONFLICT DO NOTHING RETURNING key, id", parameters
+                ).all()
             )
-            ids = {key: message for message, key in added}
-            rows = [
-                {"message_id": ids[values["key"]], "reminder_id": r, "obligation_id": o}
-                for values, items in some
-                if values["key"] in ids
-                for r, o in items
-            ]
-            if rows:
-                connection.execute(_ITEM.insert(), rows)
-            queued += len(ids)
-        return queued
+        items = [
+            (ids[values["key"]], reminder, obligation)
+            for values, carried in messages
+            if values["key"] in ids
+            for reminder, obligation in carried
+        ]
+        for statement in bulk.inserts(backend, "message_item", _ITEM_COLUMNS, items):
+            connection.exec_driver_sql(*statement)
+        return len(ids)
 
     def claim_messages(self, now: datetime, limit: int, lease: timedelta) -> list[Outgoing]:
         """Take up to ``limit`` due messages, most urgent first (``priority``), oldest first

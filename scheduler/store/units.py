@@ -12,7 +12,8 @@ from datetime import date, datetime, timedelta
 from sqlmodel import SQLModel, col, delete, select, update
 
 from scheduler.hierarchy.units import Unit
-from scheduler.store.base import ROWS_PER_STATEMENT, Queries, slices
+from scheduler.store import bulk
+from scheduler.store.base import Queries, slices
 from scheduler.store.schema import UnitParentRow, UnitRow
 
 _UNIT = SQLModel.metadata.tables["unit"]
@@ -30,11 +31,13 @@ class UnitQueries(Queries):
         query = select(*(_UNIT.c[c] for c in _UNIT_COLUMNS))
         contacts = select(_CONTACT.c.unit, _CONTACT.c.role, _CONTACT.c.address)
         wanted = None if codes is None else set(codes)
-        if wanted is not None and len(wanted) <= ROWS_PER_STATEMENT:
-            # more codes are read as the whole table, kept here: a statement with a bound value
-            # per code costs more to compile (and on PostgreSQL to parse) than the rest to read
-            query = query.where(_UNIT.c.code.in_(sorted(wanted)))
-            contacts = contacts.where(_CONTACT.c.unit.in_(sorted(wanted)))
+        if wanted is not None:
+            # the codes as one parameter: a composed slice asks for a few thousand units
+            backend = self.session.get_bind().dialect.name
+            query = query.where(_UNIT.c.code.in_(bulk.listed(backend, sorted(wanted), str)))
+            contacts = contacts.where(
+                _CONTACT.c.unit.in_(bulk.listed(backend, sorted(wanted), str))
+            )
 
         def kept(code: str) -> bool:
             return code not in excluding and (wanted is None or code in wanted)

@@ -1,0 +1,63 @@
+"""Many rows in few statements, as each driver takes them best.
+
+SQLite's driver binds in C: a multi-row ``VALUES`` list is cheap, a slice at a time
+(``base.slices``: the bound values stay under its limit). psycopg parses a statement's ``%s`` in
+Python, and thousands of them cost more than the server's work: on PostgreSQL all the rows are
+one JSON parameter that the server unpacks, typed by the table's own row type
+(``json_populate_recordset``), in one statement whatever their number.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Integer, String, column, text
+
+from scheduler.store.base import slices
+
+_JSON = json.JSONEncoder(ensure_ascii=False, default=datetime.isoformat)  # PostgreSQL reads it
+Statement = tuple[str, tuple[Any, ...]]  # SQL for the driver, and its parameters
+
+
+def inserts(
+    backend: str, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> Iterator[Statement]:
+    """``INSERT INTO table (columns)`` of ``rows`` (values as the driver binds them), as few
+    statements as the driver takes best; a clause such as ``ON CONFLICT`` may be appended to
+    each. No statement when there are no rows."""
+    if not rows:
+        return
+    names = ", ".join(columns)
+    if backend == "postgresql":
+        yield (
+            f"INSERT INTO {table} ({names}) SELECT {names} "
+            f"FROM json_populate_recordset(NULL::{table}, %s::json)",
+            (_JSON.encode([dict(zip(columns, row, strict=True)) for row in rows]),),
+        )
+        return
+    one = f"({', '.join(['?'] * len(columns))})"
+    for some in slices(rows):
+        yield (
+            f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * len(some))}",
+            tuple(value for row in some for value in row),
+        )
+
+
+def listed(backend: str, values: Iterable[int | str], kind: type[int] | type[str]) -> Any:
+    """``values`` (of type ``kind``) as a one-column ``SELECT`` for ``IN``: one JSON parameter
+    whatever their number. One bound value per element costs more to compile (and, for psycopg,
+    to parse) than the query costs to run, and the statement changes with the number."""
+    if backend == "postgresql":
+        sql = "SELECT (json_array_elements_text(CAST(:listed AS json)))::{} AS value".format(
+            "int" if kind is int else "varchar"
+        )
+    else:
+        sql = "SELECT value FROM json_each(:listed)"
+    return (
+        text(sql)
+        .bindparams(listed=_JSON.encode(list(values)))
+        .columns(column("value", Integer if kind is int else String))
+    )
