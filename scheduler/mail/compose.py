@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -30,6 +31,7 @@ from scheduler.store.compose import Recorded
 from scheduler.store.queries import Store
 
 log = logging.getLogger("scheduler.compose")
+CHUNK = 250  # mails rendered while the previous ones are written
 ROLE_VI = {"officer": "cán bộ phụ trách", "leader": "lãnh đạo", "supervisor": "bộ phận theo dõi"}
 
 
@@ -148,21 +150,37 @@ def compose(
     taken = store.take_for_composing([entry.item.reminder_id for entry in pending], now)
     if len(taken) < len(pending):
         log.info("action=compose_taken_elsewhere reminders=%s", len(pending) - len(taken))
-    return outbox.enqueue_many(
-        store,
-        _composed(
-            config,
-            renderer,
-            _groups(
-                [entry for entry in pending if entry.item.reminder_id in taken],
-                config.mail.group_by_recipient,
-                config.mail.digest_late_flags,
-            ),
-            now,
-        ),
-        domain=config.mail.domain,
-        now=now,
+    groups = _groups(
+        [entry for entry in pending if entry.item.reminder_id in taken],
+        config.mail.group_by_recipient,
+        config.mail.digest_late_flags,
     )
+    return _queued(store, config, renderer, groups, now)
+
+
+def _queued(
+    store: Store,
+    config: Config,
+    renderer: Renderer,
+    groups: Sequence[tuple[str, list[_Pending]]],
+    now: datetime,
+) -> int:
+    """Render the mail of ``groups`` and queue it, a chunk at a time, the database writing one
+    chunk while the next is rendered (sqlite3 and psycopg let go of the interpreter while the
+    database works); how many messages were new. One writer at a time, in this transaction."""
+    queued = 0
+    with ThreadPoolExecutor(1, thread_name_prefix="compose-queue") as writer:
+        writing: Future[int] | None = None
+        for start in range(0, len(groups), CHUNK):
+            composed = _composed(config, renderer, groups[start : start + CHUNK], now)
+            if writing is not None:
+                queued += writing.result()
+            writing = writer.submit(
+                outbox.enqueue_many, store, composed, domain=config.mail.domain, now=now
+            )
+        if writing is not None:
+            queued += writing.result()
+    return queued
 
 
 def _groups(
