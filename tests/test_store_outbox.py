@@ -1,15 +1,26 @@
-"""The outbox's queries on each backend: queuing once, the urgency-ordered claim, and outcomes
-that change only what is still the caller's."""
+"""The outbox's queries on each backend: queuing once (a wave too, and a slice composed a chunk
+at a time), the urgency-ordered claim, and outcomes that change only what is still the
+caller's."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
+from sqlmodel import col, select
+
+from scheduler.lifecycle.sweep import sweep
+from scheduler.mail import compose
+from scheduler.mail.render import Renderer
+from scheduler.settings import Config
+from scheduler.store.base import ROWS_PER_STATEMENT
 from scheduler.store.connection import Engine
 from scheduler.store.outbox import NEW
 from scheduler.store.queries import transaction
-from tests.conftest import vn
+from scheduler.store.schema import MessageItemRow, MessageRow, ReminderRow
+from tests.conftest import open_case, vn
 
 LEASE = timedelta(minutes=5)
 
@@ -48,6 +59,52 @@ def test_a_message_queued_twice_is_stored_once(engine: Engine) -> None:
         listed = store.messages("pending", 10)
     assert [m.subject for m in listed] == ["thư 3", "thư 2", "thư 1"]  # newest first
     assert all(m.created_at == at and m.finished_at is None for m in listed)
+
+
+def test_a_wave_larger_than_a_statement_is_queued_whole_with_its_items(
+    engine: Engine, config: Config
+) -> None:
+    """More messages, and more items, than one statement takes on SQLite: every new message
+    with the reminders it carries, a key already queued left alone with its items."""
+    for n in range(2):
+        open_case(engine, config, f"VV-W{n}", "03/03/2027 10:00", "03/03/2027 10:05")
+    sweep(engine, config, vn("03/03/2027 10:05"))
+    with transaction(engine) as store:
+        rows = store.session.exec(select(ReminderRow.id, ReminderRow.obligation_id)).all()
+    carried = tuple((r, o) for r, o in rows)
+    assert len(carried) == 2  # each new case's urgent notice
+    at = vn("03/03/2027 10:05")
+    wave = [(_new(n, 1, at), carried) for n in range(ROWS_PER_STATEMENT + 100)]
+    with transaction(engine) as store:
+        assert store.add_messages(wave) == len(wave)
+    with transaction(engine) as store:
+        assert store.add_messages([*wave[:2], (_new(-1, 1, at), carried[:1])]) == 1
+        items = store.session.exec(select(MessageItemRow.message_id)).all()
+        assert store.message_counts() == {"pending": len(wave) + 1}
+    assert sorted(Counter(items).values()) == [1] + [2] * len(wave)
+
+
+@pytest.mark.parametrize("chunk", [1, 1000], ids=["a-mail-a-chunk", "one-chunk"])
+def test_a_slice_composed_a_chunk_at_a_time_queues_each_reminder_once(
+    engine: Engine, config: Config, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    """Each chunk is written while the next is rendered: the same mails, each notice in the
+    officer's and the leader's bundle, every reminder marked composed."""
+    monkeypatch.setattr(compose, "CHUNK", chunk)
+    for n in range(3):
+        open_case(engine, config, f"VV-K{n}", "03/03/2027 10:00", "03/03/2027 10:05")
+    at = vn("03/03/2027 10:05")
+    sweep(engine, config, at)
+    with transaction(engine) as store:
+        assert compose.compose(store, config, Renderer(config.mail.domain), at) == 2
+    with transaction(engine) as store:
+        assert compose.compose(store, config, Renderer(config.mail.domain), at) == 0
+        carried = store.session.exec(select(MessageItemRow.reminder_id)).all()
+        due = store.session.exec(select(ReminderRow).where(col(ReminderRow.state) == "due")).all()
+        recipients = store.session.exec(select(MessageRow.recipient)).all()
+    assert len(due) == 3 and len(set(recipients)) == 2
+    assert Counter(carried) == {r.id: 2 for r in due}
+    assert all(r.composed_at == at for r in due)
 
 
 def test_the_claim_takes_the_most_urgent_then_the_oldest_and_each_once(engine: Engine) -> None:
