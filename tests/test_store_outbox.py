@@ -71,7 +71,7 @@ def test_a_wave_larger_than_a_statement_is_queued_whole_with_its_items(
     sweep(engine, config, vn("03/03/2027 10:05"))
     with transaction(engine) as store:
         rows = store.session.exec(select(ReminderRow.id, ReminderRow.obligation_id)).all()
-    carried = tuple((r, o) for r, o in rows)
+    carried = tuple((r, o) for r, o in rows if r is not None)
     assert len(carried) == 2  # each new case's urgent notice
     at = vn("03/03/2027 10:05")
     wave = [(_new(n, 1, at), carried) for n in range(ROWS_PER_STATEMENT + 100)]
