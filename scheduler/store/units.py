@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlmodel import SQLModel, col, delete, select, update
 
@@ -19,6 +20,7 @@ from scheduler.store.schema import UnitParentRow, UnitRow
 _UNIT = SQLModel.metadata.tables["unit"]
 _CONTACT = SQLModel.metadata.tables["contact"]
 _UNIT_PARENT = SQLModel.metadata.tables["unit_parent"]
+_BOUND_ONE_BY_ONE = 100
 _UNIT_COLUMNS = ("code", "name", "kind", "parent", "email", "valid_from", "valid_to", "successor")
 
 
@@ -32,12 +34,13 @@ class UnitQueries(Queries):
         contacts = select(_CONTACT.c.unit, _CONTACT.c.role, _CONTACT.c.address)
         wanted = None if codes is None else set(codes)
         if wanted is not None:
-            # the codes as one parameter: a composed slice asks for a few thousand units
-            backend = self.session.get_bind().dialect.name
-            query = query.where(_UNIT.c.code.in_(bulk.listed(backend, sorted(wanted), str)))
-            contacts = contacts.where(
-                _CONTACT.c.unit.in_(bulk.listed(backend, sorted(wanted), str))
-            )
+            # a few codes bound one by one, so the planner looks each up; more (a composed
+            # slice asks for thousands) as one parameter, which costs nothing to compile
+            listed: Any = sorted(wanted)
+            if len(wanted) > _BOUND_ONE_BY_ONE:
+                listed = bulk.listed(self.session.get_bind().dialect.name, listed, str)
+            query = query.where(_UNIT.c.code.in_(listed))
+            contacts = contacts.where(_CONTACT.c.unit.in_(listed))
 
         def kept(code: str) -> bool:
             return code not in excluding and (wanted is None or code in wanted)
