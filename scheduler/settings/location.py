@@ -11,13 +11,15 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from scheduler import shipped, yamlfile
-from scheduler.deadlines.calendar import WorkCalendar, load_overrides
 from scheduler.errors import ConfigError
+
+if TYPE_CHECKING:
+    from scheduler.deadlines.calendar import WorkCalendar
 
 DEFAULT_CONFIG = shipped.CONFIG / "hanbao.yaml"
 DEFAULT_DATABASE_URL = "sqlite:///hanbao.sqlite3"
@@ -64,7 +66,10 @@ def database_url(path: Path, in_file: str, option: str | None, env: Mapping[str,
 
 
 def work_calendar(path: Path, overrides: str | None) -> WorkCalendar:
-    """The calendar, with the overrides file the settings file at ``path`` names, if any."""
+    """The calendar, with the overrides file the settings file at ``path`` names, if any
+    (the ``holidays`` package is loaded here: ``hanbao status`` has no use for it)."""
+    from scheduler.deadlines.calendar import WorkCalendar, load_overrides
+
     return WorkCalendar(*load_overrides(path.parent / overrides)) if overrides else WorkCalendar()
 
 
