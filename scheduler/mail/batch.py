@@ -146,11 +146,11 @@ class Batch:
                             recording.add_done_callback(self._heard_sent)
                     finally:
                         self.in_hand.discard(message)
-                if recording is not None:
-                    await asyncio.shield(recording)
         except TransientDelivery as error:  # no connection, or it was lost
             log.warning("action=deliver_connection_lost error=%s", error.answer)
             lost.append(error.answer)
+        if recording is not None:  # its last message recorded, or the database's error raised
+            await asyncio.shield(recording)
 
     def _heard_sent(self, recorded: asyncio.Future[None]) -> None:
         if not recorded.cancelled() and recorded.exception() is None:

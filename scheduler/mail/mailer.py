@@ -186,7 +186,8 @@ class SmtpSession:
         ``before_content`` is awaited once the relay has accepted the envelope and before the
         content goes: the sender commits the previous message's outcome meanwhile (so that at
         most one message the relay has taken on this connection is ever unrecorded) and checks
-        that the message is still its own. When it says no, the envelope is reset and None returned: not sent."""
+        that the message is still its own. When it says no, the envelope is reset and None
+        returned: not sent."""
         client = self.client
         try:
             await self._envelope(recipient)
