@@ -10,8 +10,7 @@ recorded is composed and marked sent, as a daemon would have done), then measure
   messages a minute, the time from a case opened (recorded and swept, as the API does) to its
   [KHẨN] notice arriving at a sink, while the mail job drains the backlog.
 
-    python bench/wave.py --only sqlite            # or --only postgresql; both by default
-    python bench/wave.py --communes 2000 --sample 2000 --rate 120 [--throughput-only]
+    python bench/wave.py [--only sqlite|postgresql] [--communes 2000 --rate 120 --throughput-only]
 """
 
 from __future__ import annotations
@@ -78,14 +77,15 @@ def relay(config: Config, port: int, rate: int) -> Config:
 
 def outbox_count(engine: Engine, state: str) -> int:
     with engine.connect() as connection:
-        found = connection.execute(
-            text("SELECT count(*) FROM message WHERE state = :s"), {"s": state}
-        )
-        return int(found.scalar() or 0)
+        query = text("SELECT count(*) FROM message WHERE state = :s")
+        return int(connection.execute(query, {"s": state}).scalar() or 0)
 
 
 def throughput(engine: Engine, config: Config, sample: int) -> tuple[float, float]:
     """Messages/s of ``deliver()`` to a sink in its own process, and CPU ms a message."""
+    if engine.dialect.name == "postgresql":  # analysed, as autovacuum would have done by then
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("ANALYZE"))
     port = free_port()
     command = ["-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}", "-c", "aiosmtpd.handlers.Sink"]
     sink = subprocess.Popen(

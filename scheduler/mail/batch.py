@@ -99,13 +99,16 @@ class Batch:
                 self.waiting.clear()
                 await self.postpone(rest, lost[-1])
         finally:
-            await self.recorder.idle()
-            if self.waiting:  # back at once; shielded: a second cancellation cannot stop it
-                back: list[Settled] = [
-                    (m, "retry", "chưa gửi / not sent", self.clock()) for m in self.waiting
-                ]
-                self.waiting.clear()
-                await asyncio.shield(self.recorder.add(back))
+            try:
+                await self.recorder.idle()
+                if self.waiting:  # back at once; shielded: a second cancellation cannot stop it
+                    back: list[Settled] = [
+                        (m, "retry", "chưa gửi / not sent", self.clock()) for m in self.waiting
+                    ]
+                    self.waiting.clear()
+                    await asyncio.shield(self.recorder.add(back))
+            finally:
+                await asyncio.shield(self.recorder.close())
 
     async def _connection(
         self, pacer: Pacer, stopping: asyncio.Event, wire: Wire, lost: list[str]

@@ -23,7 +23,7 @@ from scheduler.mail import outbox
 from scheduler.mail.outbox import Outgoing
 from scheduler.settings import Config
 from scheduler.store.connection import Engine
-from scheduler.store.outcomes import record_outcomes
+from scheduler.store.outcomes import Writer
 from scheduler.store.queries import Store, transaction
 
 log = logging.getLogger("scheduler.deliver")
@@ -112,14 +112,14 @@ def audit(
     )
 
 
-def record(engine: Engine, clock: Callable[[], datetime], outcomes: list[Settled]) -> None:
-    """``settle`` in a transaction of its own, at the clock's time (run in a worker thread).
-    Sent and retried messages, the common case, need no audit and no ORM session."""
+def record(writer: Writer, clock: Callable[[], datetime], outcomes: list[Settled]) -> None:
+    """``settle`` at the clock's time (run in a worker thread). Sent and retried messages, the
+    common case, need no audit and no ORM session: ``writer`` records them."""
     now = clock()
     if all(outcome in ("sent", "retry") for _, outcome, _, _ in outcomes):
-        record_outcomes(engine, _changes(now, outcomes))
+        writer.record(_changes(now, outcomes))
         return
-    with transaction(engine) as store:
+    with transaction(writer.engine) as store:
         settle(store, now, outcomes)
 
 
@@ -130,7 +130,7 @@ class Recorder:
     cancelled batch does not stop it."""
 
     def __init__(self, engine: Engine, clock: Callable[[], datetime]) -> None:
-        self.engine = engine
+        self.writer = Writer(engine)
         self.clock = clock
         self.queued: list[tuple[list[Settled], asyncio.Future[None]]] = []
         self.running: asyncio.Future[None] | None = None
@@ -148,6 +148,11 @@ class Recorder:
         while self.running is not None:
             await asyncio.shield(self.running)
 
+    async def close(self) -> None:
+        """Once everything added is recorded, give the writer's connection back."""
+        await self.idle()
+        await asyncio.to_thread(self.writer.close)
+
     async def _commit(self) -> None:
         group: list[tuple[list[Settled], asyncio.Future[None]]] = []
         try:
@@ -155,7 +160,7 @@ class Recorder:
                 group, self.queued = self.queued, []
                 try:
                     outcomes = [outcome for some, _ in group for outcome in some]
-                    await asyncio.to_thread(record, self.engine, self.clock, outcomes)
+                    await asyncio.to_thread(record, self.writer, self.clock, outcomes)
                 except Exception as error:
                     for _, recorded in group:
                         recorded.set_exception(error)
