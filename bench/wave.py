@@ -5,13 +5,12 @@ recorded is composed and marked sent, as a daemon would have done), then measure
 - ``compose_s``: composing the wave into the outbox, slice after slice, as the mail job does;
 - ``messages_per_s``: the real ``deliver()`` path (claims, checks, the shipped sender's
   headers, SMTP, outcomes) sending ``--sample`` messages of the wave to an aiosmtpd sink that
-  runs in its own process;
+  runs in its own process, over ``--connections``; ``cpu_ms_per_message``: this process's CPU;
 - ``urgent_latency_s``: with the rest of the wave queued and the relay throttled to ``--rate``
   messages a minute, the time from a case opened (recorded and swept, as the API does) to its
   [KHẨN] notice arriving at a sink, while the mail job drains the backlog.
 
-    python bench/wave.py --only sqlite            # or --only postgresql; both by default
-    python bench/wave.py --communes 2000 --sample 2000 --rate 120
+    python bench/wave.py [--only sqlite|postgresql] [--communes 2000 --rate 120 --throughput-only]
 """
 
 from __future__ import annotations
@@ -19,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import socket
 import subprocess
 import sys
 import tempfile
@@ -55,8 +55,6 @@ UNCOMPOSED = "SELECT count(*) FROM reminder WHERE state = 'due' AND composed_at 
 
 
 def free_port() -> int:
-    import socket
-
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -79,32 +77,23 @@ def relay(config: Config, port: int, rate: int) -> Config:
 
 def outbox_count(engine: Engine, state: str) -> int:
     with engine.connect() as connection:
-        found = connection.execute(
-            text("SELECT count(*) FROM message WHERE state = :s"), {"s": state}
-        )
-        return int(found.scalar() or 0)
+        query = text("SELECT count(*) FROM message WHERE state = :s")
+        return int(connection.execute(query, {"s": state}).scalar() or 0)
 
 
-def throughput(engine: Engine, config: Config, sample: int) -> float:
-    """Messages/s of ``deliver()`` to a sink in its own process."""
+def throughput(engine: Engine, config: Config, sample: int) -> tuple[float, float]:
+    """Messages/s of ``deliver()`` to a sink in its own process, and CPU ms a message."""
+    if engine.dialect.name == "postgresql":  # analysed, as autovacuum would have done by then
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("ANALYZE"))
     port = free_port()
+    command = ["-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}", "-c", "aiosmtpd.handlers.Sink"]
     sink = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "aiosmtpd",
-            "-n",
-            "-l",
-            f"127.0.0.1:{port}",
-            "-c",
-            "aiosmtpd.handlers.Sink",
-        ],
+        [sys.executable, *command],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
-        import socket
-
         deadline = time.monotonic() + 20
         while True:  # the sink is up when it accepts a connection
             try:
@@ -129,8 +118,9 @@ def throughput(engine: Engine, config: Config, sample: int) -> float:
             await deliver(engine, fast, clock.now, stopping=stopping, on_outcome=heard)
             return sent, time.perf_counter() - started
 
+        cpu = time.process_time()
         sent, seconds = asyncio.run(run())
-        return sent / seconds
+        return sent / seconds, (time.process_time() - cpu) * 1000 / sent
     finally:
         sink.terminate()
         sink.wait(timeout=10)
@@ -260,11 +250,13 @@ def measure(name: str, url: str, config: Config, args: argparse.Namespace) -> di
     queued = compose_all(engine, config, WAVE)
     compose_s = time.perf_counter() - started
     print(f"  wave: {recorded:,} reminders -> {queued:,} messages in {compose_s:.2f} s", flush=True)
-    rate = throughput(engine, config, args.sample)
-    print(f"  deliver(): {rate:.0f} messages/s", flush=True)
-    top_up(engine, args.backlog)
-    latency = [urgent_latency(engine, config, args.rate, f"VV-WAVE-{n}") for n in range(2)]
-    print(f"  urgent notice: {latency}", flush=True)
+    rate, cpu = throughput(engine, config, args.sample)
+    print(f"  deliver(): {rate:.0f} messages/s, {cpu:.2f} ms of CPU a message", flush=True)
+    latency = []
+    if not args.throughput_only:
+        top_up(engine, args.backlog)
+        latency = [urgent_latency(engine, config, args.rate, f"VV-WAVE-{n}") for n in range(2)]
+        print(f"  urgent notice: {latency}", flush=True)
     engine.dispose()
     return {
         "backend": name,
@@ -274,7 +266,9 @@ def measure(name: str, url: str, config: Config, args: argparse.Namespace) -> di
         "compose_s": round(compose_s, 2),
         "sender": config.mail.sender,
         "sample": args.sample,
+        "connections": config.mail.connections,
         "messages_per_s": round(rate, 1),
+        "cpu_ms_per_message": round(cpu, 2),
         "urgent": latency,
     }
 
@@ -286,8 +280,12 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=3_000, help="messages sent for the rate")
     parser.add_argument("--rate", type=int, default=120, help="the throttled relay, per minute")
     parser.add_argument("--backlog", type=int, default=30_000, help="messages queued, at least")
+    parser.add_argument("--connections", type=int, help="mail.connections (the settings' if not)")
+    parser.add_argument("--throughput-only", action="store_true", help="no urgent notice")
     args = parser.parse_args()
     config = load_config(ROOT / "config" / "hanbao.yaml", "sqlite://")
+    if args.connections:
+        config = replace(config, mail=replace(config.mail, connections=args.connections))
     results = []
     if args.only in (None, "sqlite"):
         with tempfile.TemporaryDirectory() as folder:

@@ -26,7 +26,7 @@ from scheduler.lifecycle.sweep import sweep
 from scheduler.mail import outbox
 from scheduler.mail.render import PRIORITY
 from scheduler.settings import Config
-from scheduler.store import migrate
+from scheduler.store import migrate, revisions
 from scheduler.store.queries import transaction
 from scheduler.store.schema import make_engine
 from scheduler.web.access import principal
@@ -285,7 +285,7 @@ def test_run_refuses_a_database_that_is_behind_and_db_upgrade_fixes_it(
 
 
 def test_the_quick_head_read_from_the_revision_files_is_alembics_head() -> None:
-    assert migrate.quick_head() == migrate.head()
+    assert revisions.quick_head() == migrate.head()
 
 
 def test_a_database_with_another_version_row_is_refused_although_the_quick_check_is_used(

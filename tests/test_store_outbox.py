@@ -13,11 +13,13 @@ from sqlmodel import col, select
 
 from scheduler.lifecycle.sweep import sweep
 from scheduler.mail import compose
+from scheduler.mail.outbox import pending_again, sent
 from scheduler.mail.render import Renderer
 from scheduler.settings import Config
 from scheduler.store.base import ROWS_PER_STATEMENT
 from scheduler.store.connection import Engine
 from scheduler.store.outbox import NEW
+from scheduler.store.outcomes import Writer
 from scheduler.store.queries import transaction
 from scheduler.store.schema import MessageItemRow, MessageRow, ReminderRow
 from tests.conftest import open_case, vn
@@ -145,3 +147,32 @@ def test_an_outcome_for_a_claim_taken_over_since_changes_nothing(engine: Engine)
     assert taken.attempts == stale.attempts + 1
     with transaction(engine) as store:
         assert store.message_counts() == {"sent": 1}
+
+
+def test_the_senders_writer_records_only_what_is_still_its_own(engine: Engine) -> None:
+    at = vn("01/07/2027 08:00")
+    later = at + LEASE * 2
+    with transaction(engine) as store:
+        store.add_messages([(_new(n, 1, at), ()) for n in range(1, 5)])
+    with transaction(engine) as store:
+        first, stale, third, fourth = store.claim_messages(at, 4, LEASE)
+    with transaction(engine) as store:  # the lease ran out for one: another sender took it
+        store.renew_claims([first, third, fourth], later + LEASE)
+        (taken,) = store.claim_messages(later, 1, LEASE)
+    assert taken.id == stale.id
+    writer = Writer(engine)
+    try:
+        writer.record([(m, sent(later)) for m in (first, stale)])  # one statement, by itself
+        writer.record(  # different changes: one transaction
+            [(third, sent(later)), (fourth, pending_again(later + LEASE, "421 busy"))]
+        )
+    finally:
+        writer.close()
+    with transaction(engine) as store:
+        states = {m.subject: (m.state, m.finished_at) for m in store.messages(None, 10)}
+    assert states == {
+        "thư 1": ("sent", later),
+        "thư 2": ("sending", None),  # the other sender's, as it has it
+        "thư 3": ("sent", later),
+        "thư 4": ("pending", None),
+    }

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import sys
 from datetime import date, datetime
-from importlib.metadata import version
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from scheduler.cli.common import AsOfOpt, ConfigOpt, DbOpt, JsonOpt, now, settings
+from scheduler.cli.common import AsOfOpt, ConfigOpt, DbOpt, JsonOpt, now, settings, work_calendar
 from scheduler.cli.output import print_json, print_table
 from scheduler.deadlines.vntime import check_year, fmt_date, iso, parse_datetime
 
@@ -90,8 +89,7 @@ def calendar_deadline(
     db: DbOpt = None,
 ) -> None:
     """Hạn sau N ngày làm việc (BLDS 2015, Điều 147-148)."""
-    loaded = settings(config, db)
-    due = loaded.calendar.working_days_deadline(parse_datetime(start), working_days)
+    due = work_calendar(config, db).working_days_deadline(parse_datetime(start), working_days)
     print_json({"due": iso(due)}) if json_out else print(f"Hạn: hết ngày {fmt_date(due.date())}")
 
 
@@ -104,7 +102,7 @@ def calendar_days(
 ) -> None:
     """Các ngày nghỉ và ngày làm bù trong năm / days off and swapped working days."""
     check_year(year)
-    cal = settings(config, db).calendar
+    cal = work_calendar(config, db)
     rows = [
         {"date": d.day.isoformat(), "name": d.name, "working": False} for d in cal.days_off(year)
     ]
@@ -137,8 +135,10 @@ def calendar_check(
 ) -> None:
     """Các ngày nghỉ hanbao đang dùng cho một năm và năm đó đã được xác nhận chưa / the days off
     hanbao assumes for a year, to compare with the Government's announcement."""
+    from importlib.metadata import version
+
     at = now(as_of)
-    cal = settings(config, db).calendar
+    cal = work_calendar(config, db)
     chosen = year if year is not None else (cal.awaiting_confirmation(at) or [at.year])[-1]
     check_year(chosen)
     result = {

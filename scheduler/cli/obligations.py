@@ -16,6 +16,7 @@ from scheduler.cli.common import (
     DbOpt,
     JsonOpt,
     ObligationArg,
+    now,
     open_env,
     writing,
 )
@@ -123,16 +124,28 @@ def status(
     db: DbOpt = None,
 ) -> None:
     """Tình trạng các nghĩa vụ / each obligation with its deadline and state."""
-    env = open_env(config, db, as_of)
-    with writing(env) as store:
-        if unit is not None:
-            from scheduler.lifecycle import ledger
+    from scheduler.settings.location import config_path, quick_database_url
+    from scheduler.store import quick
 
-            ledger.require_unit(store, unit)
-        items = store.obligations(
-            unit=unit, open_only=overdue, due_before=env.now if overdue else None, moved_out=True
-        )
-    show.obligations(items, env.now, json_out)
+    at = now(as_of)
+    due_before = at if overdue else None
+    url = quick_database_url(config_path(config), db)
+    found = (
+        quick.obligations(url, unit=unit, open_only=overdue, due_before=due_before, moved_out=True)
+        if url is not None
+        else None
+    )
+    if found is None:  # not a plain SQLite file, or something to say about it: the store's way
+        env = open_env(config, db, as_of)
+        with writing(env) as store:
+            if unit is not None:
+                from scheduler.lifecycle import ledger
+
+                ledger.require_unit(store, unit)
+            found = store.obligations(
+                unit=unit, open_only=overdue, due_before=due_before, moved_out=True
+            )
+    show.obligations(found, at, json_out)
 
 
 def simulate_command(

@@ -1,13 +1,14 @@
 """The deliver step: claim due messages (checked first: ``scheduler.mail.checks``), send,
 record (``scheduler.mail.outcomes``).
 
-``deliver_batch`` is one step (None when nothing was due); ``deliver`` drains the steps. One SMTP
-connection serves a batch; every outcome is committed as soon as it is known, so a crash loses
-at most the knowledge that the message in flight was sent. The batch's lease is renewed as it
-goes, so a batch slower than its lease is not claimed and sent again by another daemon; when a
-batch ends early (SIGTERM, a cancelled task, an error) what it has not sent goes back to the
-queue at once. ``run_once`` is the whole mail job:
-queue what the sweep recorded and today's digest, then send what is due.
+``deliver_batch`` is one step (None when nothing was due); ``deliver`` drains the steps. A batch
+goes over ``mail.connections`` SMTP connections (one by default, ``scheduler.mail.batch``); every
+outcome is committed as soon as it is known, and before the same connection's next message's
+content goes, so a crash loses at most the knowledge that the message in flight on each
+connection was sent. The batch's lease is renewed as it goes, so a batch slower than its lease
+is not claimed and sent again by another daemon; when a batch ends early (SIGTERM, a cancelled
+task, an error) what it has not sent goes back to the queue at once. ``run_once`` is the whole
+mail job: queue what the sweep recorded and today's digest, then send what is due.
 
 A message can wait in the outbox (the relay is down, the backlog is long) while a report comes
 in: the claim withdraws what has gone stale since (``scheduler.mail.checks``). A submission
@@ -17,51 +18,26 @@ recorded after the claim, while the mail is in flight, can still meet it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
-from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import partial
 
-from scheduler.errors import InvalidInput, PermanentDelivery, TransientDelivery
+from scheduler.errors import InvalidInput
 from scheduler.hierarchy.units import Unit, refusal
 from scheduler.mail import outbox
+from scheduler.mail.batch import Batch, Pacer
 from scheduler.mail.checks import claim
 from scheduler.mail.compose import compose
 from scheduler.mail.digest import digest
 from scheduler.mail.mailer import SmtpSession, Wire
-from scheduler.mail.outbox import Outgoing
 from scheduler.mail.outcomes import Report as Report
-from scheduler.mail.outcomes import Settled, postponed, record
 from scheduler.mail.render import Renderer
 from scheduler.settings import Config
 from scheduler.store.connection import Engine
 from scheduler.store.queries import transaction
 
 log = logging.getLogger("scheduler.deliver")
-
-
-class Pacer:
-    """At most ``per_minute`` messages a minute: official relays throttle."""
-
-    def __init__(self, per_minute: int) -> None:
-        self.interval = 60.0 / per_minute
-        self.next_slot = 0.0
-
-    async def wait(self, stopping: asyncio.Event) -> bool:
-        """Wait for the next slot; False, at once, when ``stopping`` is set first."""
-        loop = asyncio.get_running_loop()
-        delay = self.next_slot - loop.time()
-        if delay > 0:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stopping.wait(), delay)
-        if stopping.is_set():
-            return False
-        self.next_slot = max(self.next_slot, loop.time()) + self.interval
-        return True
 
 
 async def deliver_batch(
@@ -89,7 +65,7 @@ async def deliver_batch(
     report = Report(on_outcome=on_outcome)
     report.add(claimed.report, heard=True)
     lease = timedelta(seconds=mail.lease_seconds)
-    batch = _Batch(engine, config, clock, report, rng, lease, claimed.lease_until)
+    batch = Batch(engine, config, clock, report, rng, lease, claimed.lease_until)
     batch.waiting.extend(claimed.ready)
     if batch.waiting:
         await batch.send(
@@ -98,124 +74,6 @@ async def deliver_batch(
             wire or Wire(mail.sender),
         )
     return report
-
-
-@dataclass
-class _Batch:
-    """The claimed messages of one batch that are still to be sent (``waiting``), and their
-    lease, renewed as the batch goes."""
-
-    engine: Engine
-    config: Config
-    clock: Callable[[], datetime]
-    report: Report
-    rng: random.Random
-    lease: timedelta
-    lease_until: datetime
-    waiting: deque[Outgoing] = field(default_factory=deque)
-    recording: asyncio.Future[None] | None = None  # the last message sent, being recorded
-
-    async def send(self, pacer: Pacer, stopping: asyncio.Event, wire: Wire) -> None:
-        """Send what waits over one connection. A message's outcome is committed while the next
-        one's envelope goes out, and before its content does: a crash leaves at most the one
-        message in flight unknown (sent again, with its Message-ID, once its lease has run out).
-        Whatever ends the batch early (shutting down, the task cancelled, an error), the
-        messages not yet sent go back to the queue at once; only the one in flight, if any,
-        stays claimed until its lease runs out."""
-        try:
-            async with SmtpSession(self.config.smtp, self.config.mail.sender) as smtp:
-                while self.waiting and await pacer.wait(stopping):
-                    message = self.waiting.popleft()
-                    try:
-                        data = wire.build(message, self.clock())
-                    except ValueError as error:  # an address or header the wire cannot carry
-                        log.error("action=deliver_failed message=%s error=%s", message.id, error)
-                        await self._ended(message, "failed", f"thư không hợp lệ: {error}")
-                        continue
-                    try:
-                        answer = await smtp.send(
-                            data, message.recipient, partial(self._holds, message)
-                        )
-                    except PermanentDelivery as error:
-                        log.error(
-                            "action=deliver_failed message=%s answer=%s", message.id, error.answer
-                        )
-                        await self._ended(message, "failed", error.answer)
-                        self.report.errors.append(error.answer)
-                    except TransientDelivery as error:
-                        if error.connection_lost:
-                            self.waiting.appendleft(message)
-                            raise
-                        await self.postpone([message], error.answer)
-                    else:
-                        if answer is not None:  # recorded while the next envelope goes out
-                            self.recording = self._record([(message, "sent", "", None)])
-                            self.recording.add_done_callback(self._heard_sent)
-                await self._recorded()
-        except TransientDelivery as error:  # no connection, or it was lost: the rest waits
-            lost = list(self.waiting)
-            self.waiting.clear()
-            await self.postpone(lost, error.answer)
-        finally:
-            await self._recorded()
-            if self.waiting:  # back at once; shielded: a second cancellation cannot stop it
-                rest: list[Settled] = [
-                    (m, "retry", "chưa gửi / not sent", self.clock()) for m in self.waiting
-                ]
-                self.waiting.clear()
-                await asyncio.shield(self._record(rest))
-
-    def _record(self, outcomes: list[Settled]) -> asyncio.Future[None]:
-        """Record outcomes in a worker thread; the future of it, which a cancellation of the
-        batch does not stop."""
-        return asyncio.ensure_future(asyncio.to_thread(record, self.engine, self.clock, outcomes))
-
-    async def _recorded(self) -> None:
-        """Wait until the last message sent is recorded as sent."""
-        if self.recording is not None:
-            await asyncio.shield(self.recording)
-            self.recording = None
-
-    def _heard_sent(self, recorded: asyncio.Future[None]) -> None:
-        if not recorded.cancelled() and recorded.exception() is None:
-            self.report.count("sent")
-
-    async def _ended(self, message: Outgoing, outcome: str, error: str) -> None:
-        await self._recorded()
-        await self._record([(message, outcome, error, None)])
-        self.report.count(outcome)
-
-    async def _holds(self, message: Outgoing) -> bool:
-        """Once the last message sent is recorded: is ``message`` still ours to send? The lease
-        of it and of what waits is renewed once half of it has gone, and what is no longer ours
-        (its lease ran out and another sender claimed it) is dropped: never send one twice."""
-        await self._recorded()
-        now = self.clock()
-        if now < self.lease_until - self.lease / 2:
-            return True
-        until = now + self.lease
-        ours = await asyncio.to_thread(_renew, self.engine, [message, *self.waiting], until)
-        self.lease_until = until
-        for lost in [m for m in (message, *self.waiting) if m.id not in ours]:
-            log.warning("action=deliver_lease_lost message=%s", lost.id)
-            if lost is not message:
-                self.waiting.remove(lost)
-        return message.id in ours
-
-    async def postpone(self, messages: list[Outgoing], error: str) -> None:
-        """Back to the queue with backoff, in one transaction, because the relay failed."""
-        await self._recorded()
-        if messages:
-            await self._record(postponed(messages, error, self.config, self.rng, self.clock()))
-            for _ in messages:
-                self.report.count("retrying")
-        self.report.errors.append(error)
-        self.report.relay_failed = True
-
-
-def _renew(engine: Engine, messages: list[Outgoing], until: datetime) -> set[int]:
-    with transaction(engine) as store:
-        return outbox.renew(store, messages, until)
 
 
 def queue(engine: Engine, config: Config, renderer: Renderer, now: datetime) -> int:

@@ -131,6 +131,7 @@ class SmtpSession:
     def __init__(self, settings: SmtpSettings, sender: str) -> None:
         self.settings = settings
         self.envelope_from = parseaddr(sender)[1]
+        self.mail_from = f"FROM:<{self.envelope_from}>".encode()
         tls = settings.security != "none"
         self.client = aiosmtplib.SMTP(
             hostname=settings.host,
@@ -184,12 +185,12 @@ class SmtpSession:
 
         ``before_content`` is awaited once the relay has accepted the envelope and before the
         content goes: the sender commits the previous message's outcome meanwhile (so that at
-        most one message the relay has taken is ever unrecorded) and checks that the message is
-        still its own. When it says no, the envelope is reset and None returned: not sent."""
+        most one message the relay has taken on this connection is ever unrecorded) and checks
+        that the message is still its own. When it says no, the envelope is reset and None
+        returned: not sent."""
         client = self.client
         try:
-            await client.mail(self.envelope_from)
-            await client.rcpt(recipient)
+            await self._envelope(recipient)
             if not await before_content():
                 await self._reset()
                 return None
@@ -215,6 +216,22 @@ class SmtpSession:
                 error.code, _answer(error), lost=error.code == 421 or not self.client.is_connected
             ) from None
         return response.message
+
+    async def _envelope(self, recipient: str) -> None:
+        """MAIL FROM and RCPT TO. Past the first message of a session the addresses go as they
+        are (Wire has checked the recipient: a plain ASCII address), the sender's encoded once:
+        aiosmtplib's own commands would parse both again for every message."""
+        client = self.client
+        if client.is_ehlo_or_helo_needed:  # the first: aiosmtplib greets the relay (EHLO)
+            await client.mail(self.envelope_from)
+            await client.rcpt(recipient)
+            return
+        answer = await client.execute_command(b"MAIL", self.mail_from)
+        if answer.code != 250:
+            raise aiosmtplib.SMTPSenderRefused(answer.code, answer.message, self.envelope_from)
+        answer = await client.execute_command(b"RCPT", b"TO:<%s>" % recipient.encode())
+        if answer.code not in (250, 251):
+            raise aiosmtplib.SMTPRecipientRefused(answer.code, answer.message, recipient)
 
     async def _reset(self) -> None:
         """A new envelope after a refusal (RSET); a relay gone meanwhile is found at the next."""

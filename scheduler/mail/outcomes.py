@@ -2,13 +2,16 @@
 
 An outcome is ``sent``, ``retry`` (back to the queue, due again after its backoff) or an end:
 ``failed``, ``refused``, ``cancelled``. Ends are audited; sent and retried messages, the common
-case, are recorded with one Core statement per kind of change, in a worker thread, without an
-ORM session. A message no longer ours (its lease ran out, another sender took it) is left as
-that sender has it.
+case, are recorded with one prepared statement per kind of change, in a worker thread, without
+an ORM session. A message no longer ours (its lease ran out, another sender took it) is left as
+that sender has it. While a batch goes, its outcomes go through one ``Recorder``: each is
+committed as soon as it can be, and those that come while the last are being committed (from
+the batch's other connections) are committed together, in one transaction.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 from collections.abc import Callable
@@ -20,7 +23,7 @@ from scheduler.mail import outbox
 from scheduler.mail.outbox import Outgoing
 from scheduler.settings import Config
 from scheduler.store.connection import Engine
-from scheduler.store.outbox import record_outcomes
+from scheduler.store.outcomes import Writer
 from scheduler.store.queries import Store, transaction
 
 log = logging.getLogger("scheduler.deliver")
@@ -109,15 +112,66 @@ def audit(
     )
 
 
-def record(engine: Engine, clock: Callable[[], datetime], outcomes: list[Settled]) -> None:
-    """``settle`` in a transaction of its own, at the clock's time (run in a worker thread).
-    Sent and retried messages, the common case, need no audit and no ORM session."""
+def record(writer: Writer, clock: Callable[[], datetime], outcomes: list[Settled]) -> None:
+    """``settle`` at the clock's time (run in a worker thread). Sent and retried messages, the
+    common case, need no audit and no ORM session: ``writer`` records them."""
     now = clock()
     if all(outcome in ("sent", "retry") for _, outcome, _, _ in outcomes):
-        record_outcomes(engine, _changes(now, outcomes))
+        writer.record(_changes(now, outcomes))
         return
-    with transaction(engine) as store:
+    with transaction(writer.engine) as store:
         settle(store, now, outcomes)
+
+
+class Recorder:
+    """Outcomes recorded in a worker thread as they come, in the order they come: each in a
+    transaction of its own, or several together when they come while the last are being
+    committed (a group commit). The future ``add`` returns is the outcome's, recorded; a
+    cancelled batch does not stop it."""
+
+    def __init__(self, engine: Engine, clock: Callable[[], datetime]) -> None:
+        self.writer = Writer(engine)
+        self.clock = clock
+        self.queued: list[tuple[list[Settled], asyncio.Future[None]]] = []
+        self.running: asyncio.Future[None] | None = None
+
+    def add(self, outcomes: list[Settled]) -> asyncio.Future[None]:
+        """Record ``outcomes`` with what else comes meanwhile; the future of it."""
+        recorded = asyncio.get_running_loop().create_future()
+        self.queued.append((outcomes, recorded))
+        if self.running is None:
+            self.running = asyncio.ensure_future(self._commit())
+        return recorded
+
+    async def idle(self) -> None:
+        """Wait until everything added is recorded, or has failed (told to its futures)."""
+        while self.running is not None:
+            await asyncio.shield(self.running)
+
+    async def close(self) -> None:
+        """Once everything added is recorded, give the writer's connection back."""
+        await self.idle()
+        await asyncio.to_thread(self.writer.close)
+
+    async def _commit(self) -> None:
+        group: list[tuple[list[Settled], asyncio.Future[None]]] = []
+        try:
+            while self.queued:
+                group, self.queued = self.queued, []
+                try:
+                    outcomes = [outcome for some, _ in group for outcome in some]
+                    await asyncio.to_thread(record, self.writer, self.clock, outcomes)
+                except Exception as error:
+                    for _, recorded in group:
+                        recorded.set_exception(error)
+                else:
+                    for _, recorded in group:
+                        recorded.set_result(None)
+        finally:  # cancelled only when the loop shuts down: what is left will not be recorded
+            for _, recorded in [*group, *self.queued]:
+                if not recorded.done():
+                    recorded.cancel()
+            self.queued, self.running = [], None
 
 
 def postponed(

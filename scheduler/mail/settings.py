@@ -104,6 +104,7 @@ class MailSettings:
     ] = ""
     rate_per_minute: AtLeastOne = 60
     batch_size: AtLeastOne = 50
+    connections: AtLeastOne = 1
     lease_seconds: AtLeastOne = 300
     retry_base_seconds: AtLeastOne = 30
     retry_cap_seconds: AtLeastOne = 900

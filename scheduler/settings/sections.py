@@ -29,6 +29,7 @@ from scheduler.errors import ConfigError
 from scheduler.mail.settings import Port
 from scheduler.monitoring.logs import LogFormat
 from scheduler.records import UnitLabels
+from scheduler.settings.location import DEFAULT_DATABASE_URL
 from scheduler.validation import Flag, need, read_section, refuse, with_secret
 
 Seconds = Annotated[float, Field(gt=0), need("cần số giây > 0 / seconds > 0")]
@@ -45,7 +46,7 @@ _SIGNING_KEY_HINT = (
 class TopSettings:
     """The keys at the top of the file (the sections aside)."""
 
-    database_url: str = "sqlite:///hanbao.sqlite3"
+    database_url: str = DEFAULT_DATABASE_URL
     rules: str = "rules.yaml"
     calendar_overrides: str | None = None
     allowed_domains: Annotated[

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterator, Sequence
-from dataclasses import fields
 from typing import Any, TypeVar
 
 from sqlmodel import Session, SQLModel, col
 
 from scheduler.records import Obligation
+from scheduler.store.listing import FIELDS
 from scheduler.store.schema import CaseRow, ObligationRow
 
-_OBLIGATION_FIELDS = [f.name for f in fields(Obligation)]
 ROWS_PER_STATEMENT = 1000  # 11,000 bound values: under PostgreSQL (65,535) and SQLite limits
 T = TypeVar("T")
 
@@ -22,6 +21,16 @@ def slices(items: Sequence[T]) -> Iterator[Sequence[T]]:
     """``items`` in slices small enough for one statement's bound parameters."""
     for start in range(0, len(items), ROWS_PER_STATEMENT):
         yield items[start : start + ROWS_PER_STATEMENT]
+
+
+def obligation_columns() -> list[Any]:
+    """The columns of ``scheduler.records.Obligation``, in its order, typed as the schema stores
+    them (the moments read back as Vietnam time)."""
+    tables = SQLModel.metadata.tables
+    return [
+        tables["case_file"].c.code if name == "case_code" else tables["obligation"].c[name]
+        for name in FIELDS
+    ]
 
 
 class Queries:
@@ -41,10 +50,5 @@ class Queries:
         finds, read as plain columns: the ORM would build an object per row (a digest or the
         status of a province reads tens of thousands)."""
         query = query.outerjoin(CaseRow, col(CaseRow.id) == col(ObligationRow.case_id))
-        tables = SQLModel.metadata.tables
-        columns = [
-            tables["case_file"].c.code if name == "case_code" else tables["obligation"].c[name]
-            for name in _OBLIGATION_FIELDS
-        ]
-        rows = self.session.connection().execute(query.with_only_columns(*columns))
+        rows = self.session.connection().execute(query.with_only_columns(*obligation_columns()))
         return [Obligation(*row) for row in rows]

@@ -13,10 +13,7 @@ head read from the revision files, without loading Alembic (a third of a quick c
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, inspect, text
@@ -24,12 +21,12 @@ from sqlalchemy.exc import DBAPIError
 
 from scheduler.errors import ConfigError
 from scheduler.store.connection import sqlite_file, unreachable
+from scheduler.store.revisions import MIGRATIONS, quick_head
 
 if TYPE_CHECKING:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BASELINE = "0001"  # the schema of hanbao 0.1, which stored meta.schema_version = 1
 _HANBAO_TABLES = {"meta", "unit", "obligation"}
 
@@ -70,28 +67,6 @@ def head() -> str:
     found = _scripts().get_current_head()
     assert found is not None, "no revision in scheduler/store/migrations/versions"
     return found
-
-
-_REVISION = re.compile(r'^revision(?:: str)? = "([^"]+)"$', re.MULTILINE)
-_DOWN = re.compile(r'^down_revision(?:: [^=]+)? = (?:"([^"]+)"|None)$', re.MULTILINE)
-
-
-@cache
-def quick_head() -> str | None:
-    """The head as the revision files name it, read without Alembic; None when the files are
-    not one plain chain (then only Alembic's answer counts)."""
-    revisions: set[str] = set()
-    downs: set[str] = set()
-    for file in (MIGRATIONS / "versions").glob("*.py"):
-        source = file.read_text(encoding="utf-8")
-        revision, down = _REVISION.search(source), _DOWN.search(source)
-        if revision is None or down is None:
-            return None
-        revisions.add(revision.group(1))
-        if down.group(1) is not None:
-            downs.add(down.group(1))
-    heads = revisions - downs
-    return heads.pop() if len(heads) == 1 else None
 
 
 def _quickly_up_to_date(engine: Engine) -> bool:

@@ -8,13 +8,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, or_
+from sqlalchemy import bindparam, case, text
 from sqlalchemy import func as sa_func
 from sqlmodel import SQLModel, col, select, update
 
 from scheduler.records import Obligation
-from scheduler.store.base import Queries, slices
-from scheduler.store.schema import AckRow, CaseRow, ObligationRow
+from scheduler.store.base import Queries, obligation_columns, slices
+from scheduler.store.listing import MOMENTS, obligation_listing
+from scheduler.store.schema import AckRow, CaseRow, ObligationRow, UTCDateTime
 
 _OBLIGATION = SQLModel.metadata.tables["obligation"]
 _REMINDER = SQLModel.metadata.tables["reminder"]
@@ -107,25 +108,18 @@ class ObligationQueries(Queries):
         moved_out: bool = False,
         submitted_since: datetime | None = None,
     ) -> list[Obligation]:
-        """Obligations, earliest due first; with ``moved_out``, a unit's list keeps those it
-        owed before a reorganisation handed them over (its history); with ``submitted_since``,
-        only those submitted since then."""
-        query = select(ObligationRow, CaseRow.code)
-        if unit is not None:
-            query = query.where(
-                or_(col(ObligationRow.unit) == unit, col(ObligationRow.moved_from) == unit)
-                if moved_out
-                else ObligationRow.unit == unit
-            )
-        if open_only:
-            query = query.where(col(ObligationRow.submitted_at).is_(None)).where(
-                col(ObligationRow.superseded_by).is_(None)
-            )
-        if due_before is not None:
-            query = query.where(col(ObligationRow.due_at) < due_before)
-        if submitted_since is not None:
-            query = query.where(col(ObligationRow.submitted_at) >= submitted_since)
-        return self._obligations(query.order_by(col(ObligationRow.due_at), col(ObligationRow.id)))
+        """Obligations, earliest due first (``scheduler.store.listing`` says which)."""
+        sql, parameters = obligation_listing(
+            unit=unit,
+            open_only=open_only,
+            due_before=due_before,
+            moved_out=moved_out,
+            submitted_since=submitted_since,
+        )
+        moments = (bindparam(name, type_=UTCDateTime) for name in parameters if name in MOMENTS)
+        statement = text(sql).columns(*obligation_columns()).bindparams(*moments)
+        rows = self.session.connection().execute(statement, parameters)
+        return [Obligation(*row) for row in rows]
 
     def earliest_action(self) -> datetime | None:
         """When the sweep next has something to do (a held item counts from its hold)."""

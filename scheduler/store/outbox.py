@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, or_, select, tuple_, update
+from sqlalchemy import Connection, func, or_, select, tuple_, update
 from sqlmodel import SQLModel
 
 from scheduler.store import bulk
@@ -82,18 +82,23 @@ class Listed:
 _LISTED = tuple(_MESSAGE.c[name] for name in Listed.__dataclass_fields__)
 
 
+def _these(rows: Sequence[tuple[int, int]]) -> Any:
+    """The rows at these (id, attempts). The ids alone too: SQLite finds the rows by their key
+    for an ``IN`` of ids, but walks every row of a state for an ``IN`` of pairs."""
+    return _MESSAGE.c.id.in_([id for id, _ in rows]) & tuple_(
+        _MESSAGE.c.id, _MESSAGE.c.attempts
+    ).in_(rows)
+
+
 def _ours(messages: Sequence[Outgoing]) -> Any:
     """Rows still claimed by the sender that holds ``messages`` (same attempt, still sending)."""
-    return (_MESSAGE.c.state == "sending") & tuple_(_MESSAGE.c.id, _MESSAGE.c.attempts).in_(
-        [(m.id, m.attempts) for m in messages]
-    )
+    return (_MESSAGE.c.state == "sending") & _these([(m.id, m.attempts) for m in messages])
 
 
 def finish(connection: Connection, outcomes: Sequence[tuple[Outgoing, dict[str, Any]]]) -> set[int]:
     """Record what became of claimed messages, in one statement per kind of change; the ids of
-    those changed (a message whose claim is no longer ours, same attempt, is left alone). Core
-    on a bare connection: the sender records each message sent before the next goes out, and
-    an ORM session would cost ten times the statement."""
+    those changed (a message whose claim is no longer ours, same attempt, is left alone). The
+    sender's own outcomes take a cheaper way (``scheduler.store.outcomes``)."""
     changed: set[int] = set()
     groups: dict[tuple[tuple[str, Any], ...], tuple[dict[str, Any], list[Outgoing]]] = {}
     for message, values in outcomes:
@@ -105,12 +110,6 @@ def finish(connection: Connection, outcomes: Sequence[tuple[Outgoing, dict[str, 
             ).scalars()
         )
     return changed
-
-
-def record_outcomes(engine: Engine, outcomes: Sequence[tuple[Outgoing, dict[str, Any]]]) -> None:
-    """``finish`` in a transaction of its own (the sender's worker thread, no session)."""
-    with engine.begin() as connection:
-        finish(connection, outcomes)
 
 
 class OutboxQueries(Queries):
@@ -203,11 +202,7 @@ class OutboxQueries(Queries):
         taken = set(
             self.session.execute(
                 update(_MESSAGE)
-                .where(
-                    tuple_(_MESSAGE.c.id, _MESSAGE.c.attempts).in_(
-                        [(r.id, r.attempts) for r in rows]
-                    )
-                )
+                .where(_these([(r.id, r.attempts) for r in rows]))
                 .where(or_(*queries))
                 .values(state="sending", lease_until=now + lease, attempts=_MESSAGE.c.attempts + 1)
                 .returning(_MESSAGE.c.id)

@@ -1,0 +1,113 @@
+"""What a crash may leave unrecorded, one connection or several (``mail.connections``), through a
+real SMTP server on loopback, on SQLite and PostgreSQL: a connection sends a message's content
+only once its previous message is recorded as sent, so the relay never holds more messages sent
+and unrecorded than there are connections; and a connection the relay will not serve hands its
+message back to the others."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import pytest
+from aiosmtpd.smtp import Envelope, Session
+from sqlalchemy import Engine, func, select
+
+from scheduler.clock import SimulatedClock
+from scheduler.mail.deliver import Report, deliver
+from scheduler.settings import Config
+from scheduler.store.schema import MessageRow
+from tests.conftest import vn
+from tests.mailsink import Sink, free_port, start
+from tests.test_delivery import mail_config, states
+from tests.workload import queue_mail
+
+NOW = vn("03/03/2027 10:00")
+MESSAGE = MessageRow.metadata.tables["message"]
+
+
+@dataclass
+class Watching(Sink):
+    """A sink that, as each message's content arrives, counts the messages it has accepted
+    before that are still ``sending`` in the outbox: sent, but not known to be."""
+
+    engine: Engine | None = None
+    unrecorded: list[int] = field(default_factory=list)
+
+    async def handle_DATA(self, server: Any, session: Session, envelope: Envelope) -> str:
+        assert self.engine is not None
+        with self.condition:
+            accepted = [r.message_id for r in self.received]
+        with self.engine.connect() as connection:
+            still = connection.execute(
+                select(func.count())
+                .select_from(MESSAGE)
+                .where(MESSAGE.c.message_id.in_(accepted), MESSAGE.c.state == "sending")
+            ).scalar_one()
+        self.unrecorded.append(still)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def send_all(engine: Engine, config: Config, port: int, connections: int) -> Report:
+    cfg = mail_config(config, port)
+    cfg = replace(cfg, mail=replace(cfg.mail, connections=connections, batch_size=40))
+    clock = SimulatedClock(NOW, anchor=0, speed=0)
+    return asyncio.run(deliver(engine, cfg, clock.now, random.Random(7)))
+
+
+@pytest.mark.parametrize("connections", [1, 3])
+def test_the_relay_never_holds_more_unrecorded_messages_than_there_are_connections(
+    engine: Engine, config: Config, connections: int
+) -> None:
+    handler, port = Watching(engine=engine), free_port()
+    controller = start(handler, port)
+    try:
+        queue_mail(engine, config, 90, NOW)
+        report = send_all(engine, config, port, connections)
+    finally:
+        controller.stop()
+
+    assert report.sent == 90 and report.retrying == 0
+    assert states(engine) == {"sent": 90}
+    copies = Counter(r.message_id for r in handler.received)
+    assert len(copies) == 90 and set(copies.values()) == {1}
+    # one connection: every message before this one is recorded; several: at most the last
+    # message of each other connection is not yet
+    assert max(handler.unrecorded) <= connections - 1
+    if connections > 1:
+        assert max(handler.unrecorded) > 0, "the connections never overlapped"
+
+
+@dataclass
+class OneConnection(Sink):
+    """A relay that serves one connection and answers 421 to the others' first envelope."""
+
+    served: set[int] = field(default_factory=set)
+
+    async def handle_MAIL(
+        self, server: Any, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        if not self.served:
+            self.served.add(id(session))
+        if id(session) not in self.served:
+            return "421 4.7.0 too many connections from your host"
+        return await super().handle_MAIL(server, session, envelope, address, options)
+
+
+def test_a_connection_the_relay_will_not_serve_hands_its_message_to_the_others(
+    engine: Engine, config: Config
+) -> None:
+    handler, port = OneConnection(), free_port()
+    controller = start(handler, port)
+    try:
+        queue_mail(engine, config, 30, NOW)
+        report = send_all(engine, config, port, 3)
+    finally:
+        controller.stop()
+
+    assert report.sent == 30 and report.retrying == 0 and not report.relay_failed
+    assert states(engine) == {"sent": 30}
+    assert len({r.message_id for r in handler.received}) == len(handler.received) == 30
