@@ -52,13 +52,16 @@ def sweep_batch(
     The batch is written in a few statements: one compare-and-set of every cursor (only the
     obligations it moved are recorded: another sweep's are that sweep's to record), one insert
     of the reminders and one of the late flags' audit entries."""
-    known = {} if known is None else known
+    units = {} if known is None else known
     if apply_closings(store, config.rules, now, "sweep"):
-        known.clear()
+        units.clear()
     batch = store.due_for_action(now, limit)
     if not batch:
         return None
-    units = known
+    if known is not None and not units and len(batch) == limit:
+        # a full batch begins a wave, whose batches are owed by most units: every unit is read
+        # at once (two statements) and kept for them, rather than each batch's by their codes
+        units.update(store.units())
     if missing := {o.unit for o in batch} - units.keys():
         units.update(store.units(missing))
     owing = (units[o.unit] for o in batch if o.unit in units)
