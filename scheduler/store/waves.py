@@ -27,7 +27,7 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Dialect
+from sqlalchemy import Dialect, Engine
 from sqlmodel import SQLModel
 
 from scheduler.records import Obligation
@@ -109,6 +109,13 @@ class _Moments:
         if found is None:
             found = self._read[value] = self._from(value)
         return found
+
+
+def overlapping(engine: Engine) -> bool:
+    """Whether a wave's batch can be recorded on one connection while the next is read on
+    another: on PostgreSQL the reading locks its rows and skips those another transaction holds
+    (``due_for_action``); SQLite takes one writer at a time."""
+    return engine.dialect.name == "postgresql"
 
 
 class WaveQueries(Queries):
