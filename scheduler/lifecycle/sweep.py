@@ -1,7 +1,8 @@
 """The sweep: record every ladder occurrence that has come due, exactly once.
 
 ``sweep_batch`` is one step on an open store (it returns what it recorded, so "did work" is its
-truth value); ``sweep`` drains the steps, one transaction per batch, as the daemon does.
+truth value); ``sweep`` drains the steps, one transaction per batch, as the daemon does (on
+PostgreSQL each batch is recorded on its own connection while the next is read and planned).
 """
 
 from __future__ import annotations
