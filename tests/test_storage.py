@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import replace
@@ -20,8 +21,9 @@ from scheduler.lifecycle import ledger
 from scheduler.lifecycle.simulate import simulate, steps
 from scheduler.lifecycle.sweep import Emitted, sweep
 from scheduler.settings import Config
-from scheduler.store.queries import transaction
+from scheduler.store.queries import Store, transaction
 from scheduler.store.schema import CaseRow, ObligationRow, ReminderRow
+from scheduler.store.waves import Occurrence
 from tests.conftest import count, open_case, run_until, vn
 
 SUPERVISOR = "laodong@huyenmau.tinhmau.example"
@@ -347,6 +349,42 @@ def test_two_sweeps_racing_record_each_step_and_late_flag_once(
         e.obligation.id for e in flags
     )
     assert sweep(engine, config, vn("01/07/2027 08:00")) == []
+
+
+def test_a_batch_that_fails_to_record_stops_the_sweep_and_the_next_sweep_records_it_once(
+    engine: Engine, config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL a batch is recorded on a thread while the next is planned: a failure there
+    ends the sweep, undoes that batch and the one planned after it, and loses nothing."""
+    with transaction(engine) as store:
+        ledger.generate_periodic(store, config, 2027, vn("01/01/2027 00:00"), "test")
+    for moment in ("16/06/2027 08:00", "25/06/2027 08:00", "30/06/2027 08:00"):
+        sweep(engine, config, vn(moment))
+    july1 = vn("01/07/2027 08:00")
+    with transaction(engine) as store:
+        due = sorted(o.id for o in store.due_for_action(july1, 10_000))
+    recorded = Store.add_reminders
+    calls: list[int] = []
+
+    def fails_at_the_second_batch(store: Store, rows: Sequence[Occurrence]) -> None:
+        calls.append(len(rows))
+        if len(calls) == 2:
+            raise RuntimeError("the database refused the second batch's reminders")
+        recorded(store, rows)
+
+    monkeypatch.setattr(Store, "add_reminders", fails_at_the_second_batch)
+    with pytest.raises(RuntimeError, match="second batch"):
+        sweep(engine, replace(config, sweep_batch=2), july1)
+    monkeypatch.undo()
+    with transaction(engine) as store:
+        first = {a.obligation_id for a in store.audit_trail() if a.action == "late_flag"}
+    assert len(due) > 4 and len(first) == 2  # the first batch only: the rest undone
+    emitted = sweep(engine, config, july1)
+    with transaction(engine) as store:
+        flagged = [a.obligation_id or 0 for a in store.audit_trail() if a.action == "late_flag"]
+        assert store.due_for_action(july1, 10_000) == []
+    assert sorted(flagged) == due  # every due obligation flagged late, once
+    assert {e.obligation.id for e in emitted} == set(due) - first
 
 
 def test_finding_due_work_ignores_obligations_not_yet_due(engine: Engine, config: Config) -> None:

@@ -1,12 +1,15 @@
 """The sweep: record every ladder occurrence that has come due, exactly once.
 
 ``sweep_batch`` is one step on an open store (it returns what it recorded, so "did work" is its
-truth value); ``sweep`` drains the steps, one transaction per batch, as the daemon does.
+truth value); ``sweep`` drains the steps, one transaction per batch, as the daemon does (on
+PostgreSQL each batch is recorded on its own connection while the next is read and planned).
 """
 
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -36,6 +39,17 @@ class Emitted:
     late_flag: bool
 
 
+@dataclass
+class _Planned:
+    """A batch read and planned, to be recorded: every cursor move, and what each obligation's
+    move records (kept only for the obligations whose move is taken)."""
+
+    moves: list[waves.Move]
+    rows: list[waves.Occurrence]
+    flags: list[dict[str, Any]]
+    emitted: list[Emitted]
+
+
 def sweep_batch(
     store: Store,
     config: Config,
@@ -52,13 +66,24 @@ def sweep_batch(
     The batch is written in a few statements: one compare-and-set of every cursor (only the
     obligations it moved are recorded: another sweep's are that sweep's to record), one insert
     of the reminders and one of the late flags' audit entries."""
-    known = {} if known is None else known
+    planned = _plan(store, config, now, limit, known)
+    return None if planned is None else _record(store, planned)
+
+
+def _plan(
+    store: Store, config: Config, now: datetime, limit: int, known: dict[str, Unit] | None
+) -> _Planned | None:
+    """Read up to ``limit`` due obligations and plan them (poison ones are held here)."""
+    units = {} if known is None else known
     if apply_closings(store, config.rules, now, "sweep"):
-        known.clear()
+        units.clear()
     batch = store.due_for_action(now, limit)
     if not batch:
         return None
-    units = known
+    if known is not None and not units and len(batch) == limit:
+        # a full batch begins a wave, whose batches are owed by most units: every unit is read
+        # at once (two statements) and kept for them, rather than each batch's by their codes
+        units.update(store.units())
     if missing := {o.unit for o in batch} - units.keys():
         units.update(store.units(missing))
     owing = (units[o.unit] for o in batch if o.unit in units)
@@ -67,7 +92,7 @@ def sweep_batch(
     notified: dict[tuple[int, str], tuple[str, ...]] = {}
     ladders: dict[tuple[str, datetime, datetime], list[Occurrence]] = {}
     plans: dict[tuple[str, datetime, datetime, datetime], Due] = {}
-    planned: list[tuple[Obligation, Unit, Due]] = []
+    result = _Planned([], [], [], [])
     for obligation in batch:
         kind = config.rules.kinds.get(obligation.kind)
         unit = units.get(obligation.unit)
@@ -96,14 +121,8 @@ def sweep_batch(
                     config.rules.reminder_time,
                 )
             plans[where] = due(ladders[inputs], obligation.next_action_at, now, config.catch_up)
-        planned.append((obligation, unit, plans[where]))
-    taken = store.advance_many([(o.id, o.next_action_at, p.next_action_at) for o, _, p in planned])
-    emitted: list[Emitted] = []
-    rows: list[waves.Occurrence] = []
-    flags: list[dict[str, Any]] = []
-    for obligation, unit, plan in planned:
-        if obligation.id not in taken:
-            continue  # another sweep took it: its occurrences are that sweep's to record
+        plan = plans[where]
+        result.moves.append((obligation.id, obligation.next_action_at, plan.next_action_at))
         parent = units.get(unit.parent) if unit.parent else None
         for state, group in (("due", plan.send), ("skipped", plan.skip)):
             for occ in group:
@@ -113,7 +132,7 @@ def sweep_batch(
                     recipients = addresses(step.notify, unit, parent)
                     notified[(id(step), unit.code)] = recipients
                 late_flag = step.flag_late and state == "due"
-                rows.append(
+                result.rows.append(
                     waves.Occurrence(
                         obligation.id,
                         step.name,
@@ -126,11 +145,11 @@ def sweep_batch(
                     )
                 )
                 if state == "due":
-                    emitted.append(
+                    result.emitted.append(
                         Emitted(occ.at, obligation, step.name, occ.repeat, recipients, late_flag)
                     )
                 if late_flag:
-                    flags.append(
+                    result.flags.append(
                         {
                             "at": now,
                             "actor": "sweep",
@@ -145,18 +164,53 @@ def sweep_batch(
                             },
                         }
                     )
-    store.add_reminders(rows)
-    store.audit_many(flags)
-    return emitted
+    return result
+
+
+def _record(store: Store, planned: _Planned) -> list[Emitted]:
+    """Move the cursors (compare-and-set) and record what the moves taken by this sweep record:
+    another sweep's are that sweep's to record."""
+    taken = store.advance_many(planned.moves)
+    if len(taken) < len(planned.moves):
+        planned.rows = [r for r in planned.rows if r.obligation_id in taken]
+        planned.flags = [f for f in planned.flags if f["obligation_id"] in taken]
+        planned.emitted = [e for e in planned.emitted if e.obligation.id in taken]
+    store.add_reminders(planned.rows)
+    store.audit_many(planned.flags)
+    return planned.emitted
 
 
 def sweep(engine: Engine, config: Config, now: datetime) -> list[Emitted]:
-    """Record everything due at ``now``, batch by batch, each batch its own transaction."""
+    """Record everything due at ``now``, batch by batch, each batch its own transaction.
+
+    Where the database takes writes from several connections (``waves.overlapping``), a batch
+    is recorded and committed on a thread of its own while the next is read and planned on
+    another connection: the next reading skips the rows the batch being recorded holds."""
     emitted: list[Emitted] = []
     known: dict[str, Unit] = {}
-    while True:
-        with transaction(engine) as store:
-            batch = sweep_batch(store, config, now, config.sweep_batch, known)
-        if batch is None:
-            return emitted
-        emitted.extend(batch)
+    if not waves.overlapping(engine):
+        while True:
+            with transaction(engine) as store:
+                batch = sweep_batch(store, config, now, config.sweep_batch, known)
+            if batch is None:
+                return emitted
+            emitted.extend(batch)
+    with ThreadPoolExecutor(1, thread_name_prefix="sweep-record") as recorder:
+        recording: Future[list[Emitted]] | None = None
+        while True:
+            with ExitStack() as held:  # this batch's transaction, until the recorder takes it
+                store = held.enter_context(transaction(engine))
+                planned = _plan(store, config, now, config.sweep_batch, known)
+                if recording is not None:
+                    previous, recording = recording, None
+                    emitted.extend(previous.result())
+                if planned is None:
+                    return emitted
+                handed = held.pop_all()
+            recording = recorder.submit(_committed, handed, store, planned)
+
+
+def _committed(batch: ExitStack, store: Store, planned: _Planned) -> list[Emitted]:
+    """Record a planned batch and end its transaction (committed, or rolled back on error)."""
+    with batch:
+        return _record(store, planned)

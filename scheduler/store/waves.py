@@ -27,7 +27,7 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Dialect
+from sqlalchemy import Dialect, Engine
 from sqlmodel import SQLModel
 
 from scheduler.records import Obligation
@@ -43,7 +43,7 @@ _READ = [
 ]
 _READ_MOMENTS = [i for i, f in enumerate(fields(Obligation)) if f.name in _MOMENTS]
 _DETAIL = json.JSONEncoder(ensure_ascii=False, default=str)
-_ROWS = json.JSONEncoder(ensure_ascii=False, default=datetime.isoformat)  # PostgreSQL reads it
+_ROWS = json.JSONEncoder(ensure_ascii=False)  # PostgreSQL reads it; moments come as text
 
 Move = tuple[int, datetime | None, datetime | None]
 
@@ -70,10 +70,13 @@ class Occurrence(NamedTuple):
 
 class _Moments:
     """Moments as the schema's ``UTCDateTime`` turns them into stored values (``stored``) and
-    back (``read``), each distinct value converted once."""
+    back (``read``), and as a batch's rows carry them (``row``: on PostgreSQL the stored value's
+    ISO text, since the rows travel as JSON), each distinct value converted once."""
 
     def __init__(self, dialect: Dialect) -> None:
         impl = UTCDateTime().dialect_impl(dialect)
+        self._as_text = dialect.name == "postgresql"
+        self._row: dict[datetime, object] = {}
         self._to: Callable[[Any], Any] = impl.bind_processor(dialect) or (lambda value: value)
         self._from: Callable[[Any], Any] = impl.result_processor(dialect, None) or (
             lambda value: value
@@ -89,6 +92,16 @@ class _Moments:
             found = self._stored[value] = self._to(value)
         return found
 
+    def row(self, value: datetime | None) -> object:
+        if value is None or not self._as_text:
+            return self.stored(value)
+        found = self._row.get(value)
+        if found is None:
+            stored = self.stored(value)
+            assert isinstance(stored, datetime)
+            found = self._row[value] = stored.isoformat()
+        return found
+
     def read(self, value: object) -> datetime | None:
         if value is None:
             return None
@@ -96,6 +109,13 @@ class _Moments:
         if found is None:
             found = self._read[value] = self._from(value)
         return found
+
+
+def overlapping(engine: Engine) -> bool:
+    """Whether a wave's batch can be recorded on one connection while the next is read on
+    another: on PostgreSQL the reading locks its rows and skips those another transaction holds
+    (``due_for_action``); SQLite takes one writer at a time."""
+    return engine.dialect.name == "postgresql"
 
 
 class WaveQueries(Queries):
@@ -133,7 +153,7 @@ class WaveQueries(Queries):
         """Compare-and-set of ``next_action_at`` (and clear ``hold_until``) for many obligations
         in one statement (per slice, on SQLite); the ids whose cursor this call moved."""
         dialect, moments = self._dialect()
-        rows = [(o, moments.stored(expected), moments.stored(new)) for o, expected, new in moves]
+        rows = [(o, moments.row(expected), moments.row(new)) for o, expected, new in moves]
         taken: set[int] = set()
         for values in self._values(
             dialect, "obligation", ("id", "next_action_at", "next_action_at"), rows
@@ -156,7 +176,7 @@ class WaveQueries(Queries):
             "reminder",
             Occurrence._fields,
             (
-                (*o[:5], json.dumps(o.recipients), moments.stored(o[6]), moments.stored(o[7]))
+                (*o[:5], json.dumps(o.recipients), moments.row(o[6]), moments.row(o[7]))
                 for o in occurrences
             ),
             " ON CONFLICT (obligation_id, step, repeat) DO NOTHING",
@@ -173,7 +193,7 @@ class WaveQueries(Queries):
             columns,
             (
                 (
-                    moments.stored(e["at"]),
+                    moments.row(e["at"]),
                     e["actor"],
                     e["action"],
                     e["obligation_id"],
