@@ -42,6 +42,7 @@ from scheduler.settings import Config
 from scheduler.store.connection import Engine, shown_url
 from scheduler.store.leader import Leadership, leadership
 from scheduler.web.api import create_app
+from scheduler.web.server import Server
 
 log = logging.getLogger(__name__)
 Job = Callable[[Context], Awaitable[None]]
@@ -163,7 +164,7 @@ async def _serve(config: Config, engine: Engine, clock: Clock, lead: Leadership)
         health,
         on_change=lambda: _call_soon(loop, runner.wake, "sweep"),
     )
-    server = uvicorn.Server(uvicorn.Config(app, **http_options(config)))
+    server = Server(uvicorn.Config(app, **http_options(config)))
     scheduler = AsyncIOScheduler(
         timezone=VN_TZ,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
