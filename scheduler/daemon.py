@@ -30,11 +30,9 @@ import uvicorn
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from jobs import Context, Failed, changes, digest, housekeeping, mail, periodic, sweep
-from jobs import intake as intake_job
 from scheduler.clock import Clock
 from scheduler.deadlines.vntime import VN_TZ
 from scheduler.errors import ConfigError
-from scheduler.intake import smtp as smtp_intake
 from scheduler.mail.settings import LOOPBACK
 from scheduler.monitoring.health import Health, Role
 from scheduler.monitoring.metrics import Metrics
@@ -177,7 +175,9 @@ async def _serve(config: Config, engine: Engine, clock: Clock, lead: Leadership)
         ("digest", digest.run, settings.digest_seconds),
         ("housekeeping", housekeeping.run, settings.housekeeping_seconds),
     ]
-    if config.intake.imap.enabled:
+    if config.intake.imap.enabled:  # imapclient is loaded only then
+        from jobs import intake as intake_job
+
         jobs.append(("intake_imap", intake_job.run, config.intake.imap.poll_seconds))
     metrics.expect((name for name, _, _ in jobs), config.rules)
     start = datetime.now(VN_TZ)
@@ -236,6 +236,8 @@ async def _intake(
     """The SMTP intake, when ``intake.smtp.enabled``; a port in use is a clear message."""
     if not config.intake.smtp.enabled:
         return None
+    from scheduler.intake import smtp as smtp_intake  # aiosmtpd is loaded only then
+
     handler = smtp_intake.IntakeHandler(
         engine,
         config,
