@@ -27,13 +27,14 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TICK = os.sysconf("SC_CLK_TCK")
-SETTLE_SECONDS = 5  # the first run of every job, on the sample data
+SETTLE_SECONDS = 5
 JOB_SERIES = re.compile(r'^hanbao_job_duration_seconds_(sum|count)\{task="(\w+)"\} (\S+)$', re.M)
 
 
@@ -146,11 +147,15 @@ def main() -> None:
         for line in daemon.stderr:
             if "action=started" in line:
                 break
+        # read the rest, so that the daemon never waits on a full pipe
         ready = time.perf_counter() - started
         print(f"start-up (process spawn to serving): {ready:.2f} s")
+        threading.Thread(target=daemon.stderr.read, daemon=True).start()
         port = http_port(env)
-        settle(daemon.pid, national=bool(args.data))
+        time.sleep(SETTLE_SECONDS)  # the first run of every job (a measurement, not a test)
+        quiet(daemon.pid)
         before = job_costs(port)
+        quiet(daemon.pid)  # the scrape's refresh of the state gauges, in threads of its own
         cpu_before, wall_before = cpu_seconds(daemon.pid), time.perf_counter()
         peak = 0.0
         while time.perf_counter() - wall_before < args.seconds:
@@ -164,21 +169,16 @@ def main() -> None:
         )
         report_jobs(before, job_costs(port), wall)
         daemon.send_signal(signal.SIGTERM)
-        for _ in daemon.stderr:  # drain, so that the daemon never blocks on a full pipe
-            pass
         daemon.wait(timeout=120)
-        daemon.stderr.close()
 
 
-def settle(pid: int, national: bool) -> None:
-    """Let the first run of every job finish (a measurement, not a test): on national data,
-    until a whole second passes with almost no CPU, three times in a row."""
-    time.sleep(SETTLE_SECONDS)
-    quiet = 0
-    while national and quiet < 3:
+def quiet(pid: int) -> None:
+    """Until the daemon has been quiet (under 2 % of a core) for three seconds in a row."""
+    seconds = 0
+    while seconds < 3:
         before = cpu_seconds(pid)
         time.sleep(1)
-        quiet = quiet + 1 if cpu_seconds(pid) - before < 0.02 else 0
+        seconds = seconds + 1 if cpu_seconds(pid) - before < 0.02 else 0
 
 
 def report_jobs(
