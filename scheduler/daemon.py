@@ -30,11 +30,9 @@ import uvicorn
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from jobs import Context, Failed, changes, digest, housekeeping, mail, periodic, sweep
-from jobs import intake as intake_job
 from scheduler.clock import Clock
 from scheduler.deadlines.vntime import VN_TZ
 from scheduler.errors import ConfigError
-from scheduler.intake import smtp as smtp_intake
 from scheduler.mail.settings import LOOPBACK
 from scheduler.monitoring.health import Health, Role
 from scheduler.monitoring.metrics import Metrics
@@ -42,6 +40,7 @@ from scheduler.settings import Config
 from scheduler.store.connection import Engine, shown_url
 from scheduler.store.leader import Leadership, leadership
 from scheduler.web.api import create_app
+from scheduler.web.server import Server
 
 log = logging.getLogger(__name__)
 Job = Callable[[Context], Awaitable[None]]
@@ -163,7 +162,7 @@ async def _serve(config: Config, engine: Engine, clock: Clock, lead: Leadership)
         health,
         on_change=lambda: _call_soon(loop, runner.wake, "sweep"),
     )
-    server = uvicorn.Server(uvicorn.Config(app, **http_options(config)))
+    server = Server(uvicorn.Config(app, **http_options(config)))
     scheduler = AsyncIOScheduler(
         timezone=VN_TZ,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
@@ -176,7 +175,9 @@ async def _serve(config: Config, engine: Engine, clock: Clock, lead: Leadership)
         ("digest", digest.run, settings.digest_seconds),
         ("housekeeping", housekeeping.run, settings.housekeeping_seconds),
     ]
-    if config.intake.imap.enabled:
+    if config.intake.imap.enabled:  # imapclient is loaded only then
+        from jobs import intake as intake_job
+
         jobs.append(("intake_imap", intake_job.run, config.intake.imap.poll_seconds))
     metrics.expect((name for name, _, _ in jobs), config.rules)
     start = datetime.now(VN_TZ)
@@ -235,6 +236,8 @@ async def _intake(
     """The SMTP intake, when ``intake.smtp.enabled``; a port in use is a clear message."""
     if not config.intake.smtp.enabled:
         return None
+    from scheduler.intake import smtp as smtp_intake  # aiosmtpd is loaded only then
+
     handler = smtp_intake.IntakeHandler(
         engine,
         config,
