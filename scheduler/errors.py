@@ -51,12 +51,15 @@ class DeliveryError(HanbaoError):
 class TransientDelivery(DeliveryError):
     """Worth retrying later: the relay is down, busy, slow, or said 4xx.
 
-    ``connection_lost`` means the session is gone, so the rest of the batch must wait too.
+    ``connection_lost`` means the session is gone, so the rest of the batch must wait too;
+    ``content_sent`` that it went while the content was going or after: the relay may have the
+    message, so it waits its backoff rather than going again at once on another connection.
     """
 
-    def __init__(self, answer: str, *, connection_lost: bool) -> None:
+    def __init__(self, answer: str, *, connection_lost: bool, content_sent: bool = False) -> None:
         super().__init__(answer)
         self.connection_lost = connection_lost
+        self.content_sent = content_sent
 
 
 class PermanentDelivery(DeliveryError):

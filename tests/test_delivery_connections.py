@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -111,3 +112,40 @@ def test_a_connection_the_relay_will_not_serve_hands_its_message_to_the_others(
     assert report.sent == 30 and report.retrying == 0 and not report.relay_failed
     assert states(engine) == {"sent": 30}
     assert len({r.message_id for r in handler.received}) == len(handler.received) == 30
+
+
+@dataclass
+class DropsAfterContent(Sink):
+    """Takes the first message's content, then drops the connection without an answer (a relay
+    that timed out after the final dot, say): that message may have been delivered."""
+
+    dropped: list[str] = field(default_factory=list)  # its Message-ID
+
+    async def handle_DATA(self, server: Any, session: Session, envelope: Envelope) -> str:
+        if not self.dropped:
+            content = envelope.original_content or envelope.content
+            assert isinstance(content, bytes)
+            found = re.search(rb"^Message-ID: *(\S+)", content, re.MULTILINE | re.IGNORECASE)
+            assert found is not None
+            self.dropped.append(found.group(1).decode())
+            server.transport.close()
+            return "421 4.4.2 closing"
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_a_message_whose_content_went_before_its_connection_was_lost_waits_its_backoff(
+    engine: Engine, config: Config
+) -> None:
+    """Another connection must not send it again at once: the relay may have it."""
+    handler, port = DropsAfterContent(), free_port()
+    controller = start(handler, port)
+    try:
+        queue_mail(engine, config, 30, NOW)
+        report = send_all(engine, config, port, 3)
+    finally:
+        controller.stop()
+
+    assert len(handler.dropped) == 1
+    assert handler.dropped[0] not in {r.message_id for r in handler.received}
+    assert report.retrying == 1 and report.sent == 29
+    assert states(engine) == {"sent": 29, "pending": 1}  # pending: its retry_at later

@@ -139,6 +139,11 @@ class Batch:
                         await self._ended(message, "failed", error.answer)
                         self.report.errors.append(error.answer)
                     except TransientDelivery as error:
+                        if error.connection_lost and error.content_sent:
+                            # the relay may have it: it waits its backoff, as with one
+                            # connection, not for the next connection to send it again at once
+                            await self.postpone([message], error.answer)
+                            raise
                         if error.connection_lost:
                             self.waiting.appendleft(message)
                             raise

@@ -189,11 +189,13 @@ class SmtpSession:
         that the message is still its own. When it says no, the envelope is reset and None
         returned: not sent."""
         client = self.client
+        content = False  # the content has started to go: the relay may have taken it
         try:
             await self._envelope(recipient)
             if not await before_content():
                 await self._reset()
                 return None
+            content = True
             response = await client.data(wire)
         except aiosmtplib.SMTPSenderRefused as error:
             # the relay refuses *us* (530 auth required, 550 not allowed to send as): every
@@ -207,9 +209,8 @@ class SmtpSession:
             await self._reset()
             raise self._classify(error.code, _answer(error), lost=False) from None
         except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, OSError) as error:
-            raise TransientDelivery(
-                f"mất kết nối / connection lost: {error}", connection_lost=True
-            ) from None
+            lost = f"mất kết nối / connection lost: {error}"
+            raise TransientDelivery(lost, connection_lost=True, content_sent=content) from None
         except aiosmtplib.SMTPResponseException as error:
             await self._reset()
             raise self._classify(
