@@ -11,6 +11,7 @@ import random
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from aiosmtpd.smtp import Envelope, Session
 from sqlalchemy import Engine, func, select
 
 from scheduler.clock import SimulatedClock
+from scheduler.mail.batch import Pacer
 from scheduler.mail.deliver import Report, deliver
 from scheduler.settings import Config
 from scheduler.store.schema import MessageRow
@@ -149,3 +151,21 @@ def test_a_message_whose_content_went_before_its_connection_was_lost_waits_its_b
     assert handler.dropped[0] not in {r.message_id for r in handler.received}
     assert report.retrying == 1 and report.sent == 29
     assert states(engine) == {"sent": 29, "pending": 1}  # pending: its retry_at later
+
+
+def test_connections_waiting_together_for_the_relay_rate_each_get_a_slot_of_their_own() -> None:
+    """Three connections at 600 a minute: one message each tenth of a second, never two at once
+    (a strict relay counts every minute)."""
+    pacer = Pacer(600)
+
+    async def run() -> list[float]:
+        stopping, loop = asyncio.Event(), asyncio.get_running_loop()
+
+        async def one() -> float:
+            assert await pacer.wait(stopping)
+            return loop.time()
+
+        return sorted(await asyncio.gather(one(), one(), one()))
+
+    went = asyncio.run(run())
+    assert all(later - earlier >= 0.1 - Pacer.SLACK for earlier, later in pairwise(went))

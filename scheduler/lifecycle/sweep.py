@@ -207,7 +207,11 @@ def sweep(engine: Engine, config: Config, now: datetime) -> list[Emitted]:
                 if planned is None:
                     return emitted
                 handed = held.pop_all()
-            recording = recorder.submit(_committed, handed, store, planned)
+            try:
+                recording = recorder.submit(_committed, handed, store, planned)
+            except BaseException:  # not taken (shutting down, no thread): end it here
+                handed.close()
+                raise
 
 
 def _committed(batch: ExitStack, store: Store, planned: _Planned) -> list[Emitted]:

@@ -48,16 +48,16 @@ class Pacer:
         self.next_slot = 0.0
 
     async def wait(self, stopping: asyncio.Event) -> bool:
-        """Wait for the next slot; False, at once, when ``stopping`` is set first."""
+        """Wait for the next slot; False, at once, when ``stopping`` is set first. The slot is
+        taken before the wait: connections waiting together each get a slot of their own."""
         loop = asyncio.get_running_loop()
-        delay = self.next_slot - loop.time()
+        slot = max(self.next_slot, loop.time())
+        self.next_slot = slot + self.interval
+        delay = slot - loop.time()
         if delay > self.SLACK:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stopping.wait(), delay)
-        if stopping.is_set():
-            return False
-        self.next_slot = max(self.next_slot, loop.time()) + self.interval
-        return True
+        return not stopping.is_set()
 
 
 @dataclass
