@@ -209,9 +209,11 @@ def history(engine: Engine, config: Config, unit_rows: Rows) -> dict[str, int]:
         for part in chunks(closed):
             connection.execute(insert(ObligationRow), part)
         stored = ObligationRow.metadata.tables["obligation"]
-        obligation_ids = list(
+        obligation_ids = list(  # the closed years' only: the open year's steps are the sweeps'
             connection.execute(
-                select(stored.c.id, stored.c.kind, stored.c.due_at, stored.c.created_at)
+                select(stored.c.id, stored.c.kind, stored.c.due_at, stored.c.created_at).where(
+                    stored.c.submitted_at.is_not(None)
+                )
             )
         )
     reminders = history_reminders(config, obligation_ids)
