@@ -13,6 +13,18 @@ from scheduler.store.base import Queries
 from scheduler.store.schema import AuditRow
 
 
+def audit_entry(row: AuditRow) -> AuditEntry:
+    """A stored audit row as the value callers read."""
+    return AuditEntry(
+        at=row.at,
+        actor=row.actor,
+        action=row.action,
+        obligation_id=row.obligation_id,
+        case_code=row.case_code,
+        detail=json.loads(row.detail),
+    )
+
+
 class AuditQueries(Queries):
     def latest(self, action: str | None, since: datetime | None, limit: int) -> list[AuditEntry]:
         """At most ``limit`` entries, newest first, of ``action`` (any, if None) since ``since``."""
@@ -21,14 +33,4 @@ class AuditQueries(Queries):
             query = query.where(AuditRow.action == action)
         if since is not None:
             query = query.where(col(AuditRow.at) >= since)
-        return [
-            AuditEntry(
-                at=r.at,
-                actor=r.actor,
-                action=r.action,
-                obligation_id=r.obligation_id,
-                case_code=r.case_code,
-                detail=json.loads(r.detail),
-            )
-            for r in self.session.exec(query.limit(limit))
-        ]
+        return [audit_entry(r) for r in self.session.exec(query.limit(limit))]

@@ -10,6 +10,7 @@ from sqlmodel import col, select
 
 from scheduler.deadlines.vntime import iso
 from scheduler.records import AuditEntry
+from scheduler.store.audit import audit_entry
 from scheduler.store.base import Queries
 from scheduler.store.schema import AuditRow, MessageItemRow, MessageRow, ReminderRow
 
@@ -83,14 +84,4 @@ class HistoryQueries(Queries):
         query = select(AuditRow).order_by(col(AuditRow.id))
         if obligation_id is not None:
             query = query.where(AuditRow.obligation_id == obligation_id)
-        return [
-            AuditEntry(
-                at=r.at,
-                actor=r.actor,
-                action=r.action,
-                obligation_id=r.obligation_id,
-                case_code=r.case_code,
-                detail=json.loads(r.detail),
-            )
-            for r in self.session.exec(query)
-        ]
+        return [audit_entry(r) for r in self.session.exec(query)]

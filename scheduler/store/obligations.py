@@ -73,24 +73,14 @@ class ObligationQueries(Queries):
         return created
 
     def obligation(self, obligation_id: int) -> Obligation | None:
-        return next(
-            iter(
-                self._obligations(
-                    select(ObligationRow, CaseRow.code).where(ObligationRow.id == obligation_id)
-                )
-            ),
-            None,
-        )
+        return self._one(ObligationRow.id == obligation_id)
 
     def obligation_by_key(self, key: str) -> Obligation | None:
-        return next(
-            iter(
-                self._obligations(
-                    select(ObligationRow, CaseRow.code).where(ObligationRow.key == key)
-                )
-            ),
-            None,
-        )
+        return self._one(ObligationRow.key == key)
+
+    def _one(self, condition: Any) -> Obligation | None:
+        found = self._obligations(select(ObligationRow, CaseRow.code).where(condition))
+        return found[0] if found else None
 
     def obligations_with_ids(self, ids: Sequence[int]) -> list[Obligation]:
         return self._obligations(
