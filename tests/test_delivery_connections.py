@@ -54,24 +54,27 @@ class Watching(Sink):
         return await super().handle_DATA(server, session, envelope)
 
 
-def send_all(engine: Engine, config: Config, port: int, connections: int) -> Report:
-    cfg = mail_config(config, port)
-    cfg = replace(cfg, mail=replace(cfg.mail, connections=connections, batch_size=40))
-    clock = SimulatedClock(NOW, anchor=0, speed=0)
-    return asyncio.run(deliver(engine, cfg, clock.now, random.Random(7)))
+def send_all(engine: Engine, config: Config, handler: Sink, count: int, connections: int) -> Report:
+    """Queue ``count`` mails and send them all over ``connections`` to a relay run by
+    ``handler``."""
+    port = free_port()
+    controller = start(handler, port)
+    try:
+        queue_mail(engine, config, count, NOW)
+        cfg = mail_config(config, port)
+        cfg = replace(cfg, mail=replace(cfg.mail, connections=connections, batch_size=40))
+        clock = SimulatedClock(NOW, anchor=0, speed=0)
+        return asyncio.run(deliver(engine, cfg, clock.now, random.Random(7)))
+    finally:
+        controller.stop()
 
 
 @pytest.mark.parametrize("connections", [1, 3])
 def test_the_relay_never_holds_more_unrecorded_messages_than_there_are_connections(
     engine: Engine, config: Config, connections: int
 ) -> None:
-    handler, port = Watching(engine=engine), free_port()
-    controller = start(handler, port)
-    try:
-        queue_mail(engine, config, 90, NOW)
-        report = send_all(engine, config, port, connections)
-    finally:
-        controller.stop()
+    handler = Watching(engine=engine)
+    report = send_all(engine, config, handler, 90, connections)
 
     assert report.sent == 90 and report.retrying == 0
     assert states(engine) == {"sent": 90}
@@ -103,13 +106,8 @@ class OneConnection(Sink):
 def test_a_connection_the_relay_will_not_serve_hands_its_message_to_the_others(
     engine: Engine, config: Config
 ) -> None:
-    handler, port = OneConnection(), free_port()
-    controller = start(handler, port)
-    try:
-        queue_mail(engine, config, 30, NOW)
-        report = send_all(engine, config, port, 3)
-    finally:
-        controller.stop()
+    handler = OneConnection()
+    report = send_all(engine, config, handler, 30, 3)
 
     assert report.sent == 30 and report.retrying == 0 and not report.relay_failed
     assert states(engine) == {"sent": 30}
@@ -139,13 +137,8 @@ def test_a_message_whose_content_went_before_its_connection_was_lost_waits_its_b
     engine: Engine, config: Config
 ) -> None:
     """Another connection must not send it again at once: the relay may have it."""
-    handler, port = DropsAfterContent(), free_port()
-    controller = start(handler, port)
-    try:
-        queue_mail(engine, config, 30, NOW)
-        report = send_all(engine, config, port, 3)
-    finally:
-        controller.stop()
+    handler = DropsAfterContent()
+    report = send_all(engine, config, handler, 30, 3)
 
     assert len(handler.dropped) == 1
     assert handler.dropped[0] not in {r.message_id for r in handler.received}
