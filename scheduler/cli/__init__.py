@@ -1,59 +1,42 @@
 """The ``hanbao`` command line. Every command takes ``--json``, ``--config`` and ``--db``.
 
 One module per area (``units``, ``cases``, ``obligations``, ``mail``, ``web``, ``daemon``,
-``calendar``, ``db``, ``reports``), the common options in ``common``. The modules import only
-light things at the top; each command imports what it needs when it runs, so a quick command
-does not pay for the daemon, the web stack or the database it does not use.
+``calendar``, ``db``, ``reports``), the common options in ``common``, all gathered into Typer's
+``app`` in ``commands``. The modules import only light things at the top; each command imports
+what it needs when it runs, so a quick command does not pay for the daemon, the web stack or the
+database it does not use; and ``hanbao run`` starts without Typer at all (``service``), so that
+the long-running daemon does not keep the parser for its whole life.
 """
 
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING, Any
 
-import typer
-
-from scheduler.cli import calendar, cases, daemon, db, mail, obligations, reports, units, web
+from scheduler.cli.service import quick_run
 from scheduler.errors import HanbaoError
 
-app = typer.Typer(
-    no_args_is_help=True,
-    add_completion=False,
-    help="hanbao: hạn báo cáo bảo vệ trẻ em / child-protection report deadlines",
-)
-for sub, name in (
-    (units.units_app, "units"),
-    (calendar.calendar_app, "calendar"),
-    (cases.case_app, "case"),
-    (cases.adhoc_app, "adhoc"),
-    (obligations.periodic_app, "periodic"),
-    (mail.outbox_app, "outbox"),
-    (db.db_app, "db"),
-    (reports.report_app, "report"),
-    (web.token_app, "token"),
-):
-    app.add_typer(sub, name=name)
+if TYPE_CHECKING:
+    from scheduler.cli.commands import app
 
-for command, name in (
-    (db.init, "init"),
-    (calendar.check_config, "check-config"),
-    (obligations.submit, "submit"),
-    (obligations.confirm, "confirm"),
-    (obligations.dispute, "dispute"),
-    (obligations.sweep_command, "sweep"),
-    (obligations.status, "status"),
-    (obligations.simulate_command, "simulate"),
-    (mail.deliver_command, "deliver"),
-    (mail.send_test_command, "send-test"),
-    (daemon.run_command, "run"),
-    (daemon.demo_command, "demo"),
-    (web.audit_command, "audit"),
-):
-    app.command(name)(command)
+__all__ = ["app", "main"]
 
 
 def main() -> None:
     try:
-        app()
+        if not quick_run(sys.argv[1:]):
+            from scheduler.cli.commands import app
+
+            app()
     except HanbaoError as exc:
         print(f"lỗi / error: {exc}", file=sys.stderr)
         sys.exit(2)
+
+
+def __getattr__(name: str) -> Any:
+    """``app``, loaded when first asked for (the tests drive it), not by ``main``'s import."""
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from scheduler.cli.commands import app
+
+    return app

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from scheduler.cli.common import AsOfOpt, ConfigOpt, DbOpt, JsonOpt, now, settings, work_calendar
+from scheduler.cli.common import AsOfOpt, ConfigOpt, DbOpt, JsonOpt
+from scheduler.cli.environment import now, settings, work_calendar
 from scheduler.cli.output import print_json, print_table
 from scheduler.deadlines.vntime import check_year, fmt_date, iso, parse_datetime
 

@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 
 from scheduler.cli import show
-from scheduler.cli.common import AsOfOpt, CaseCodeArg, ConfigOpt, DbOpt, JsonOpt, open_env, writing
+from scheduler.cli.common import AsOfOpt, CaseCodeArg, ConfigOpt, DbOpt, JsonOpt
+from scheduler.cli.environment import open_env, writing
 from scheduler.deadlines.vntime import parse_datetime, parse_deadline
 
 case_app = typer.Typer(no_args_is_help=True, help="Vụ việc / cases")

@@ -1,28 +1,14 @@
-"""What every command shares: the common options, the settings and database it works on, and
-the clock, read here once per command (``--as-of`` replaces it) and passed inward.
-
-Only light modules are imported at the top: a command brings in the database, the mailer or the
-web stack itself, inside its function, so that ``hanbao calendar deadline`` never loads them.
-"""
+"""What every command shares: the common options and arguments, as Typer reads them (what the
+commands work on, the settings, the database and the clock, is ``scheduler.cli.environment``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Callable
+from typing import Annotated
 
 import typer
 
-from scheduler.deadlines.vntime import VN_TZ, parse_datetime
 from scheduler.errors import InvalidInput
-
-if TYPE_CHECKING:
-    from scheduler.deadlines.calendar import WorkCalendar
-    from scheduler.settings import Config
-    from scheduler.store.connection import Engine
-    from scheduler.store.queries import Store
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="JSON output for machines")]
 ConfigOpt = Annotated[str | None, typer.Option("--config", help="settings file (HANBAO_CONFIG)")]
@@ -60,50 +46,3 @@ ObligationArg = Annotated[
         parser=record_id("nghĩa vụ", "obligation", "hanbao status"),
     ),
 ]
-
-
-@dataclass(frozen=True)
-class Env:
-    config: Config
-    engine: Engine
-    now: datetime
-
-
-def now(as_of: str | None) -> datetime:
-    return parse_datetime(as_of) if as_of else datetime.now(VN_TZ)
-
-
-def settings(config: str | None, db: str | None) -> Config:
-    """The settings alone, checked, for the commands that need no database."""
-    from scheduler.settings import config_path, load_config
-
-    return load_config(config_path(config), db)
-
-
-def work_calendar(config: str | None, db: str | None) -> WorkCalendar:
-    """The working-day calendar, read without checking the rest of the settings (the calendar's
-    commands answer in a fifth of a second); a file that names it oddly is checked in full."""
-    from scheduler.settings.location import config_path, quick_calendar
-
-    return quick_calendar(config_path(config)) or settings(config, db).calendar
-
-
-def open_env(
-    config: str | None, db: str | None, as_of: str | None = None, *, need_schema: bool = True
-) -> Env:
-    from scheduler.store import migrate
-    from scheduler.store.schema import make_engine
-
-    loaded = settings(config, db)
-    engine = make_engine(loaded.database_url)
-    if need_schema:
-        migrate.check(engine)
-    return Env(loaded, engine, now(as_of))
-
-
-@contextmanager
-def writing(env: Env) -> Iterator[Store]:
-    from scheduler.store.queries import transaction
-
-    with transaction(env.engine) as store:
-        yield store

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 import socket
 import sys
@@ -13,7 +12,9 @@ from typing import Annotated
 
 import typer
 
-from scheduler.cli.common import ConfigOpt, DbOpt, Env, JsonOpt, open_env, writing
+from scheduler.cli import service
+from scheduler.cli.common import ConfigOpt, DbOpt, JsonOpt
+from scheduler.cli.environment import open_env, writing
 from scheduler.cli.output import print_json
 from scheduler.errors import ConfigError
 from scheduler.settings import DEFAULT_CONFIG
@@ -21,40 +22,15 @@ from scheduler.settings import DEFAULT_CONFIG
 SAMPLE_UNITS = DEFAULT_CONFIG.parent / "units.sample.yaml"
 
 
-def _serve(env: Env) -> None:
-    import asyncio
-
-    from scheduler import daemon  # the web stack and the scheduler: only for run and demo
-    from scheduler.clock import clock_from
-    from scheduler.mail.render import Renderer
-    from scheduler.store.connection import check_writable
-
-    check_writable(env.engine)  # a daemon that could not record would remind for ever
-    clock = clock_from(os.environ.get("HANBAO_CLOCK"))
-    Renderer(env.config.mail.domain).test("x@x.invalid", env.now, "startup-check")  # templates ok
-    try:
-        asyncio.run(daemon.run(env.config, env.engine, clock))
-    except OSError as error:
-        raise ConfigError(
-            f"không mở được cổng HTTP {env.config.daemon.http_host}:{env.config.daemon.http_port}"
-            f" / cannot listen: {error.strerror} (đổi / change daemon.http_port, "
-            "HANBAO_HTTP_PORT)"
-        ) from None
-
-
 def run_command(
     config: ConfigOpt = None,
     db: DbOpt = None,
     log_level: Annotated[
         str, typer.Option("--log-level", help="DEBUG, INFO, WARNING hoặc/or ERROR")
-    ] = "INFO",
+    ] = service.DEFAULT_LOG_LEVEL,
 ) -> None:
     """Chạy dịch vụ: quét hạn, gửi thư, tổng hợp hằng ngày, /metrics và /healthz."""
-    from scheduler.monitoring.logs import configure as configure_logs
-
-    env = open_env(config, db)
-    configure_logs(log_level, env.config.log_format)
-    _serve(env)
+    service.run(config, db, log_level)  # usually started by service.quick_run, without Typer
 
 
 def _port_free(host: str, port: int, setting: str) -> None:
@@ -146,6 +122,6 @@ def demo_command(
             file=sys.stderr,
         )
     try:
-        _serve(env)
+        service.serve(env)
     finally:
         capture.stop()

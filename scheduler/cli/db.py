@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from scheduler.cli.common import ConfigOpt, DbOpt, JsonOpt, open_env
+from scheduler.cli.common import ConfigOpt, DbOpt, JsonOpt
+from scheduler.cli.environment import open_env
 from scheduler.cli.output import print_json
 from scheduler.errors import ConfigError
 

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from scheduler.cli.common import AsOfOpt, ConfigOpt, DbOpt, JsonOpt, open_env, record_id, writing
+from scheduler.cli.common import AsOfOpt, ConfigOpt, DbOpt, JsonOpt, record_id
+from scheduler.cli.environment import open_env, writing
 from scheduler.cli.output import print_json, print_table
 from scheduler.deadlines.vntime import iso
 from scheduler.errors import ConfigError, DeliveryError, InvalidInput

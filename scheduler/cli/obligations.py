@@ -10,16 +10,8 @@ from typing import Annotated
 import typer
 
 from scheduler.cli import show
-from scheduler.cli.common import (
-    AsOfOpt,
-    ConfigOpt,
-    DbOpt,
-    JsonOpt,
-    ObligationArg,
-    now,
-    open_env,
-    writing,
-)
+from scheduler.cli.common import AsOfOpt, ConfigOpt, DbOpt, JsonOpt, ObligationArg
+from scheduler.cli.environment import now, open_env, writing
 from scheduler.cli.output import print_json
 from scheduler.deadlines.vntime import end_of_day, parse_date, parse_datetime
 from scheduler.errors import InvalidInput

@@ -9,7 +9,8 @@ from typing import Annotated
 
 import typer
 
-from scheduler.cli.common import AsOfOpt, ConfigOpt, DbOpt, JsonOpt, open_env, writing
+from scheduler.cli.common import AsOfOpt, ConfigOpt, DbOpt, JsonOpt
+from scheduler.cli.environment import open_env, writing
 from scheduler.cli.output import print_json
 from scheduler.deadlines.vntime import parse_date
 from scheduler.errors import InvalidInput

@@ -7,7 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
-from scheduler.cli.common import AsOfOpt, ConfigOpt, DbOpt, JsonOpt, open_env, writing
+from scheduler.cli.common import AsOfOpt, ConfigOpt, DbOpt, JsonOpt
+from scheduler.cli.environment import open_env, writing
 from scheduler.cli.output import print_json, print_table
 from scheduler.deadlines.vntime import fmt_date
 

@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from scheduler.cli.common import AsOfOpt, ConfigOpt, DbOpt, JsonOpt, open_env, record_id, writing
+from scheduler.cli.common import AsOfOpt, ConfigOpt, DbOpt, JsonOpt, record_id
+from scheduler.cli.environment import open_env, writing
 from scheduler.cli.output import print_json, print_table
 
 token_app = typer.Typer(no_args_is_help=True, help="Token API / API tokens")
