@@ -49,9 +49,11 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
 
 
-def rss_mib(pid: int) -> float:
+def rss_mib(pid: int, field: str = "VmRSS") -> float:
+    """Resident memory (``RssAnon``: the process's own; ``RssFile``: pages of the files it maps,
+    the shared libraries, which other processes may share)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return 0.0
 
@@ -165,7 +167,8 @@ def main() -> None:
         wall = time.perf_counter() - wall_before
         print(
             f"idle over {wall:.0f} s: CPU {cpu:.2f} s = {100 * cpu / wall:.2f} % of one core; "
-            f"resident memory {rss_mib(daemon.pid):.1f} MiB (peak {peak:.1f} MiB)"
+            f"resident memory {rss_mib(daemon.pid):.1f} MiB (peak {peak:.1f} MiB; anonymous "
+            f"{rss_mib(daemon.pid, 'RssAnon'):.1f}, files {rss_mib(daemon.pid, 'RssFile'):.1f})"
         )
         report_jobs(before, job_costs(port), wall)
         daemon.send_signal(signal.SIGTERM)
