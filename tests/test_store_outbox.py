@@ -5,10 +5,12 @@ caller's."""
 from __future__ import annotations
 
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import col, select
 
 from scheduler.lifecycle.sweep import sweep
@@ -18,11 +20,12 @@ from scheduler.mail.render import Renderer
 from scheduler.settings import Config
 from scheduler.store.base import ROWS_PER_STATEMENT
 from scheduler.store.connection import Engine
-from scheduler.store.outbox import NEW
+from scheduler.store.outbox import NEW, Items
 from scheduler.store.outcomes import Writer
 from scheduler.store.queries import transaction
 from scheduler.store.schema import MessageItemRow, MessageRow, ReminderRow
 from tests.conftest import open_case, vn
+from tests.probe import until
 
 LEASE = timedelta(minutes=5)
 
@@ -84,6 +87,41 @@ def test_a_wave_larger_than_a_statement_is_queued_whole_with_its_items(
         items = store.session.exec(select(MessageItemRow.message_id)).all()
         assert store.message_counts() == {"pending": len(wave) + 1}
     assert sorted(Counter(items).values()) == [1] + [2] * len(wave)
+
+
+def test_a_key_queued_meanwhile_by_another_daemon_is_left_alone(engine: Engine) -> None:
+    """Two daemons queue the same key at once: the second waits for the first's transaction,
+    then queues only what is new. On PostgreSQL its ``COPY`` meets the key (invisible to its
+    check, not yet committed), is undone to its savepoint, and the slice goes the ``INSERT``
+    way."""
+    at = vn("01/07/2027 08:00")
+    theirs = {**_new(1, 1, at), "subject": "của daemon kia"}
+    with ThreadPoolExecutor(1) as other, transaction(engine) as store:
+        assert store.add_messages([(_new(1, 1, at), ())]) == 1
+        queuing = other.submit(_queue_alone, engine, [(theirs, ()), (_new(2, 1, at), ())])
+        if engine.dialect.name == "postgresql":  # until the other waits on our key
+            until(lambda: _waiting_on_a_lock(engine) or None, 30, "the other to wait")
+    assert queuing.result(timeout=60) == 1
+    with transaction(engine) as store:
+        listed = store.messages("pending", 10)
+    assert sorted(m.subject for m in listed) == ["thư 1", "thư 2"]  # the first's, and the new
+
+
+def _queue_alone(engine: Engine, messages: list[tuple[dict[str, Any], Items]]) -> int:
+    with transaction(engine) as store:
+        return store.add_messages(messages)
+
+
+def _waiting_on_a_lock(engine: Engine) -> bool:
+    with engine.connect() as connection:
+        return bool(
+            connection.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    "AND datname = current_database()"
+                )
+            ).scalar_one()
+        )
 
 
 @pytest.mark.parametrize("chunk", [1, 1000], ids=["a-mail-a-chunk", "one-chunk"])
