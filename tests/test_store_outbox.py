@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -145,6 +146,27 @@ def test_a_slice_composed_a_chunk_at_a_time_queues_each_reminder_once(
     assert len(due) == 3 and len(set(recipients)) == 2
     assert Counter(carried) == {r.id: 2 for r in due}
     assert all(r.composed_at == at for r in due)
+
+
+def test_a_reminder_of_an_unknown_kind_waits_uncomposed_until_its_kind_is_back(
+    engine: Engine, config: Config
+) -> None:
+    """Taken, then given back: no mail, and still uncomposed, until the rules know its kind."""
+    open_case(engine, config, "VV-U", "03/03/2027 10:00", "03/03/2027 10:05")
+    at = vn("03/03/2027 10:05")
+    sweep(engine, config, at)
+    kinds = {k: v for k, v in config.rules.kinds.items() if k != "urgent_report"}
+    renamed = replace(config, rules=replace(config.rules, kinds=kinds))  # e.g. a kind renamed
+    renderer = Renderer(config.mail.domain)
+    with transaction(engine) as store:
+        assert compose.compose(store, renamed, renderer, at) == 0
+    with transaction(engine) as store:
+        waiting = store.session.exec(select(ReminderRow)).all()
+        assert [r.composed_at for r in waiting] == [None] and store.message_counts() == {}
+    with transaction(engine) as store:
+        assert compose.compose(store, config, renderer, at) == 2  # the officer's, the leader's
+    with transaction(engine) as store:
+        assert [r.composed_at for r in store.session.exec(select(ReminderRow)).all()] == [at]
 
 
 def test_the_claim_takes_the_most_urgent_then_the_oldest_and_each_once(engine: Engine) -> None:
