@@ -76,9 +76,10 @@ def meeting(engine: Engine, marker: str, *, before: bool) -> Iterator[None]:
 def test_two_daemons_composing_at_once_queue_each_reminder_once(
     engine: Engine, config: Config
 ) -> None:
-    """Both read the same uncomposed reminders: the one that takes them composes them, the
-    other composes nothing, and neither fails (it used to: UniqueViolation, or "another
-    process composed the same reminders", and the whole mail job was lost until its next run)."""
+    """Both take the same uncomposed reminders at the same moment: the one that takes them
+    composes them, the other composes nothing, and neither fails (it used to: UniqueViolation,
+    or "another process composed the same reminders", and the whole mail job was lost until its
+    next run)."""
     for n in range(3):
         open_case(engine, config, f"VV-C{n}", "03/03/2027 10:00", "03/03/2027 10:05")
     sweep(engine, config, vn("03/03/2027 10:05"))
@@ -86,7 +87,7 @@ def test_two_daemons_composing_at_once_queue_each_reminder_once(
     def compose_now(store: Store) -> int:
         return compose(store, config, Renderer(config.mail.domain), vn("03/03/2027 10:05"))
 
-    queued = at_once(engine, compose_now, "reminder.composed_at IS NULL", before=False)
+    queued = at_once(engine, compose_now, "UPDATE reminder SET composed_at", before=True)
     with transaction(engine) as store:
         carried = store.session.exec(select(MessageItemRow.reminder_id)).all()
         due = store.session.exec(select(ReminderRow).where(col(ReminderRow.state) == "due")).all()
@@ -99,16 +100,19 @@ def test_two_daemons_composing_at_once_queue_each_reminder_once(
 
 
 def test_two_daemons_queue_the_district_digest_once(engine: Engine, config: Config) -> None:
-    """The digest's key is the same in both: the second insert is a no-op, not an error."""
+    """The digest's key is the same in both: the second insert is a no-op, not an error. On
+    PostgreSQL both find the key free, then ``COPY`` it: the second's ``COPY`` fails on the
+    first's key, and its ``INSERT … ON CONFLICT`` queues nothing."""
     open_case(engine, config, "VV-LATE", "03/03/2027 10:00", "03/03/2027 10:05")
     run_until(engine, config, vn("05/03/2027 08:00"))
     renderer = Renderer(config.mail.domain)
     at = vn("05/03/2027 09:00")
+    postgres = engine.dialect.name == "postgresql"
     queued = at_once(
         engine,
         lambda store: digest(store, config, renderer, at),
-        "INSERT INTO message (",
-        before=True,
+        "SELECT ARRAY(SELECT key FROM message" if postgres else "INSERT INTO message (",
+        before=not postgres,
     )
     assert sorted(queued) == [0, 1]
     with transaction(engine) as store:

@@ -5,10 +5,13 @@ caller's."""
 from __future__ import annotations
 
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import col, select
 
 from scheduler.lifecycle.sweep import sweep
@@ -18,11 +21,12 @@ from scheduler.mail.render import Renderer
 from scheduler.settings import Config
 from scheduler.store.base import ROWS_PER_STATEMENT
 from scheduler.store.connection import Engine
-from scheduler.store.outbox import NEW
+from scheduler.store.outbox import NEW, Items
 from scheduler.store.outcomes import Writer
 from scheduler.store.queries import transaction
 from scheduler.store.schema import MessageItemRow, MessageRow, ReminderRow
 from tests.conftest import open_case, vn
+from tests.probe import until
 
 LEASE = timedelta(minutes=5)
 
@@ -86,6 +90,41 @@ def test_a_wave_larger_than_a_statement_is_queued_whole_with_its_items(
     assert sorted(Counter(items).values()) == [1] + [2] * len(wave)
 
 
+def test_a_key_queued_meanwhile_by_another_daemon_is_left_alone(engine: Engine) -> None:
+    """Two daemons queue the same key at once: the second waits for the first's transaction,
+    then queues only what is new. On PostgreSQL its ``COPY`` meets the key (invisible to its
+    check, not yet committed), is undone to its savepoint, and the slice goes the ``INSERT``
+    way."""
+    at = vn("01/07/2027 08:00")
+    theirs = {**_new(1, 1, at), "subject": "của daemon kia"}
+    with ThreadPoolExecutor(1) as other, transaction(engine) as store:
+        assert store.add_messages([(_new(1, 1, at), ())]) == 1
+        queuing = other.submit(_queue_alone, engine, [(theirs, ()), (_new(2, 1, at), ())])
+        if engine.dialect.name == "postgresql":  # until the other waits on our key
+            until(lambda: _waiting_on_a_lock(engine) or None, 30, "the other to wait")
+    assert queuing.result(timeout=60) == 1
+    with transaction(engine) as store:
+        listed = store.messages("pending", 10)
+    assert sorted(m.subject for m in listed) == ["thư 1", "thư 2"]  # the first's, and the new
+
+
+def _queue_alone(engine: Engine, messages: list[tuple[dict[str, Any], Items]]) -> int:
+    with transaction(engine) as store:
+        return store.add_messages(messages)
+
+
+def _waiting_on_a_lock(engine: Engine) -> bool:
+    with engine.connect() as connection:
+        return bool(
+            connection.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    "AND datname = current_database()"
+                )
+            ).scalar_one()
+        )
+
+
 @pytest.mark.parametrize("chunk", [1, 1000], ids=["a-mail-a-chunk", "one-chunk"])
 def test_a_slice_composed_a_chunk_at_a_time_queues_each_reminder_once(
     engine: Engine, config: Config, monkeypatch: pytest.MonkeyPatch, chunk: int
@@ -107,6 +146,27 @@ def test_a_slice_composed_a_chunk_at_a_time_queues_each_reminder_once(
     assert len(due) == 3 and len(set(recipients)) == 2
     assert Counter(carried) == {r.id: 2 for r in due}
     assert all(r.composed_at == at for r in due)
+
+
+def test_a_reminder_of_an_unknown_kind_waits_uncomposed_until_its_kind_is_back(
+    engine: Engine, config: Config
+) -> None:
+    """Taken, then given back: no mail, and still uncomposed, until the rules know its kind."""
+    open_case(engine, config, "VV-U", "03/03/2027 10:00", "03/03/2027 10:05")
+    at = vn("03/03/2027 10:05")
+    sweep(engine, config, at)
+    kinds = {k: v for k, v in config.rules.kinds.items() if k != "urgent_report"}
+    renamed = replace(config, rules=replace(config.rules, kinds=kinds))  # e.g. a kind renamed
+    renderer = Renderer(config.mail.domain)
+    with transaction(engine) as store:
+        assert compose.compose(store, renamed, renderer, at) == 0
+    with transaction(engine) as store:
+        waiting = store.session.exec(select(ReminderRow)).all()
+        assert [r.composed_at for r in waiting] == [None] and store.message_counts() == {}
+    with transaction(engine) as store:
+        assert compose.compose(store, config, renderer, at) == 2  # the officer's, the leader's
+    with transaction(engine) as store:
+        assert [r.composed_at for r in store.session.exec(select(ReminderRow)).all()] == [at]
 
 
 def test_the_claim_takes_the_most_urgent_then_the_oldest_and_each_once(engine: Engine) -> None:

@@ -141,20 +141,16 @@ def compose(
 
     The reminders are taken first (``composed_at``, a compare-and-set whose rows come back), and
     only those taken are composed: another daemon composing at the same moment gets the others
-    (on PostgreSQL it skips the rows taken) or none, never the same ones."""
-    rows = store.uncomposed(now, _urgency(config), PRIORITY["overdue"], limit)
+    (on PostgreSQL it skips the rows taken) or none, never the same ones. One that cannot be
+    composed (its kind or unit unknown) is given back, uncomposed."""
+    rows = store.take_uncomposed(now, _urgency(config), PRIORITY["overdue"], limit)
     if not rows:
         return 0
-    # a reminder left out waits uncomposed: it goes out once the rules are fixed
     pending = _pending(store, config, rows, now)
-    taken = store.take_for_composing([entry.item.reminder_id for entry in pending], now)
-    if len(taken) < len(pending):
-        log.info("action=compose_taken_elsewhere reminders=%s", len(pending) - len(taken))
-    groups = _groups(
-        [entry for entry in pending if entry.item.reminder_id in taken],
-        config.mail.group_by_recipient,
-        config.mail.digest_late_flags,
-    )
+    if len(pending) < len(rows):  # left out: it waits uncomposed, and goes once rules are fixed
+        kept = {entry.item.reminder_id for entry in pending}
+        store.leave_uncomposed([r.reminder_id for r in rows if r.reminder_id not in kept])
+    groups = _groups(pending, config.mail.group_by_recipient, config.mail.digest_late_flags)
     return _queued(store, config, renderer, groups, now)
 
 

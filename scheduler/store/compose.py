@@ -6,7 +6,7 @@ belong to obligations submitted since. Read as plain values with Core: a wave re
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -68,6 +68,17 @@ def _recorded() -> Any:
     )
 
 
+def _urgency(urgency: Urgency, otherwise: int, kind: Any) -> Any:
+    """How urgent a reminder's mail is, by its step and its obligation's ``kind``."""
+    return case(
+        *(
+            ((_REMINDER.c.step == step) & (kind == kind_id), value)
+            for (kind_id, step), value in urgency.items()
+        ),
+        else_=otherwise,
+    )
+
+
 def _values(rows: Any) -> list[Recorded]:
     decoded: dict[str, tuple[str, ...]] = {}  # a wave's reminders share a few recipient lists
     found = []
@@ -79,61 +90,62 @@ def _values(rows: Any) -> list[Recorded]:
 
 
 class ComposeQueries(Queries):
-    def uncomposed(
+    def take_uncomposed(
         self, now: datetime, urgency: Urgency, otherwise: int, limit: int
     ) -> list[Recorded]:
-        """Up to ``limit`` reminders recorded by ``now`` and not composed yet, the most urgent
-        first (``urgency`` of their kind and step, ``otherwise`` for any other), then in the
-        order recorded. On PostgreSQL the rows are locked and rows another composer holds are
-        skipped.
+        """Take up to ``limit`` reminders recorded by ``now`` and not composed yet, the most
+        urgent first (``urgency`` of their kind and step, ``otherwise`` for any other), then in
+        the order recorded: mark them composed at ``now`` (a compare-and-set: another composer
+        at the same moment takes the others, never the same ones; on PostgreSQL it skips the
+        rows this one holds); those taken, in that order.
 
-        The reminders are chosen first, alone, and only those chosen are joined to their
+        The reminders are chosen first, alone, and only those taken are joined to their
         obligations: a wave leaves tens of thousands uncomposed, and joining them all to sort
         them, slice after slice, read the whole obligation table each time. A step's kind is
-        looked up only for the steps ``urgency`` names."""
+        looked up only for the steps ``urgency`` names. On PostgreSQL choosing, taking and
+        reading are one statement."""
         kind = (
             select(_OBLIGATION.c.kind)
             .where(_OBLIGATION.c.id == _REMINDER.c.obligation_id)
             .scalar_subquery()
         )
-        order = case(
-            *(
-                ((_REMINDER.c.step == step) & (kind == kind_id), value)
-                for (kind_id, step), value in urgency.items()
-            ),
-            else_=otherwise,
-        ).label("urgency")
         chosen = (
-            select(_REMINDER.c.id, order)
+            select(_REMINDER.c.id)
             .where(_REMINDER.c.state == "due")
             .where(_REMINDER.c.composed_at.is_(None))
             .where(_REMINDER.c.recorded_at <= now)
-            .order_by(order, _REMINDER.c.id)
+            .order_by(_urgency(urgency, otherwise, kind), _REMINDER.c.id)
             .limit(limit)
             .with_for_update(of=_REMINDER, skip_locked=True)
-            .subquery()
         )
+        take = (
+            update(_REMINDER)
+            .where(_REMINDER.c.id.in_(chosen.scalar_subquery()))
+            .where(_REMINDER.c.composed_at.is_(None))
+            .values(composed_at=now)
+            .returning(_REMINDER.c.id)
+        )
+        connection = self.session.connection()
+        if connection.dialect.name == "postgresql":
+            taken: Any = take.cte("taken")
+            key = taken.c.id
+        else:  # SQLite has no UPDATE in WITH
+            ids = list(connection.execute(take).scalars())
+            taken = bulk.listed("sqlite", ids, int).subquery("taken")
+            key = taken.c.value
         return _values(
-            self.session.connection().execute(
+            connection.execute(
                 _recorded()
-                .join(chosen, chosen.c.id == _REMINDER.c.id)
-                .order_by(chosen.c.urgency, _REMINDER.c.id)
+                .join(taken, key == _REMINDER.c.id)
+                .order_by(_urgency(urgency, otherwise, _OBLIGATION.c.kind), _REMINDER.c.id)
             )
         )
 
-    def take_for_composing(self, reminders: Sequence[int], now: datetime) -> set[int]:
-        """Mark reminders composed at ``now`` (compare-and-set); the ids this call took."""
-        taken = bulk.listed(self.session.get_bind().dialect.name, reminders, int)
-        return set(
-            self.session.connection()
-            .execute(
-                update(_REMINDER)
-                .where(_REMINDER.c.id.in_(taken))
-                .where(_REMINDER.c.composed_at.is_(None))
-                .values(composed_at=now)
-                .returning(_REMINDER.c.id)
-            )
-            .scalars()
+    def leave_uncomposed(self, reminders: Collection[int]) -> None:
+        """Undo the taking of ``reminders``, in this transaction: they wait uncomposed."""
+        listed = bulk.listed(self.session.get_bind().dialect.name, reminders, int)
+        self.session.connection().execute(
+            update(_REMINDER).where(_REMINDER.c.id.in_(listed)).values(composed_at=None)
         )
 
     def submitted_since_queued(self, messages: Sequence[int]) -> list[tuple[int, int, datetime]]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, or_, select, tuple_, update
+from sqlalchemy import Connection, func, or_, select, text, tuple_, update
 from sqlmodel import SQLModel
 
 from scheduler.store import bulk
@@ -46,6 +46,12 @@ NEW = tuple(
     c.name for c in _MESSAGE.c if c.name not in ("id", "lease_until", "finished_at", "last_error")
 )
 Items = Sequence[tuple[int, int]]  # the (reminder, obligation) pairs a message carries
+_QUEUED_AND_IDS = text(  # PostgreSQL: which of these keys are queued, and ids for new ones
+    "SELECT ARRAY(SELECT key FROM message WHERE key IN "
+    "(SELECT value FROM json_array_elements_text(CAST(:keys AS json)))), "
+    "ARRAY(SELECT nextval(pg_get_serial_sequence('message', 'id')) FROM generate_series(1, :n))"
+)
+_UNIQUE_VIOLATION = "23505"
 
 
 @dataclass(frozen=True)
@@ -112,6 +118,30 @@ def finish(connection: Connection, outcomes: Sequence[tuple[Outgoing, dict[str, 
     return changed
 
 
+def _copied(connection: Connection, rows: dict[str, list[Any]]) -> dict[str, int] | None:
+    """PostgreSQL: queue the messages of ``rows`` (by key) whose key is not queued yet, by
+    ``COPY``, their ids drawn from the table's sequence first; their ids by key. ``COPY`` takes a
+    wave's 70 MB in half the time of an ``INSERT`` (the rows as one JSON parameter, then unpacked
+    by the server), but it cannot skip a row whose key is there already: the keys already queued
+    are left out beforehand (read with the ids, in one round trip: each costs the writing thread
+    the interpreter's lock back), and a key queued meanwhile by another daemon fails the
+    ``COPY``, undone to its savepoint: then None, and the caller takes the ``INSERT`` way."""
+    queued, drawn = connection.execute(
+        _QUEUED_AND_IDS, {"keys": bulk.encoded(list(rows)), "n": len(rows)}
+    ).one()
+    present = set(queued)
+    fresh = [key for key in rows if key not in present]  # in their order: the claim's, by id
+    ids = dict(zip(fresh, sorted(drawn), strict=False))  # an id drawn for a key present: unused
+    try:
+        with connection.begin_nested():
+            bulk.copy(connection, "message", ("id", *NEW), [[i, *rows[k]] for k, i in ids.items()])
+    except Exception as error:
+        if getattr(error, "sqlstate", None) != _UNIQUE_VIOLATION:
+            raise
+        return None
+    return ids
+
+
 class OutboxQueries(Queries):
     def add_message(self, values: dict[str, Any], items: Items = ()) -> int | None:
         """Insert a message (``values``: its columns) and the reminders it carries; None when
@@ -135,10 +165,11 @@ class OutboxQueries(Queries):
         """Insert many new messages (``values``: the columns of ``NEW``) with the reminders they
         carry; how many were new. A key already queued is left alone, and so are its items.
 
-        A wave is tens of thousands of mails: the rows go to the driver as written
-        (``bulk.inserts``: one ``INSERT … ON CONFLICT DO NOTHING RETURNING`` per slice on
-        SQLite, one for all on PostgreSQL, then the same for their items), their moments
-        converted as the schema stores them, each distinct one once (a wave's share one)."""
+        A wave is tens of thousands of mails: the rows go to the driver as written, their
+        moments converted as the schema stores them, each distinct one once (a wave's share
+        one). On PostgreSQL by ``COPY`` (``_copied``); else, and where ``COPY`` meets a key
+        queued meanwhile, ``bulk.inserts``: ``INSERT … ON CONFLICT DO NOTHING RETURNING``, then
+        the same for their items."""
         connection = self.session.connection()
         backend, dialect = connection.dialect.name, connection.dialect
         convert = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
@@ -151,22 +182,29 @@ class OutboxQueries(Queries):
                 return stored[value]
             return value
 
-        rows = [[column(values[name]) for name in NEW] for values, _ in messages]
-        ids: dict[str, int] = {}
-        for sql, parameters in bulk.inserts(backend, "message", NEW, rows):
-            ids.update(
-                connection.exec_driver_sql(
-                    f"{sql} ON CONFLICT DO NOTHING RETURNING key, id", parameters
-                ).all()
-            )
+        rows: dict[str, list[Any]] = {}  # by key: of two with one key, the first is queued
+        for values, _ in messages:
+            rows.setdefault(values["key"], [column(values[name]) for name in NEW])
+        ids = _copied(connection, rows) if backend == "postgresql" else None
+        if ids is None:
+            ids = {}
+            for sql, parameters in bulk.inserts(backend, "message", NEW, list(rows.values())):
+                ids.update(
+                    connection.exec_driver_sql(
+                        f"{sql} ON CONFLICT DO NOTHING RETURNING key, id", parameters
+                    ).all()
+                )
         items = [
             (ids[values["key"]], reminder, obligation)
             for values, carried in messages
             if values["key"] in ids
             for reminder, obligation in carried
         ]
-        for statement in bulk.inserts(backend, "message_item", _ITEM_COLUMNS, items):
-            connection.exec_driver_sql(*statement)
+        if backend == "postgresql":  # new messages' items: none can be there already
+            bulk.copy(connection, "message_item", _ITEM_COLUMNS, items)
+        else:
+            for statement in bulk.inserts(backend, "message_item", _ITEM_COLUMNS, items):
+                connection.exec_driver_sql(*statement)
         return len(ids)
 
     def claim_messages(self, now: datetime, limit: int, lease: timedelta) -> list[Outgoing]:

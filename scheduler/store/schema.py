@@ -166,6 +166,7 @@ class MessageRow(SQLModel, table=True):
     so a message sent again after a crash carries the same Message-ID."""
 
     __tablename__ = "message"
+    # on PostgreSQL a row stays uncompressed up to 8 kB (toast_tuple_target, revision 0005)
     # the claim walks the due messages most urgent first, oldest first, and stops at a batch
     __table_args__ = (
         Index("ix_message_claim", "state", "priority", "created_at", "id", "next_attempt_at"),
@@ -183,7 +184,7 @@ class MessageRow(SQLModel, table=True):
     subject: str
     body_text: str
     body_html: str
-    state: str = Field(index=True)  # pending, sending, sent, failed, refused
+    state: str  # pending, sending, sent, failed, refused (ix_message_claim leads with it)
     attempts: int = 0
     next_attempt_at: datetime = _when()
     lease_until: datetime | None = _when(nullable=True)
