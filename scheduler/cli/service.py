@@ -1,12 +1,13 @@
-"""The service: ``hanbao run`` (and the end of ``hanbao demo``), started without Typer.
+"""The service (``serve``, which ``hanbao demo`` ends in too), and ``hanbao run`` started without
+Typer.
 
-A daemon keeps for its whole life what its start imported; Typer and its Click are 2 to 3 MiB of
-it (README, "Benchmarks"). So ``quick_run`` starts ``run`` itself when the command line is plainly
-that: ``run`` and the options below, each once, each with a value. Anything else (``--help``, an
-unknown or repeated option, a value that looks like an option, a log level ``logging`` does not
-know) returns False and goes through Typer as every other command does, which answers as it
-always has. ``scheduler.cli.daemon.run_command`` declares the same options for Typer; a test
-checks that the two agree.
+A daemon keeps for its whole life what its start imported; Typer and its Click were 1.7 MiB of
+its resident memory (README, "Benchmarks"). So ``quick_run`` starts ``run`` itself when the
+command line is plainly that: ``run`` and the options below, each once, each with a value.
+Anything else (``--help``, an unknown or repeated option, a value that looks like an option, a log
+level ``logging`` does not know) returns False and goes through Typer as every other command does,
+which answers as it always has. ``scheduler.cli.daemon.run_command`` declares the same options
+for Typer; a test checks that the two agree.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def serve(env: Env) -> None:
     import asyncio
 
     # FastAPI (0.165) imports pydantic.v1 only to refuse v1 models in a route's annotations,
-    # and keeps it: 2 MiB for the daemon's whole life. hanbao has no v1 model, and FastAPI
+    # and keeps it: 1.3 MiB for the daemon's whole life. hanbao has no v1 model, and FastAPI
     # takes a failed import as "no v1 models" (as once pydantic drops v1). This process only:
     # a library or test that has loaded it already keeps it.
     sys.modules.setdefault("pydantic.v1", None)  # type: ignore[arg-type]
