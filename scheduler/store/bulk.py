@@ -35,7 +35,7 @@ def inserts(
         yield (
             f"INSERT INTO {table} ({names}) SELECT {names} "
             f"FROM json_populate_recordset(NULL::{table}, %s::json)",
-            (encoded([dict(zip(columns, row, strict=True)) for row in rows]),),
+            (_JSON.encode([dict(zip(columns, row, strict=True)) for row in rows]),),
         )
         return
     one = f"({', '.join(['?'] * len(columns))})"
@@ -57,11 +57,6 @@ def copy(connection: Connection, table: str, columns: Sequence[str], rows: Seque
             copying.write_row(row)
 
 
-def encoded(values: Sequence[Any]) -> str:
-    """``values`` as the JSON the backends unpack (PostgreSQL's moments as ISO text)."""
-    return _JSON.encode(values)
-
-
 def listed(backend: str, values: Iterable[int | str], kind: type[int] | type[str]) -> Any:
     """``values`` (of type ``kind``) as a one-column ``SELECT`` for ``IN``: one JSON parameter
     whatever their number. One bound value per element costs more to compile (and, for psycopg,
@@ -75,6 +70,6 @@ def listed(backend: str, values: Iterable[int | str], kind: type[int] | type[str
         sql = "SELECT value FROM json_each(:listed)"
     return (
         text(sql)
-        .bindparams(listed=encoded(list(values)))
+        .bindparams(listed=_JSON.encode(list(values)))
         .columns(column("value", Integer if kind is int else String))
     )

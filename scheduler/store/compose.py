@@ -82,7 +82,7 @@ def _urgency(urgency: Urgency, otherwise: int, kind: Any) -> Any:
 def _values(rows: Any) -> list[Recorded]:
     decoded: dict[str, tuple[str, ...]] = {}  # a wave's reminders share a few recipient lists
     found = []
-    for reminder, step, late_flag, recipients, *obligation in rows:
+    for reminder, step, late_flag, recipients, *obligation in rows.all():  # one fetch
         if recipients not in decoded:
             decoded[recipients] = tuple(json.loads(recipients))
         found.append(Recorded(reminder, step, late_flag, decoded[recipients], *obligation))
