@@ -49,7 +49,6 @@ Items = Sequence[tuple[int, int]]  # the (reminder, obligation) pairs a message 
 _NEXT_IDS = text(  # PostgreSQL: ids for n new messages
     "SELECT nextval(pg_get_serial_sequence('message', 'id')) FROM generate_series(1, :n)"
 )
-_UNIQUE_VIOLATION = "23505"
 
 
 @dataclass(frozen=True)
@@ -127,14 +126,8 @@ def _copied(connection: Connection, rows: dict[str, list[Any]]) -> dict[str, int
     are new: they name reminders taken for it."""
     drawn = connection.execute(_NEXT_IDS, {"n": len(rows)}).scalars()
     ids = dict(zip(rows, sorted(drawn), strict=True))  # in their order: the claim's, by id
-    try:
-        with connection.begin_nested():
-            bulk.copy(connection, "message", ("id", *NEW), [[i, *rows[k]] for k, i in ids.items()])
-    except Exception as error:
-        if getattr(error, "sqlstate", None) != _UNIQUE_VIOLATION:
-            raise
-        return None
-    return ids
+    copied = [[i, *rows[key]] for key, i in ids.items()]
+    return ids if bulk.copied(connection, "message", ("id", *NEW), copied) else None
 
 
 class OutboxQueries(Queries):
