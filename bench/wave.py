@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from pg import postgres  # noqa: E402
-from sweep import build  # noqa: E402
+from sweep import build, frozen_heap  # noqa: E402
 
 from scheduler.clock import SimulatedClock  # noqa: E402
 from scheduler.deadlines.vntime import parse_datetime  # noqa: E402
@@ -246,6 +246,7 @@ def measure(name: str, url: str, config: Config, args: argparse.Namespace) -> di
         with engine.begin() as connection:  # a daemon sent them in June
             connection.execute(text("UPDATE message SET state = 'sent' WHERE state = 'pending'"))
     recorded = len(sweep(engine, config, WAVE))
+    frozen_heap()
     started = time.perf_counter()
     queued = compose_all(engine, config, WAVE)
     compose_s = time.perf_counter() - started

@@ -101,8 +101,8 @@ def test_two_daemons_composing_at_once_queue_each_reminder_once(
 
 def test_two_daemons_queue_the_district_digest_once(engine: Engine, config: Config) -> None:
     """The digest's key is the same in both: the second insert is a no-op, not an error. On
-    PostgreSQL both find the key free, then ``COPY`` it: the second's ``COPY`` fails on the
-    first's key, and its ``INSERT … ON CONFLICT`` queues nothing."""
+    PostgreSQL both ``COPY`` it: the second's fails on the first's key, and its ``INSERT … ON
+    CONFLICT`` then queues nothing."""
     open_case(engine, config, "VV-LATE", "03/03/2027 10:00", "03/03/2027 10:05")
     run_until(engine, config, vn("05/03/2027 08:00"))
     renderer = Renderer(config.mail.domain)
@@ -111,7 +111,7 @@ def test_two_daemons_queue_the_district_digest_once(engine: Engine, config: Conf
     queued = at_once(
         engine,
         lambda store: digest(store, config, renderer, at),
-        "SELECT ARRAY(SELECT key FROM message" if postgres else "INSERT INTO message (",
+        "SELECT nextval(pg_get_serial_sequence('message'" if postgres else "INSERT INTO message (",
         before=not postgres,
     )
     assert sorted(queued) == [0, 1]

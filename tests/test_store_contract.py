@@ -26,6 +26,7 @@ from scheduler.store.gauges import OpenCount
 from scheduler.store.queries import rolled_back, transaction
 from scheduler.store.schema import MessageRow, ReminderRow, make_engine, with_database
 from scheduler.store.upkeep import tidy
+from scheduler.store.waves import Occurrence
 from tests.conftest import open_case, vn
 from tests.mailsink import free_port
 
@@ -193,6 +194,26 @@ def test_settling_reminders_marks_those_recorded_by_then_as_composed_when_record
     for row in rows:
         expected = row.recorded_at if row.recorded_at <= recorded[0] else None
         assert row.composed_at == expected, (row.step, row.recorded_at)
+
+
+def test_a_step_recorded_already_is_left_alone_and_the_others_recorded(
+    engine: Engine, config: Config
+) -> None:
+    """On PostgreSQL the occurrences go by ``COPY``, which the one already there fails: undone
+    to its savepoint, they go the ``INSERT … ON CONFLICT`` way."""
+    urgent = open_case(engine, config, "VV-2027-001", VERIFIED, OPENED)  # its obligation
+    at, to = vn("04/02/2027 17:00"), ("treem@anbinh.huyenmau.tinhmau.example",)
+
+    def step(name: str, recorded: datetime) -> Occurrence:
+        return Occurrence(urgent, name, 0, "due", False, to, at, recorded)
+
+    with transaction(engine) as store:
+        store.add_reminders([step("a", at)])
+    with transaction(engine) as store:
+        store.add_reminders([step("a", at + timedelta(hours=1)), step("b", at)])
+    with transaction(engine) as store:
+        rows = store.session.exec(select(ReminderRow.step, ReminderRow.recorded_at)).all()
+    assert sorted(rows) == [("a", at), ("b", at)]
 
 
 def test_the_units_read_back_as_the_sample_file_has_them(engine: Engine) -> None:

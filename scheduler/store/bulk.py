@@ -4,7 +4,8 @@ SQLite's driver binds in C: a multi-row ``VALUES`` list is cheap, a slice at a t
 (``base.slices``: the bound values stay under its limit). psycopg parses a statement's ``%s`` in
 Python, and thousands of them cost more than the server's work: on PostgreSQL all the rows are
 one JSON parameter that the server unpacks, typed by the table's own row type
-(``json_populate_recordset``), in one statement whatever their number.
+(``json_populate_recordset``), in one statement whatever their number; or, cheaper for both
+ends where no row can be there already, ``COPY`` (``copy``, ``copied``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy import Connection, Integer, String, column, text
 from scheduler.store.base import slices
 
 _JSON = json.JSONEncoder(ensure_ascii=False, default=datetime.isoformat)  # PostgreSQL reads it
+_UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE
 Statement = tuple[str, tuple[Any, ...]]  # SQL for the driver, and its parameters
 
 
@@ -35,7 +37,7 @@ def inserts(
         yield (
             f"INSERT INTO {table} ({names}) SELECT {names} "
             f"FROM json_populate_recordset(NULL::{table}, %s::json)",
-            (encoded([dict(zip(columns, row, strict=True)) for row in rows]),),
+            (_JSON.encode([dict(zip(columns, row, strict=True)) for row in rows]),),
         )
         return
     one = f"({', '.join(['?'] * len(columns))})"
@@ -57,9 +59,18 @@ def copy(connection: Connection, table: str, columns: Sequence[str], rows: Seque
             copying.write_row(row)
 
 
-def encoded(values: Sequence[Any]) -> str:
-    """``values`` as the JSON the backends unpack (PostgreSQL's moments as ISO text)."""
-    return _JSON.encode(values)
+def copied(connection: Connection, table: str, columns: Sequence[str], rows: Sequence[Any]) -> bool:
+    """PostgreSQL: ``copy`` under a savepoint; False, undone, when a row's key is in the table
+    already (recorded before, or by another daemon at the same moment): the caller then takes
+    its ``INSERT … ON CONFLICT`` way, which leaves that row alone."""
+    try:
+        with connection.begin_nested():
+            copy(connection, table, columns, rows)
+    except Exception as error:
+        if getattr(error, "sqlstate", None) != _UNIQUE_VIOLATION:
+            raise
+        return False
+    return True
 
 
 def listed(backend: str, values: Iterable[int | str], kind: type[int] | type[str]) -> Any:
@@ -75,6 +86,6 @@ def listed(backend: str, values: Iterable[int | str], kind: type[int] | type[str
         sql = "SELECT value FROM json_each(:listed)"
     return (
         text(sql)
-        .bindparams(listed=encoded(list(values)))
+        .bindparams(listed=_JSON.encode(list(values)))
         .columns(column("value", Integer if kind is int else String))
     )

@@ -79,10 +79,15 @@ def _urgency(urgency: Urgency, otherwise: int, kind: Any) -> Any:
     )
 
 
+def _take(now: datetime) -> Any:
+    """Mark reminders composed at ``now``; their ids come back."""
+    return update(_REMINDER).values(composed_at=now).returning(_REMINDER.c.id)
+
+
 def _values(rows: Any) -> list[Recorded]:
     decoded: dict[str, tuple[str, ...]] = {}  # a wave's reminders share a few recipient lists
     found = []
-    for reminder, step, late_flag, recipients, *obligation in rows:
+    for reminder, step, late_flag, recipients, *obligation in rows.all():  # one fetch
         if recipients not in decoded:
             decoded[recipients] = tuple(json.loads(recipients))
         found.append(Recorded(reminder, step, late_flag, decoded[recipients], *obligation))
@@ -95,9 +100,10 @@ class ComposeQueries(Queries):
     ) -> list[Recorded]:
         """Take up to ``limit`` reminders recorded by ``now`` and not composed yet, the most
         urgent first (``urgency`` of their kind and step, ``otherwise`` for any other), then in
-        the order recorded: mark them composed at ``now`` (a compare-and-set: another composer
-        at the same moment takes the others, never the same ones; on PostgreSQL it skips the
-        rows this one holds); those taken, in that order.
+        the order recorded: mark them composed at ``now``; those taken, in that order. Another
+        composer at the same moment takes the others, never the same ones: on PostgreSQL the
+        rows chosen are locked, and those another holds skipped; on SQLite the marking is a
+        compare-and-set.
 
         The reminders are chosen first, alone, and only those taken are joined to their
         obligations: a wave leaves tens of thousands uncomposed, and joining them all to sort
@@ -118,18 +124,18 @@ class ComposeQueries(Queries):
             .limit(limit)
             .with_for_update(of=_REMINDER, skip_locked=True)
         )
-        take = (
-            update(_REMINDER)
-            .where(_REMINDER.c.id.in_(chosen.scalar_subquery()))
-            .where(_REMINDER.c.composed_at.is_(None))
-            .values(composed_at=now)
-            .returning(_REMINDER.c.id)
-        )
         connection = self.session.connection()
         if connection.dialect.name == "postgresql":
-            taken: Any = take.cte("taken")
+            # the rows chosen are locked, still uncomposed: the update goes from them to the
+            # table by key, and only so. Checking composed_at again let the planner start from
+            # the uncomposed ones instead, on statistics that lag behind a wave just recorded
+            # (none uncomposed): 29,600 rows against 2,000, 8 s a slice.
+            once = chosen.cte("chosen").prefix_with("MATERIALIZED")
+            taken: Any = _take(now).where(_REMINDER.c.id == once.c.id).cte("taken")
             key = taken.c.id
-        else:  # SQLite has no UPDATE in WITH
+        else:  # SQLite has no UPDATE in WITH; it runs the subquery once; no row is locked
+            take = _take(now).where(_REMINDER.c.composed_at.is_(None))
+            take = take.where(_REMINDER.c.id.in_(chosen.scalar_subquery()))
             ids = list(connection.execute(take).scalars())
             taken = bulk.listed("sqlite", ids, int).subquery("taken")
             key = taken.c.value

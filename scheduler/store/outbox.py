@@ -46,12 +46,9 @@ NEW = tuple(
     c.name for c in _MESSAGE.c if c.name not in ("id", "lease_until", "finished_at", "last_error")
 )
 Items = Sequence[tuple[int, int]]  # the (reminder, obligation) pairs a message carries
-_QUEUED_AND_IDS = text(  # PostgreSQL: which of these keys are queued, and ids for new ones
-    "SELECT ARRAY(SELECT key FROM message WHERE key IN "
-    "(SELECT value FROM json_array_elements_text(CAST(:keys AS json)))), "
-    "ARRAY(SELECT nextval(pg_get_serial_sequence('message', 'id')) FROM generate_series(1, :n))"
+_NEXT_IDS = text(  # PostgreSQL: ids for n new messages
+    "SELECT nextval(pg_get_serial_sequence('message', 'id')) FROM generate_series(1, :n)"
 )
-_UNIQUE_VIOLATION = "23505"
 
 
 @dataclass(frozen=True)
@@ -119,27 +116,18 @@ def finish(connection: Connection, outcomes: Sequence[tuple[Outgoing, dict[str, 
 
 
 def _copied(connection: Connection, rows: dict[str, list[Any]]) -> dict[str, int] | None:
-    """PostgreSQL: queue the messages of ``rows`` (by key) whose key is not queued yet, by
-    ``COPY``, their ids drawn from the table's sequence first; their ids by key. ``COPY`` takes a
-    wave's 70 MB in half the time of an ``INSERT`` (the rows as one JSON parameter, then unpacked
-    by the server), but it cannot skip a row whose key is there already: the keys already queued
-    are left out beforehand (read with the ids, in one round trip: each costs the writing thread
-    the interpreter's lock back), and a key queued meanwhile by another daemon fails the
-    ``COPY``, undone to its savepoint: then None, and the caller takes the ``INSERT`` way."""
-    queued, drawn = connection.execute(
-        _QUEUED_AND_IDS, {"keys": bulk.encoded(list(rows)), "n": len(rows)}
-    ).one()
-    present = set(queued)
-    fresh = [key for key in rows if key not in present]  # in their order: the claim's, by id
-    ids = dict(zip(fresh, sorted(drawn), strict=False))  # an id drawn for a key present: unused
-    try:
-        with connection.begin_nested():
-            bulk.copy(connection, "message", ("id", *NEW), [[i, *rows[k]] for k, i in ids.items()])
-    except Exception as error:
-        if getattr(error, "sqlstate", None) != _UNIQUE_VIOLATION:
-            raise
-        return None
-    return ids
+    """PostgreSQL: queue the messages of ``rows`` (by key) by ``COPY``, their ids drawn from
+    the table's sequence first; their ids by key, or None when a key is queued already.
+
+    ``COPY`` takes a wave's 70 MB in half the time of an ``INSERT`` (the rows as one JSON
+    parameter, unpacked by the server), but it cannot skip a row whose key is there: one that
+    is (a digest queued again the same day, or by another daemon at the same moment) fails it,
+    undone to its savepoint, and the caller takes the ``INSERT`` way. A composed slice's keys
+    are new: they name reminders taken for it."""
+    drawn = connection.execute(_NEXT_IDS, {"n": len(rows)}).scalars()
+    ids = dict(zip(rows, sorted(drawn), strict=True))  # in their order: the claim's, by id
+    copied = [[i, *rows[key]] for key, i in ids.items()]
+    return ids if bulk.copied(connection, "message", ("id", *NEW), copied) else None
 
 
 class OutboxQueries(Queries):

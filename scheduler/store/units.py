@@ -47,13 +47,14 @@ class UnitQueries(Queries):
 
         connection = self.session.connection()
         by_unit: dict[str, dict[str, list[str]]] = {}
-        for unit, role, address in connection.execute(contacts.order_by(_CONTACT.c.id)):
+        # .all(): one fetch for all rows (row by row, psycopg's fetch was a tenth of a slice)
+        for unit, role, address in connection.execute(contacts.order_by(_CONTACT.c.id)).all():
             if kept(unit):
                 by_unit.setdefault(unit, {}).setdefault(role, []).append(address)
         found = {}
         for code, name, kind, parent, email, valid_from, valid_to, successor in connection.execute(
             query.order_by(_UNIT.c.code)
-        ):
+        ).all():
             if kept(code):
                 found[code] = Unit(
                     code,

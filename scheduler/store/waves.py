@@ -31,6 +31,7 @@ from sqlalchemy import Dialect, Engine
 from sqlmodel import SQLModel
 
 from scheduler.records import Obligation
+from scheduler.store import bulk
 from scheduler.store.base import Queries, slices
 from scheduler.store.schema import UTCDateTime
 
@@ -169,40 +170,40 @@ class WaveQueries(Queries):
         return taken
 
     def add_reminders(self, occurrences: Sequence[Occurrence]) -> None:
-        """Record occurrences, one statement per slice; one already recorded is left alone."""
+        """Record occurrences, one statement per slice (on PostgreSQL one ``COPY``); one
+        already recorded is left alone."""
         dialect, moments = self._dialect()
-        self._insert(
-            dialect,
-            "reminder",
-            Occurrence._fields,
-            (
-                (*o[:5], json.dumps(o.recipients), moments.row(o[6]), moments.row(o[7]))
-                for o in occurrences
-            ),
-            " ON CONFLICT (obligation_id, step, repeat) DO NOTHING",
-        )
+        rows = [
+            (*o[:5], json.dumps(o.recipients), moments.row(o[6]), moments.row(o[7]))
+            for o in occurrences
+        ]
+        if dialect.name == "postgresql" and bulk.copied(
+            self.session.connection(), "reminder", Occurrence._fields, rows
+        ):
+            return
+        conflict = " ON CONFLICT (obligation_id, step, repeat) DO NOTHING"
+        self._insert(dialect, "reminder", Occurrence._fields, rows, conflict)
 
     def audit_many(self, entries: Sequence[dict[str, Any]]) -> None:
         """Audit entries, one statement per slice: each a dict of ``at``, ``actor``, ``action``,
         ``obligation_id``, ``case_code`` and ``detail`` (a dict, stored as JSON)."""
         dialect, moments = self._dialect()
         columns = ("at", "actor", "action", "obligation_id", "case_code", "detail")
-        self._insert(
-            dialect,
-            "audit",
-            columns,
+        rows = [
             (
-                (
-                    moments.row(e["at"]),
-                    e["actor"],
-                    e["action"],
-                    e["obligation_id"],
-                    e["case_code"],
-                    _DETAIL.encode(e["detail"]),
-                )
-                for e in entries
-            ),
-        )
+                moments.row(e["at"]),
+                e["actor"],
+                e["action"],
+                e["obligation_id"],
+                e["case_code"],
+                _DETAIL.encode(e["detail"]),
+            )
+            for e in entries
+        ]
+        if dialect.name == "postgresql":
+            bulk.copy(self.session.connection(), "audit", columns, rows)
+        else:
+            self._insert(dialect, "audit", columns, rows)
 
     def _insert(
         self,
