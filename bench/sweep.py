@@ -35,7 +35,7 @@ from scheduler.deadlines.plan import occurrences  # noqa: E402
 from scheduler.deadlines.vntime import at, parse_datetime  # noqa: E402
 from scheduler.lifecycle import ledger  # noqa: E402
 from scheduler.lifecycle.sweep import sweep  # noqa: E402
-from scheduler.mail.compose import compose  # noqa: E402
+from scheduler.mail.deliver import queue  # noqa: E402
 from scheduler.mail.digest import digest  # noqa: E402
 from scheduler.mail.render import Renderer  # noqa: E402
 from scheduler.settings import Config  # noqa: E402
@@ -269,15 +269,10 @@ def idle_sweeps(engine: Engine, config: Config, label: str) -> float:
 
 
 def compose_all(engine: Engine, config: Config, now: datetime) -> int:
-    """Compose the recorded steps into the outbox, batch by batch as the mail job does, until a
-    batch queues nothing; how many mails were queued (``uncomposed`` checks nothing was left)."""
-    renderer, queued = Renderer(config.mail.domain), 0
-    while True:
-        with transaction(engine) as store:
-            batch = compose(store, config, renderer, now)
-        if not batch:
-            return queued
-        queued += batch
+    """Compose the recorded steps into the outbox as the mail job does (``queue``: slice after
+    slice, on PostgreSQL one written while the next is taken); how many mails were queued
+    (``uncomposed`` checks nothing was left)."""
+    return queue(engine, config, Renderer(config.mail.domain), now)
 
 
 def uncomposed(engine: Engine) -> int:

@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from pg import postgres  # noqa: E402
-from sweep import build, frozen_heap  # noqa: E402
+from sweep import build, compose_all, frozen_heap  # noqa: E402
 
 from scheduler.clock import SimulatedClock  # noqa: E402
 from scheduler.deadlines.vntime import parse_datetime  # noqa: E402
@@ -51,23 +51,12 @@ from scheduler.store.queries import transaction  # noqa: E402
 from scheduler.store.schema import MessageRow, make_engine, normalise_url  # noqa: E402
 
 WAVE = parse_datetime("01/07/2027 08:00")
-UNCOMPOSED = "SELECT count(*) FROM reminder WHERE state = 'due' AND composed_at IS NULL"
 
 
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-def compose_all(engine: Engine, config: Config, now: Any) -> int:
-    """Compose every recorded reminder, slice after slice; messages queued."""
-    renderer, queued = Renderer(config.mail.domain), 0
-    while True:
-        queued += queue(engine, config, renderer, now)
-        with engine.connect() as connection:
-            if not connection.execute(text(UNCOMPOSED)).scalar():
-                return queued
 
 
 def relay(config: Config, port: int, rate: int) -> Config:

@@ -1,7 +1,8 @@
 """Compose recorded steps into the outbox and send what is due (``scheduler.mail.deliver``), in
-turns: a slice of composing (the most urgent reminders first) before each batch is claimed (the
-most urgent messages first), so a case opened during the 1-July wave has its notice sent in the
-next batch, not after the backlog.
+turns: what the sweep recorded since is composed (the most urgent reminders first, slice after
+slice: ``scheduler.mail.composing``) before each batch is claimed (the most urgent messages
+first), so a case opened during the 1-July wave has its notice sent in the next batch, not
+after the backlog.
 
 Each outcome is counted as it happens (``hanbao_messages_total``), not when the drain ends. A
 batch that got somewhere marks the mail loop healthy; one whose messages all went back for retry

@@ -31,6 +31,7 @@ from scheduler.store.compose import Recorded
 from scheduler.store.queries import Store
 
 log = logging.getLogger("scheduler.compose")
+SLICE = 2000  # reminders taken in one transaction
 CHUNK = 250  # mails rendered while the previous ones are written
 ROLE_VI = {"officer": "cán bộ phụ trách", "leader": "lãnh đạo", "supervisor": "bộ phận theo dõi"}
 
@@ -134,31 +135,41 @@ def _urgency(config: Config) -> dict[tuple[str, str], int]:
     }
 
 
+Groups = list[tuple[str, list[_Pending]]]  # (recipient, what that person gets in one mail)
+
+
 def compose(
-    store: Store, config: Config, renderer: Renderer, now: datetime, limit: int = 2000
+    store: Store, config: Config, renderer: Renderer, now: datetime, limit: int = SLICE
 ) -> int:
     """Compose up to ``limit`` recorded reminders into outbox messages; how many were queued.
 
-    The reminders are taken first (``composed_at``, a compare-and-set whose rows come back), and
-    only those taken are composed: another daemon composing at the same moment gets the others
-    (on PostgreSQL it skips the rows taken) or none, never the same ones. One that cannot be
-    composed (its kind or unit unknown) is given back, uncomposed."""
+    The reminders are taken first (``taken``), and only those taken are composed: another daemon
+    composing at the same moment gets the others (on PostgreSQL it skips the rows taken) or
+    none, never the same ones."""
+    groups = taken(store, config, now, limit)
+    return queue_rendering(store, config, renderer, groups, now) if groups else 0
+
+
+def taken(store: Store, config: Config, now: datetime, limit: int = SLICE) -> Groups | None:
+    """Take up to ``limit`` recorded reminders, the most urgent first (``composed_at``, set in
+    this transaction), and group them by recipient; None when none could be composed. One that
+    cannot be composed (its kind or unit unknown) is given back, uncomposed: it goes once the
+    rules are fixed."""
     rows = store.take_uncomposed(now, _urgency(config), PRIORITY["overdue"], limit)
-    if not rows:
-        return 0
-    pending = _pending(store, config, rows, now)
-    if len(pending) < len(rows):  # left out: it waits uncomposed, and goes once rules are fixed
+    pending = _pending(store, config, rows, now) if rows else []
+    if len(pending) < len(rows):
         kept = {entry.item.reminder_id for entry in pending}
         store.leave_uncomposed([r.reminder_id for r in rows if r.reminder_id not in kept])
-    groups = _groups(pending, config.mail.group_by_recipient, config.mail.digest_late_flags)
-    return _queued(store, config, renderer, groups, now)
+    if not pending:
+        return None
+    return _groups(pending, config.mail.group_by_recipient, config.mail.digest_late_flags)
 
 
-def _queued(
+def queue_rendering(
     store: Store,
     config: Config,
     renderer: Renderer,
-    groups: Sequence[tuple[str, list[_Pending]]],
+    groups: Groups,
     now: datetime,
 ) -> int:
     """Render the mail of ``groups`` and queue it, a chunk at a time, the database writing one
@@ -168,7 +179,7 @@ def _queued(
     with ThreadPoolExecutor(1, thread_name_prefix="compose-queue") as writer:
         writing: Future[int] | None = None
         for start in range(0, len(groups), CHUNK):
-            composed = _composed(config, renderer, groups[start : start + CHUNK], now)
+            composed = rendered(config, renderer, groups[start : start + CHUNK], now)
             if writing is not None:
                 queued += writing.result()
             writing = writer.submit(
@@ -179,9 +190,7 @@ def _queued(
     return queued
 
 
-def _groups(
-    pending: list[_Pending], by_recipient: bool, flags_to_digest: bool
-) -> list[tuple[str, list[_Pending]]]:
+def _groups(pending: list[_Pending], by_recipient: bool, flags_to_digest: bool) -> Groups:
     """(recipient, what that person gets in one mail), in a stable order."""
     groups: dict[tuple[str, int], list[_Pending]] = defaultdict(list)
     for entry in pending:
@@ -193,7 +202,7 @@ def _groups(
     return [(address, entries) for (address, _), entries in groups.items()]
 
 
-def _composed(
+def rendered(
     config: Config,
     renderer: Renderer,
     groups: Sequence[tuple[str, Sequence[_Pending]]],
@@ -282,7 +291,7 @@ def withdrawals(
         found[message.id] = Withdrawal(
             reason,
             tuple(submitted),
-            kept=_composed(config, renderer, [(message.recipient, kept)], now)[0],
-            withdrawn=_composed(config, renderer, [(message.recipient, gone)], now)[0],
+            kept=rendered(config, renderer, [(message.recipient, kept)], now)[0],
+            withdrawn=rendered(config, renderer, [(message.recipient, gone)], now)[0],
         )
     return found

@@ -28,7 +28,7 @@ from scheduler.hierarchy.units import Unit, refusal
 from scheduler.mail import outbox
 from scheduler.mail.batch import Batch, Pacer
 from scheduler.mail.checks import claim
-from scheduler.mail.compose import compose
+from scheduler.mail.composing import compose_all
 from scheduler.mail.digest import digest
 from scheduler.mail.mailer import SmtpSession, Wire
 from scheduler.mail.outcomes import Report as Report
@@ -77,10 +77,10 @@ async def deliver_batch(
 
 
 def queue(engine: Engine, config: Config, renderer: Renderer, now: datetime) -> int:
-    """Compose the next slice of what the sweep recorded into the outbox, the most urgent first;
-    how many messages were queued. Run in a worker thread, before each claim."""
-    with transaction(engine) as store:
-        return compose(store, config, renderer, now)
+    """Compose what the sweep recorded into the outbox, slice after slice, the most urgent
+    first (``scheduler.mail.composing``); how many messages were queued. Run in a worker thread,
+    before each claim."""
+    return compose_all(engine, config, renderer, now)
 
 
 async def deliver(
@@ -126,8 +126,9 @@ async def run_once(
     (messages queued, report)."""
     renderer = Renderer(config.mail.domain)
     now = clock()
+    queued = compose_all(engine, config, renderer, now)
     with transaction(engine) as store:
-        queued = compose(store, config, renderer, now) + digest(store, config, renderer, now)
+        queued += digest(store, config, renderer, now)
 
     async def more() -> None:
         nonlocal queued
