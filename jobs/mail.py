@@ -33,7 +33,8 @@ async def run(ctx: Context) -> None:
     renderer = Renderer(ctx.config.mail.domain)
 
     async def compose() -> int:
-        return await asyncio.to_thread(queue, ctx.engine, ctx.config, renderer, ctx.clock.now())
+        now, stopping = ctx.clock.now(), ctx.stopping.is_set  # a wave's slices stop with us
+        return await asyncio.to_thread(queue, ctx.engine, ctx.config, renderer, now, stopping)
 
     await deliver(
         ctx.engine,

@@ -4,7 +4,10 @@ backend: on PostgreSQL a slice is written on its own connection while the next i
 from __future__ import annotations
 
 import json
+import threading
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -19,7 +22,7 @@ from scheduler.settings import Config
 from scheduler.store.connection import Engine
 from scheduler.store.queries import transaction
 from scheduler.store.schema import MessageItemRow, MessageRow, ReminderRow
-from tests.conftest import vn
+from tests.conftest import open_case, vn
 
 JUNE16 = vn("16/06/2027 08:00")  # every unit's six-monthly reminder is due
 
@@ -92,3 +95,42 @@ def test_a_slice_that_fails_to_be_written_is_undone_and_composed_once_at_the_nex
     monkeypatch.setattr(outbox, "enqueue_many", enqueue)
     compose_all(engine, config, Renderer(config.mail.domain), JUNE16, limit=3)
     assert _carried(engine) == _expected(due)
+
+
+def test_two_daemons_composing_a_wave_at_once_carry_each_reminder_to_each_recipient_once(
+    engine: Engine, config: Config
+) -> None:
+    due = _wave(engine, config)
+    renderer = Renderer(config.mail.domain)
+    start = threading.Barrier(2)
+
+    def daemon() -> int:
+        start.wait(timeout=30)
+        return compose_all(engine, config, renderer, JUNE16, limit=2)
+
+    with ThreadPoolExecutor(2) as pool:
+        queued = [f.result(timeout=120) for f in [pool.submit(daemon), pool.submit(daemon)]]
+    assert _carried(engine) == _expected(due)
+    with transaction(engine) as store:
+        assert sum(queued) == sum(store.message_counts().values())
+
+
+def test_reminders_that_cannot_be_composed_hold_up_none_of_the_others(
+    engine: Engine, config: Config
+) -> None:
+    """Four new cases' notices of a kind the rules no longer know (the most urgent: they come
+    first in every slice of three) wait uncomposed; the six-monthly reminders behind them go."""
+    for n in range(4):
+        open_case(engine, config, f"VV-H{n}", "16/06/2027 07:00", "16/06/2027 07:30")
+    due = _wave(engine, config)
+    kinds = {k: v for k, v in config.rules.kinds.items() if k != "urgent_report"}
+    renamed = replace(config, rules=replace(config.rules, kinds=kinds))  # e.g. a kind renamed
+
+    compose_all(engine, renamed, Renderer(config.mail.domain), JUNE16, limit=3)
+
+    with transaction(engine) as store:
+        kinds_of = {o.id: o.kind for o in store.obligations()}
+    waiting = [r for r in _due(engine) if r.composed_at is None]
+    assert len(waiting) == 4 and {kinds_of[r.obligation_id] for r in waiting} == {"urgent_report"}
+    composed = [r for r in due if kinds_of[r.obligation_id] != "urgent_report"]
+    assert composed and _carried(engine) == _expected(composed)

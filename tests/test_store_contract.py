@@ -199,8 +199,8 @@ def test_settling_reminders_marks_those_recorded_by_then_as_composed_when_record
 def test_a_step_recorded_already_is_left_alone_and_the_others_recorded(
     engine: Engine, config: Config
 ) -> None:
-    """On PostgreSQL the occurrences go by ``COPY``, which the one already there fails: undone
-    to its savepoint, they go the ``INSERT … ON CONFLICT`` way."""
+    """On PostgreSQL the occurrences go by ``COPY``, which the one already there fails after
+    the new one is written: undone to its savepoint, they go the ``INSERT … ON CONFLICT`` way."""
     urgent = open_case(engine, config, "VV-2027-001", VERIFIED, OPENED)  # its obligation
     at, to = vn("04/02/2027 17:00"), ("treem@anbinh.huyenmau.tinhmau.example",)
 
@@ -210,7 +210,7 @@ def test_a_step_recorded_already_is_left_alone_and_the_others_recorded(
     with transaction(engine) as store:
         store.add_reminders([step("a", at)])
     with transaction(engine) as store:
-        store.add_reminders([step("a", at + timedelta(hours=1)), step("b", at)])
+        store.add_reminders([step("b", at), step("a", at + timedelta(hours=1))])  # b written
     with transaction(engine) as store:
         rows = store.session.exec(select(ReminderRow.step, ReminderRow.recorded_at)).all()
     assert sorted(rows) == [("a", at), ("b", at)]

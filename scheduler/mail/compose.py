@@ -146,22 +146,36 @@ def compose(
     The reminders are taken first (``taken``), and only those taken are composed: another daemon
     composing at the same moment gets the others (on PostgreSQL it skips the rows taken) or
     none, never the same ones."""
-    groups = taken(store, config, now, limit)
-    return queue_rendering(store, config, renderer, groups, now) if groups else 0
+    return compose_slice(store, config, renderer, now, limit, set()) or 0
 
 
-def taken(store: Store, config: Config, now: datetime, limit: int = SLICE) -> Groups | None:
-    """Take up to ``limit`` recorded reminders, the most urgent first (``composed_at``, set in
-    this transaction), and group them by recipient; None when none could be composed. One that
-    cannot be composed (its kind or unit unknown) is given back, uncomposed: it goes once the
-    rules are fixed."""
-    rows = store.take_uncomposed(now, _urgency(config), PRIORITY["overdue"], limit)
-    pending = _pending(store, config, rows, now) if rows else []
+def compose_slice(
+    store: Store, config: Config, renderer: Renderer, now: datetime, limit: int, waiting: set[int]
+) -> int | None:
+    """``compose`` of a slice (``taken``); None when none was taken."""
+    groups = taken(store, config, now, limit, waiting)
+    if groups is None:
+        return None
+    return queue_rendering(store, config, renderer, groups, now)
+
+
+def taken(
+    store: Store, config: Config, now: datetime, limit: int, waiting: set[int]
+) -> Groups | None:
+    """Take up to ``limit`` recorded reminders not in ``waiting``, the most urgent first
+    (``composed_at``, set in this transaction), and group them by recipient; None when there was
+    none to take. One that cannot be composed (its kind or unit unknown) is given back,
+    uncomposed, and added to ``waiting``: it goes once the rules are fixed, and meanwhile holds up
+    none of the others."""
+    rows = store.take_uncomposed(now, _urgency(config), PRIORITY["overdue"], limit, waiting)
+    if not rows:
+        return None
+    pending = _pending(store, config, rows, now)
     if len(pending) < len(rows):
         kept = {entry.item.reminder_id for entry in pending}
-        store.leave_uncomposed([r.reminder_id for r in rows if r.reminder_id not in kept])
-    if not pending:
-        return None
+        left = [r.reminder_id for r in rows if r.reminder_id not in kept]
+        store.leave_uncomposed(left)
+        waiting.update(left)
     return _groups(pending, config.mail.group_by_recipient, config.mail.digest_late_flags)
 
 
@@ -183,7 +197,7 @@ def queue_rendering(
             if writing is not None:
                 queued += writing.result()
             writing = writer.submit(
-                outbox.enqueue_many, store, composed, domain=config.mail.domain, now=now
+                outbox.enqueue_many, store, composed, domain=config.mail.domain, now=now, new=True
             )
         if writing is not None:
             queued += writing.result()

@@ -10,12 +10,13 @@ writer at a time: one slice after the other, each written while it is rendered.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from datetime import datetime
 
 from scheduler.mail import outbox
-from scheduler.mail.compose import SLICE, queue_rendering, rendered, taken
+from scheduler.mail.compose import SLICE, compose_slice, rendered, taken
 from scheduler.mail.render import Renderer
 from scheduler.settings import Config
 from scheduler.store import waves
@@ -24,25 +25,32 @@ from scheduler.store.queries import Store, transaction
 
 
 def compose_all(
-    engine: Engine, config: Config, renderer: Renderer, now: datetime, limit: int = SLICE
+    engine: Engine,
+    config: Config,
+    renderer: Renderer,
+    now: datetime,
+    limit: int = SLICE,
+    stopping: Callable[[], bool] = lambda: False,
 ) -> int:
     """Compose every reminder recorded by ``now`` into the outbox, the most urgent first,
-    ``limit`` a slice; how many messages were queued. A slice that fails is undone (and on
-    PostgreSQL the slice taken after it): its reminders wait, uncomposed, for the next run."""
-    queued = 0
+    ``limit`` a slice, until none is left or ``stopping()``; how many messages were queued. A
+    slice that fails is undone (and on PostgreSQL the slice taken after it): its reminders wait,
+    uncomposed, for the next run."""
+    queued, waiting = 0, set[int]()
     if not waves.overlapping(engine):
-        while True:
+        while not stopping():
             with transaction(engine) as store:
-                groups = taken(store, config, now, limit)
-                if groups is None:
-                    return queued
-                queued += queue_rendering(store, config, renderer, groups, now)
+                done = compose_slice(store, config, renderer, now, limit, waiting)
+            if done is None:
+                break
+            queued += done
+        return queued
     with ThreadPoolExecutor(1, thread_name_prefix="compose-write") as writer:
         writing: Future[int] | None = None
         while True:
             with ExitStack() as held:  # this slice's transaction, until the writer takes it
                 store = held.enter_context(transaction(engine))
-                groups = taken(store, config, now, limit)
+                groups = None if stopping() else taken(store, config, now, limit, waiting)
                 mail = rendered(config, renderer, groups, now) if groups else []
                 if writing is not None:
                     previous, writing = writing, None
@@ -62,4 +70,4 @@ def _written(
 ) -> int:
     """Queue a slice's mail and end its transaction (committed, or rolled back on error)."""
     with held:
-        return outbox.enqueue_many(store, mail, domain=config.mail.domain, now=now)
+        return outbox.enqueue_many(store, mail, domain=config.mail.domain, now=now, new=True)

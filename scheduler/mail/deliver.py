@@ -76,11 +76,17 @@ async def deliver_batch(
     return report
 
 
-def queue(engine: Engine, config: Config, renderer: Renderer, now: datetime) -> int:
+def queue(
+    engine: Engine,
+    config: Config,
+    renderer: Renderer,
+    now: datetime,
+    stopping: Callable[[], bool] = lambda: False,
+) -> int:
     """Compose what the sweep recorded into the outbox, slice after slice, the most urgent
-    first (``scheduler.mail.composing``); how many messages were queued. Run in a worker thread,
-    before each claim."""
-    return compose_all(engine, config, renderer, now)
+    first, until none is left or ``stopping()`` (``scheduler.mail.composing``); how many
+    messages were queued. Run in a worker thread, before each claim."""
+    return compose_all(engine, config, renderer, now, stopping=stopping)
 
 
 async def deliver(

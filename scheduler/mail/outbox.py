@@ -114,10 +114,15 @@ def enqueue(store: Store, composed: Composed, *, domain: str, now: datetime) -> 
     return added is not None
 
 
-def enqueue_many(store: Store, composed: Sequence[Composed], *, domain: str, now: datetime) -> int:
+def enqueue_many(
+    store: Store, composed: Sequence[Composed], *, domain: str, now: datetime, new: bool = False
+) -> int:
     """Add many messages (with the reminders they carry) in two statements per slice; how many
-    were new. A key already queued is left alone, as ``enqueue`` does, and so are its items."""
-    return store.add_messages([(_new(c, domain, now, "pending"), c.items) for c in composed])
+    were new. A key already queued is left alone, as ``enqueue`` does, and so are its items.
+    ``new``: the keys cannot be queued yet (they name reminders just taken for them)."""
+    return store.add_messages(
+        [(_new(c, domain, now, "pending"), c.items) for c in composed], new=new
+    )
 
 
 def claim(store: Store, now: datetime, limit: int, lease: timedelta) -> list[Outgoing]:

@@ -5,7 +5,7 @@ SQLite's driver binds in C: a multi-row ``VALUES`` list is cheap, a slice at a t
 Python, and thousands of them cost more than the server's work: on PostgreSQL all the rows are
 one JSON parameter that the server unpacks, typed by the table's own row type
 (``json_populate_recordset``), in one statement whatever their number; or, cheaper for both
-ends where no row can be there already, ``COPY`` (``copy``, ``copied``).
+ends, ``COPY`` (``copy``; ``copied`` where a row may be there already: it is then undone).
 """
 
 from __future__ import annotations
@@ -53,8 +53,9 @@ def copy(connection: Connection, table: str, columns: Sequence[str], rows: Seque
     cheapest way in for both ends, with no ``ON CONFLICT``: a row that conflicts fails it all."""
     if not rows:
         return
-    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copying:
+    driver: Any = connection.connection.driver_connection  # psycopg's
+    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    with driver.cursor() as cursor, cursor.copy(statement) as copying:
         for row in rows:
             copying.write_row(row)
 
@@ -63,6 +64,8 @@ def copied(connection: Connection, table: str, columns: Sequence[str], rows: Seq
     """PostgreSQL: ``copy`` under a savepoint; False, undone, when a row's key is in the table
     already (recorded before, or by another daemon at the same moment): the caller then takes
     its ``INSERT … ON CONFLICT`` way, which leaves that row alone."""
+    if not rows:
+        return True
     try:
         with connection.begin_nested():
             copy(connection, table, columns, rows)

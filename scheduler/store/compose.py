@@ -1,6 +1,7 @@
 """What composing mail asks of the database: the recorded reminders not yet turned into mail,
-most urgent first, taken by compare-and-set; and, for a queued message, which of its reminders
-belong to obligations submitted since. Read as plain values with Core: a wave reads thousands.
+most urgent first, taken (locked on PostgreSQL, by compare-and-set on SQLite); and, for a
+queued message, which of its reminders belong to obligations submitted since. Read as plain
+values with Core: a wave reads thousands.
 """
 
 from __future__ import annotations
@@ -96,11 +97,17 @@ def _values(rows: Any) -> list[Recorded]:
 
 class ComposeQueries(Queries):
     def take_uncomposed(
-        self, now: datetime, urgency: Urgency, otherwise: int, limit: int
+        self,
+        now: datetime,
+        urgency: Urgency,
+        otherwise: int,
+        limit: int,
+        excluding: Collection[int] = (),
     ) -> list[Recorded]:
         """Take up to ``limit`` reminders recorded by ``now`` and not composed yet, the most
         urgent first (``urgency`` of their kind and step, ``otherwise`` for any other), then in
-        the order recorded: mark them composed at ``now``; those taken, in that order. Another
+        the order recorded, none of ``excluding``: mark them composed at ``now``; those taken, in
+        that order. Another
         composer at the same moment takes the others, never the same ones: on PostgreSQL the
         rows chosen are locked, and those another holds skipped; on SQLite the marking is a
         compare-and-set.
@@ -125,6 +132,9 @@ class ComposeQueries(Queries):
             .with_for_update(of=_REMINDER, skip_locked=True)
         )
         connection = self.session.connection()
+        if excluding:
+            listed = bulk.listed(connection.dialect.name, excluding, int)
+            chosen = chosen.where(_REMINDER.c.id.not_in(listed))
         if connection.dialect.name == "postgresql":
             # the rows chosen are locked, still uncomposed: the update goes from them to the
             # table by key, and only so. Checking composed_at again let the planner start from
@@ -134,6 +144,8 @@ class ComposeQueries(Queries):
             taken: Any = _take(now).where(_REMINDER.c.id == once.c.id).cte("taken")
             key = taken.c.id
         else:  # SQLite has no UPDATE in WITH; it runs the subquery once; no row is locked
+            if connection.execute(chosen.order_by(None).limit(1)).first() is None:
+                return []  # nothing to take: no write transaction for it
             take = _take(now).where(_REMINDER.c.composed_at.is_(None))
             take = take.where(_REMINDER.c.id.in_(chosen.scalar_subquery()))
             ids = list(connection.execute(take).scalars())

@@ -121,9 +121,7 @@ def _copied(connection: Connection, rows: dict[str, list[Any]]) -> dict[str, int
 
     ``COPY`` takes a wave's 70 MB in half the time of an ``INSERT`` (the rows as one JSON
     parameter, unpacked by the server), but it cannot skip a row whose key is there: one that
-    is (a digest queued again the same day, or by another daemon at the same moment) fails it,
-    undone to its savepoint, and the caller takes the ``INSERT`` way. A composed slice's keys
-    are new: they name reminders taken for it."""
+    is fails it, undone to its savepoint, and the caller takes the ``INSERT`` way."""
     drawn = connection.execute(_NEXT_IDS, {"n": len(rows)}).scalars()
     ids = dict(zip(rows, sorted(drawn), strict=True))  # in their order: the claim's, by id
     copied = [[i, *rows[key]] for key, i in ids.items()]
@@ -149,15 +147,21 @@ class OutboxQueries(Queries):
             )
         return message
 
-    def add_messages(self, messages: Sequence[tuple[dict[str, Any], Items]]) -> int:
+    def add_messages(
+        self, messages: Sequence[tuple[dict[str, Any], Items]], *, new: bool = False
+    ) -> int:
         """Insert many new messages (``values``: the columns of ``NEW``) with the reminders they
         carry; how many were new. A key already queued is left alone, and so are its items.
 
         A wave is tens of thousands of mails: the rows go to the driver as written, their
         moments converted as the schema stores them, each distinct one once (a wave's share
-        one). On PostgreSQL by ``COPY`` (``_copied``); else, and where ``COPY`` meets a key
-        queued meanwhile, ``bulk.inserts``: ``INSERT … ON CONFLICT DO NOTHING RETURNING``, then
-        the same for their items."""
+        one). Where the keys are ``new`` (a composed slice's: they name the reminders taken for
+        it), on PostgreSQL by ``COPY`` (``_copied``); else, and where ``COPY`` meets a key
+        queued all the same, ``bulk.inserts``: ``INSERT … ON CONFLICT DO NOTHING RETURNING``,
+        then the same for their items (a digest queued again the same day goes that way at
+        once, and fails no ``COPY``)."""
+        if not messages:
+            return 0
         connection = self.session.connection()
         backend, dialect = connection.dialect.name, connection.dialect
         convert = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
@@ -173,7 +177,7 @@ class OutboxQueries(Queries):
         rows: dict[str, list[Any]] = {}  # by key: of two with one key, the first is queued
         for values, _ in messages:
             rows.setdefault(values["key"], [column(values[name]) for name in NEW])
-        ids = _copied(connection, rows) if backend == "postgresql" else None
+        ids = _copied(connection, rows) if new and backend == "postgresql" else None
         if ids is None:
             ids = {}
             for sql, parameters in bulk.inserts(backend, "message", NEW, list(rows.values())):

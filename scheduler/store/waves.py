@@ -172,6 +172,8 @@ class WaveQueries(Queries):
     def add_reminders(self, occurrences: Sequence[Occurrence]) -> None:
         """Record occurrences, one statement per slice (on PostgreSQL one ``COPY``); one
         already recorded is left alone."""
+        if not occurrences:
+            return
         dialect, moments = self._dialect()
         rows = [
             (*o[:5], json.dumps(o.recipients), moments.row(o[6]), moments.row(o[7]))
