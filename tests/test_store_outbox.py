@@ -91,14 +91,13 @@ def test_a_wave_larger_than_a_statement_is_queued_whole_with_its_items(
 
 
 def test_a_key_queued_meanwhile_by_another_daemon_is_left_alone(engine: Engine) -> None:
-    """Two daemons queue the same key at once: the second waits for the first's transaction,
-    then queues only what is new. On PostgreSQL its ``COPY`` meets the key (invisible to its
-    check, not yet committed), is undone to its savepoint, and the slice goes the ``INSERT``
-    way."""
+    """Two daemons queue the same key at once, though it was meant to be new: the second waits
+    for the first's transaction, then queues only what is new. On PostgreSQL its ``COPY`` meets
+    the key (not yet committed), is undone to its savepoint, and goes the ``INSERT`` way."""
     at = vn("01/07/2027 08:00")
     theirs = {**_new(1, 1, at), "subject": "của daemon kia"}
     with ThreadPoolExecutor(1) as other, transaction(engine) as store:
-        assert store.add_messages([(_new(1, 1, at), ())]) == 1
+        assert store.add_messages([(_new(1, 1, at), ())], new=True) == 1
         queuing = other.submit(_queue_alone, engine, [(theirs, ()), (_new(2, 1, at), ())])
         if engine.dialect.name == "postgresql":  # until the other waits on our key
             until(lambda: _waiting_on_a_lock(engine) or None, 30, "the other to wait")
@@ -110,7 +109,7 @@ def test_a_key_queued_meanwhile_by_another_daemon_is_left_alone(engine: Engine) 
 
 def _queue_alone(engine: Engine, messages: list[tuple[dict[str, Any], Items]]) -> int:
     with transaction(engine) as store:
-        return store.add_messages(messages)
+        return store.add_messages(messages, new=True)
 
 
 def _waiting_on_a_lock(engine: Engine) -> bool:
