@@ -8,8 +8,6 @@ PostgreSQL each batch is recorded on its own connection while the next is read a
 from __future__ import annotations
 
 import logging
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,6 +19,7 @@ from scheduler.records import Obligation
 from scheduler.settings import Config
 from scheduler.store import waves
 from scheduler.store.connection import Engine
+from scheduler.store.pipelined import pipelined
 from scheduler.store.queries import Store, transaction
 
 log = logging.getLogger("scheduler.sweep")
@@ -195,26 +194,10 @@ def sweep(engine: Engine, config: Config, now: datetime) -> list[Emitted]:
             if batch is None:
                 return emitted
             emitted.extend(batch)
-    with ThreadPoolExecutor(1, thread_name_prefix="sweep-record") as recorder:
-        recording: Future[list[Emitted]] | None = None
-        while True:
-            with ExitStack() as held:  # this batch's transaction, until the recorder takes it
-                store = held.enter_context(transaction(engine))
-                planned = _plan(store, config, now, config.sweep_batch, known)
-                if recording is not None:
-                    previous, recording = recording, None
-                    emitted.extend(previous.result())
-                if planned is None:
-                    return emitted
-                handed = held.pop_all()
-            try:
-                recording = recorder.submit(_committed, handed, store, planned)
-            except BaseException:  # not taken (shutting down, no thread): end it here
-                handed.close()
-                raise
-
-
-def _committed(batch: ExitStack, store: Store, planned: _Planned) -> list[Emitted]:
-    """Record a planned batch and end its transaction (committed, or rolled back on error)."""
-    with batch:
-        return _record(store, planned)
+    recorded = pipelined(
+        engine,
+        lambda store: _plan(store, config, now, config.sweep_batch, known),
+        _record,
+        "sweep-record",
+    )
+    return [e for batch in recorded for e in batch]

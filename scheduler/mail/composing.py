@@ -11,8 +11,6 @@ writer at a time: one slice after the other, each written while it is rendered.
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import ExitStack
 from datetime import datetime
 
 from scheduler.mail import outbox
@@ -21,6 +19,7 @@ from scheduler.mail.render import Renderer
 from scheduler.settings import Config
 from scheduler.store import waves
 from scheduler.store.connection import Engine
+from scheduler.store.pipelined import pipelined
 from scheduler.store.queries import Store, transaction
 
 
@@ -45,29 +44,12 @@ def compose_all(
                 break
             queued += done
         return queued
-    with ThreadPoolExecutor(1, thread_name_prefix="compose-write") as writer:
-        writing: Future[int] | None = None
-        while True:
-            with ExitStack() as held:  # this slice's transaction, until the writer takes it
-                store = held.enter_context(transaction(engine))
-                groups = None if stopping() else taken(store, config, now, limit, waiting)
-                mail = rendered(config, renderer, groups, now) if groups else []
-                if writing is not None:
-                    previous, writing = writing, None
-                    queued += previous.result()
-                if groups is None:
-                    return queued
-                handed = held.pop_all()
-            try:
-                writing = writer.submit(_written, handed, store, config, mail, now)
-            except BaseException:  # not taken (shutting down, no thread): end it here
-                handed.close()
-                raise
 
+    def prepare(store: Store) -> list[outbox.Composed] | None:
+        groups = None if stopping() else taken(store, config, now, limit, waiting)
+        return None if groups is None else rendered(config, renderer, groups, now)
 
-def _written(
-    held: ExitStack, store: Store, config: Config, mail: list[outbox.Composed], now: datetime
-) -> int:
-    """Queue a slice's mail and end its transaction (committed, or rolled back on error)."""
-    with held:
+    def write(store: Store, mail: list[outbox.Composed]) -> int:
         return outbox.enqueue_many(store, mail, domain=config.mail.domain, now=now, new=True)
+
+    return sum(pipelined(engine, prepare, write, "compose-write"))

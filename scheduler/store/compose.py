@@ -107,10 +107,9 @@ class ComposeQueries(Queries):
         """Take up to ``limit`` reminders recorded by ``now`` and not composed yet, the most
         urgent first (``urgency`` of their kind and step, ``otherwise`` for any other), then in
         the order recorded, none of ``excluding``: mark them composed at ``now``; those taken, in
-        that order. Another
-        composer at the same moment takes the others, never the same ones: on PostgreSQL the
-        rows chosen are locked, and those another holds skipped; on SQLite the marking is a
-        compare-and-set.
+        that order. Another composer at the same moment takes the others, never the same ones:
+        on PostgreSQL the rows chosen are locked, and those another holds skipped; on SQLite the
+        marking is a compare-and-set.
 
         The reminders are chosen first, alone, and only those taken are joined to their
         obligations: a wave leaves tens of thousands uncomposed, and joining them all to sort
