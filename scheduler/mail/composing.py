@@ -19,6 +19,7 @@ from scheduler.mail.render import Renderer
 from scheduler.settings import Config
 from scheduler.store import waves
 from scheduler.store.connection import Engine
+from scheduler.store.folding import folded_aside
 from scheduler.store.pipelined import pipelined
 from scheduler.store.queries import Store, transaction
 
@@ -37,12 +38,14 @@ def compose_all(
     uncomposed, for the next run."""
     queued, waiting = 0, set[int]()
     if not waves.overlapping(engine):
-        while not stopping():
-            with transaction(engine) as store:
-                done = compose_slice(store, config, renderer, now, limit, waiting)
-            if done is None:
-                break
-            queued += done
+        with folded_aside(engine) as (bind, fold):
+            while not stopping():
+                with transaction(bind) as store:
+                    done = compose_slice(store, config, renderer, now, limit, waiting)
+                if done is None:
+                    break
+                fold()
+                queued += done
         return queued
 
     def prepare(store: Store) -> list[outbox.Composed] | None:

@@ -67,8 +67,9 @@ class Store(
 
 
 @contextmanager
-def transaction(engine: Engine) -> Iterator[Store]:
-    """A store whose writes commit together at the end, or not at all on an exception."""
+def transaction(engine: Engine | Connection) -> Iterator[Store]:
+    """A store whose writes commit together at the end, or not at all on an exception; on a
+    connection of the caller's (not in a transaction), the transaction is that connection's."""
     with Session(engine, expire_on_commit=False) as session:
         try:
             yield Store(session)
