@@ -134,3 +134,23 @@ def test_reminders_that_cannot_be_composed_hold_up_none_of_the_others(
     assert len(waiting) == 4 and {kinds_of[r.obligation_id] for r in waiting} == {"urgent_report"}
     composed = [r for r in due if kinds_of[r.obligation_id] != "urgent_report"]
     assert composed and _carried(engine) == _expected(composed)
+
+
+def test_units_read_in_a_run_are_read_anew_in_the_next(engine: Engine, config: Config) -> None:
+    """A full slice reads every unit once for its run; a unit renamed after that run is named
+    anew in the mail of the next."""
+    _wave(engine, config)
+    compose_all(engine, config, Renderer(config.mail.domain), JUNE16, limit=3)
+    with transaction(engine) as store:
+        unit = store.units(["X01"])["X01"]
+        store.save_units([replace(unit, name="Xã Đổi Tên")], JUNE16.date())
+    open_case(engine, config, "VV-R1", "16/06/2027 08:00", "16/06/2027 08:05")
+    sweep(engine, config, vn("16/06/2027 08:10"))
+
+    compose_all(engine, config, Renderer(config.mail.domain), vn("16/06/2027 08:10"), limit=3)
+
+    with transaction(engine) as store:
+        notices = store.session.exec(
+            select(MessageRow.body_text).where(col(MessageRow.template) == "new_case")
+        ).all()
+    assert notices and all("Xã Đổi Tên" in body for body in notices)

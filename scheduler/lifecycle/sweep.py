@@ -79,15 +79,11 @@ def _plan(
     batch = store.due_for_action(now, limit)
     if not batch:
         return None
-    if known is not None and not units and len(batch) == limit:
-        # a full batch begins a wave, whose batches are owed by most units: every unit is read
-        # at once (two statements) and kept for them, rather than each batch's by their codes
-        units.update(store.units())
-    if missing := {o.unit for o in batch} - units.keys():
-        units.update(store.units(missing))
-    owing = (units[o.unit] for o in batch if o.unit in units)
-    if missing := {u.parent for u in owing if u.parent} - units.keys():
-        units.update(store.units(missing))
+    # a full batch begins a wave, whose batches are owed by most units: every unit is read at
+    # once and kept for them, rather than each batch's by their codes
+    store.units_owing(
+        units, {o.unit for o in batch}, wave=known is not None and len(batch) == limit
+    )
     notified: dict[tuple[int, str], tuple[str, ...]] = {}
     ladders: dict[tuple[str, datetime, datetime], list[Occurrence]] = {}
     plans: dict[tuple[str, datetime, datetime, datetime], Due] = {}

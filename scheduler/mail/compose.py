@@ -16,7 +16,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from scheduler import links
@@ -67,13 +67,17 @@ def _template(kind: Kind, step_name: str, late_flag: bool) -> str:
 
 
 def _pending(
-    store: Store, config: Config, rows: Sequence[Recorded], now: datetime
+    store: Store,
+    config: Config,
+    rows: Sequence[Recorded],
+    now: datetime,
+    units: dict[str, Unit] | None = None,
 ) -> list[_Pending]:
     """What each reminder says as of ``now``; one whose kind or unit is unknown is left out.
     What many reminders of a wave share (a step's template, a unit's "submit to" lines, a
-    deadline's lateness) is worked out once."""
-    units = store.units({r.unit for r in rows})
-    units.update(store.units({u.parent for u in units.values() if u.parent} - set(units)))
+    deadline's lateness) is worked out once. ``units``: those read already in this run, where
+    those read now are kept."""
+    units = store.units_owing({} if units is None else units, {r.unit for r in rows})
     templates: dict[tuple[str, str, bool], str] = {}
     submit_to: dict[tuple[str, str], tuple[str, ...]] = {}
     lateness: dict[tuple[datetime, bool], tuple[int, bool]] = {}
@@ -138,6 +142,18 @@ def _urgency(config: Config) -> dict[tuple[str, str], int]:
 Groups = list[tuple[str, list[_Pending]]]  # (recipient, what that person gets in one mail)
 
 
+@dataclass
+class Run:
+    """What a composing run keeps from slice to slice: the reminders set aside (``taken``), and
+    the units read. A full slice begins a wave, whose slices are owed by most units: every unit
+    is read at once and kept for the run, as the sweep does, rather than each slice's by their
+    codes. A unit changed meanwhile is seen at the next run, as if the change had come just
+    after this one."""
+
+    waiting: set[int] = field(default_factory=set)
+    units: dict[str, Unit] = field(default_factory=dict)
+
+
 def compose(
     store: Store, config: Config, renderer: Renderer, now: datetime, limit: int = SLICE
 ) -> int:
@@ -146,36 +162,35 @@ def compose(
     The reminders are taken first (``taken``), and only those taken are composed: another daemon
     composing at the same moment gets the others (on PostgreSQL it skips the rows taken) or
     none, never the same ones."""
-    return compose_slice(store, config, renderer, now, limit, set()) or 0
+    return compose_slice(store, config, renderer, now, limit, Run()) or 0
 
 
 def compose_slice(
-    store: Store, config: Config, renderer: Renderer, now: datetime, limit: int, waiting: set[int]
+    store: Store, config: Config, renderer: Renderer, now: datetime, limit: int, run: Run
 ) -> int | None:
-    """``compose`` of a slice (``taken``); None when none was taken."""
-    groups = taken(store, config, now, limit, waiting)
+    """``compose`` of a slice (``taken``) in ``run``; None when none was taken."""
+    groups = taken(store, config, now, limit, run)
     if groups is None:
         return None
     return queue_rendering(store, config, renderer, groups, now)
 
 
-def taken(
-    store: Store, config: Config, now: datetime, limit: int, waiting: set[int]
-) -> Groups | None:
-    """Take up to ``limit`` recorded reminders not in ``waiting``, the most urgent first
+def taken(store: Store, config: Config, now: datetime, limit: int, run: Run) -> Groups | None:
+    """Take up to ``limit`` recorded reminders not waiting in ``run``, the most urgent first
     (``composed_at``, set in this transaction), and group them by recipient; None when there was
     none to take. One that cannot be composed (its kind or unit unknown) is given back,
-    uncomposed, and added to ``waiting``: it goes once the rules are fixed, and meanwhile holds up
+    uncomposed, and waits in ``run``: it goes once the rules are fixed, and meanwhile holds up
     none of the others."""
-    rows = store.take_uncomposed(now, _urgency(config), PRIORITY["overdue"], limit, waiting)
+    rows = store.take_uncomposed(now, _urgency(config), PRIORITY["overdue"], limit, run.waiting)
     if not rows:
         return None
-    pending = _pending(store, config, rows, now)
+    store.units_owing(run.units, {r.unit for r in rows}, wave=len(rows) == limit)
+    pending = _pending(store, config, rows, now, run.units)
     if len(pending) < len(rows):
         kept = {entry.item.reminder_id for entry in pending}
         left = [r.reminder_id for r in rows if r.reminder_id not in kept]
         store.leave_uncomposed(left)
-        waiting.update(left)
+        run.waiting.update(left)
     return _groups(pending, config.mail.group_by_recipient, config.mail.digest_late_flags)
 
 

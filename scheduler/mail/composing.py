@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from scheduler.mail import outbox
-from scheduler.mail.compose import SLICE, compose_slice, rendered, taken
+from scheduler.mail.compose import SLICE, Run, compose_slice, rendered, taken
 from scheduler.mail.render import Renderer
 from scheduler.settings import Config
 from scheduler.store import waves
@@ -36,12 +36,12 @@ def compose_all(
     ``limit`` a slice, until none is left or ``stopping()``; how many messages were queued. A
     slice that fails is undone (and on PostgreSQL the slice taken after it): its reminders wait,
     uncomposed, for the next run."""
-    queued, waiting = 0, set[int]()
+    queued, run = 0, Run()
     if not waves.overlapping(engine):
         with folded_aside(engine) as (bind, fold):
             while not stopping():
                 with transaction(bind) as store:
-                    done = compose_slice(store, config, renderer, now, limit, waiting)
+                    done = compose_slice(store, config, renderer, now, limit, run)
                 if done is None:
                     break
                 fold()
@@ -49,7 +49,7 @@ def compose_all(
         return queued
 
     def prepare(store: Store) -> list[outbox.Composed] | None:
-        groups = None if stopping() else taken(store, config, now, limit, waiting)
+        groups = None if stopping() else taken(store, config, now, limit, run)
         return None if groups is None else rendered(config, renderer, groups, now)
 
     def write(store: Store, mail: list[outbox.Composed]) -> int:

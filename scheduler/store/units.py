@@ -69,6 +69,21 @@ class UnitQueries(Queries):
                 )
         return found
 
+    def units_owing(
+        self, known: dict[str, Unit], codes: Collection[str], *, wave: bool = False
+    ) -> dict[str, Unit]:
+        """``known``, completed with the units of ``codes`` and their parents that it lacks,
+        read by their codes; or, for a ``wave`` (a full batch, owed by most units) when nothing
+        is known yet, every unit at once (two statements), to keep for the wave's batches."""
+        if wave and not known:
+            known.update(self.units())
+        if missing := set(codes) - known.keys():
+            known.update(self.units(missing))
+        owing = (known[code] for code in codes if code in known)
+        if missing := {unit.parent for unit in owing if unit.parent} - known.keys():
+            known.update(self.units(missing))
+        return known
+
     def units_with_contact(self, role: str) -> list[str]:
         """The codes of the units with a contact in ``role`` (the operators: ``admin``)."""
         found = self.session.connection().execute(
