@@ -15,12 +15,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Integer, String, column, text
+from sqlalchemy import Connection, Dialect, Integer, String, column, text
+from sqlmodel import SQLModel
 
 from scheduler.store.base import slices
 
 _JSON = json.JSONEncoder(ensure_ascii=False, default=datetime.isoformat)  # PostgreSQL reads it
 _UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE
+_BINARY = " (FORMAT BINARY)"
 Statement = tuple[str, tuple[Any, ...]]  # SQL for the driver, and its parameters
 
 
@@ -48,19 +50,45 @@ def inserts(
         )
 
 
-def copy(connection: Connection, table: str, columns: Sequence[str], rows: Sequence[Any]) -> None:
+def copy(
+    connection: Connection,
+    table: str,
+    columns: Sequence[str],
+    rows: Sequence[Any],
+    *,
+    binary: bool = False,
+) -> None:
     """PostgreSQL's ``COPY`` of ``rows`` into ``table`` (``columns``), through psycopg: the
-    cheapest way in for both ends, with no ``ON CONFLICT``: a row that conflicts fails it all."""
+    cheapest way in for both ends, with no ``ON CONFLICT``: a row that conflicts fails it all.
+    ``binary``: rows of Python values (an aware datetime for a moment, not its text) go in
+    PostgreSQL's binary format, each typed as its column: nothing for psycopg to escape or for
+    the server to parse (a wave's mail is 70 MB of text: a third of psycopg's time and a tenth
+    of the server's)."""
     if not rows:
         return
     driver: Any = connection.connection.driver_connection  # psycopg's
     statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-    with driver.cursor() as cursor, cursor.copy(statement) as copying:
+    with driver.cursor() as cursor, cursor.copy(statement + _BINARY * binary) as copying:
+        if binary:
+            copying.set_types(_types(connection.dialect, table, columns))
         for row in rows:
             copying.write_row(row)
 
 
-def copied(connection: Connection, table: str, columns: Sequence[str], rows: Sequence[Any]) -> bool:
+def _types(dialect: Dialect, table: str, columns: Sequence[str]) -> list[str]:
+    """The PostgreSQL type names of ``columns`` of ``table``, as psycopg looks them up."""
+    found = SQLModel.metadata.tables[table].columns
+    return [found[name].type.compile(dialect).lower() for name in columns]
+
+
+def copied(
+    connection: Connection,
+    table: str,
+    columns: Sequence[str],
+    rows: Sequence[Any],
+    *,
+    binary: bool = False,
+) -> bool:
     """PostgreSQL: ``copy`` under a savepoint; False, undone, when a row's key is in the table
     already (recorded before, or by another daemon at the same moment): the caller then takes
     its ``INSERT … ON CONFLICT`` way, which leaves that row alone."""
@@ -68,7 +96,7 @@ def copied(connection: Connection, table: str, columns: Sequence[str], rows: Seq
         return True
     try:
         with connection.begin_nested():
-            copy(connection, table, columns, rows)
+            copy(connection, table, columns, rows, binary=binary)
     except Exception as error:
         if getattr(error, "sqlstate", None) != _UNIQUE_VIOLATION:
             raise

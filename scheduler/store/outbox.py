@@ -125,7 +125,7 @@ def _copied(connection: Connection, rows: dict[str, list[Any]]) -> dict[str, int
     drawn = connection.execute(_NEXT_IDS, {"n": len(rows)}).scalars()
     ids = dict(zip(rows, sorted(drawn), strict=True))  # in their order: the claim's, by id
     copied = [[i, *rows[key]] for key, i in ids.items()]
-    return ids if bulk.copied(connection, "message", ("id", *NEW), copied) else None
+    return ids if bulk.copied(connection, "message", ("id", *NEW), copied, binary=True) else None
 
 
 class OutboxQueries(Queries):
@@ -193,7 +193,7 @@ class OutboxQueries(Queries):
             for reminder, obligation in carried
         ]
         if backend == "postgresql":  # new messages' items: none can be there already
-            bulk.copy(connection, "message_item", _ITEM_COLUMNS, items)
+            bulk.copy(connection, "message_item", _ITEM_COLUMNS, items, binary=True)
         else:
             for statement in bulk.inserts(backend, "message_item", _ITEM_COLUMNS, items):
                 connection.exec_driver_sql(*statement)
