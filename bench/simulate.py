@@ -29,10 +29,9 @@ SPAN = ("01/01/2027", "31/12/2027")
 
 
 def prepare(path: Path, communes: int) -> None:
-    """Build the data in a child process: a child's peak RSS counts its parent's memory at the
+    """Build the data in a child process, or bring a file built by an earlier checkout to this
+    one's schema (``migrate.upgrade``): a child's peak RSS counts its parent's memory at the
     fork (Linux keeps the high-water mark across exec), so the measuring process stays small."""
-    if path.exists():
-        return
     subprocess.run(
         [sys.executable, __file__, "--build", str(path), "--communes", str(communes)], check=True
     )
@@ -48,6 +47,10 @@ def build_database(path: Path, communes: int) -> None:
 
     config = load_config(ROOT / "config" / "hanbao.yaml", "sqlite://")
     engine = make_engine(f"sqlite:///{path}")
+    if path.exists():
+        migrate.upgrade(engine)  # at once when it is at this checkout's head already
+        engine.dispose()
+        return
     migrate.create(engine)
     started = time.perf_counter()
     counts = build(engine, config, communes)
