@@ -76,10 +76,11 @@ def meeting(engine: Engine, marker: str, *, before: bool) -> Iterator[None]:
 def test_two_daemons_composing_at_once_queue_each_reminder_once(
     engine: Engine, config: Config
 ) -> None:
-    """Both take the same uncomposed reminders at the same moment: the one that takes them
-    composes them, the other composes nothing, and neither fails (it used to: UniqueViolation,
-    or "another process composed the same reminders", and the whole mail job was lost until its
-    next run)."""
+    """Both take the same uncomposed reminders at the same moment: what one takes the other
+    does not (on PostgreSQL it skips the rows the other has locked, so each may take a share),
+    each composes what it took, and neither fails (it used to: UniqueViolation, or "another
+    process composed the same reminders", and the whole mail job was lost until its next
+    run)."""
     for n in range(3):
         open_case(engine, config, f"VV-C{n}", "03/03/2027 10:00", "03/03/2027 10:05")
     sweep(engine, config, vn("03/03/2027 10:05"))
@@ -92,8 +93,8 @@ def test_two_daemons_composing_at_once_queue_each_reminder_once(
         carried = store.session.exec(select(MessageItemRow.reminder_id)).all()
         due = store.session.exec(select(ReminderRow).where(col(ReminderRow.state) == "due")).all()
         messages = store.session.exec(select(MessageRow)).all()
-    assert sorted(queued) == [0, 2]  # the officer's and the leader's bundle of three notices
-    assert len(messages) == 2 and len(due) == 3
+    # the officer's and the leader's bundle of three notices, from one daemon or from both
+    assert sum(queued) == len(messages) and len(messages) in (2, 4) and len(due) == 3
     # each notice in the officer's mail and in the leader's, in no other
     assert Counter(carried) == {r.id: 2 for r in due}
     assert all(r.composed_at is not None for r in due)

@@ -15,12 +15,12 @@ from datetime import datetime, timedelta
 
 from scheduler.hierarchy.units import refusal
 from scheduler.mail import outbox
-from scheduler.mail.compose import Withdrawal, withdrawals
 from scheduler.mail.digest import refreshed
 from scheduler.mail.outbox import Outgoing
 from scheduler.mail.outcomes import Report, Settled, audit, postponed, settle
 from scheduler.mail.render import Renderer
 from scheduler.mail.settings import MailSettings
+from scheduler.mail.withdrawals import Withdrawal, withdrawals
 from scheduler.settings import Config
 from scheduler.store.connection import Engine
 from scheduler.store.queries import Store, transaction

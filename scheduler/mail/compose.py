@@ -4,27 +4,22 @@ Each reminder recorded by the sweep is composed exactly once (``composed_at``, s
 transaction as the messages it becomes). Reminders for the same person are grouped into one
 mail when ``mail.group_by_recipient`` is on; late flags go into the district's daily digest
 (``scheduler.mail.digest``) when ``mail.digest_late_flags`` is on, instead of one mail each.
-
-A queued mail can outlive what it reminds of: ``withdrawals`` says, when the mail is claimed,
-which of its reminders belong to obligations submitted since, and re-composes the rest as it
-was composed.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from scheduler import links
 from scheduler.deadlines.rules import Kind, Recipient
-from scheduler.deadlines.vntime import days_late, fmt_datetime, vn_date
+from scheduler.deadlines.vntime import days_late, vn_date
 from scheduler.hierarchy.units import Unit
 from scheduler.mail import outbox
-from scheduler.mail.outbox import Outgoing
 from scheduler.mail.render import PRIORITY, Item, Renderer, template_for
 from scheduler.settings import Config
 from scheduler.store.compose import Recorded
@@ -66,22 +61,17 @@ def _template(kind: Kind, step_name: str, late_flag: bool) -> str:
     return "late_flag" if late_flag else "overdue"
 
 
-def _pending(
-    store: Store,
-    config: Config,
-    rows: Sequence[Recorded],
-    now: datetime,
-    units: dict[str, Unit] | None = None,
+def pending(
+    config: Config, rows: Sequence[Recorded], now: datetime, units: Mapping[str, Unit]
 ) -> list[_Pending]:
-    """What each reminder says as of ``now``; one whose kind or unit is unknown is left out.
-    What many reminders of a wave share (a step's template, a unit's "submit to" lines, a
-    deadline's lateness) is worked out once. ``units``: those read already in this run, where
-    those read now are kept."""
-    units = store.units_owing({} if units is None else units, {r.unit for r in rows})
+    """What each reminder says as of ``now``, its unit and the unit's parent among ``units``
+    (``store.units_owing``); one whose kind or unit is unknown is left out. What many reminders
+    of a wave share (a step's template, a unit's "submit to" lines, a deadline's lateness) is
+    worked out once."""
     templates: dict[tuple[str, str, bool], str] = {}
     submit_to: dict[tuple[str, str], tuple[str, ...]] = {}
     lateness: dict[tuple[datetime, bool], tuple[int, bool]] = {}
-    pending: list[_Pending] = []
+    found: list[_Pending] = []
     for reminder in rows:
         kind, unit = config.rules.kinds.get(reminder.kind), units.get(reminder.unit)
         if kind is None or unit is None:
@@ -121,10 +111,10 @@ def _pending(
             submit_to=submit_to[owed],
             provisional=provisional,
         )
-        pending.append(
+        found.append(
             _Pending(item, reminder.recipients, unit.code, unit.parent, reminder.late_flag)
         )
-    return pending
+    return found
 
 
 def _urgency(config: Config) -> dict[tuple[str, str], int]:
@@ -185,13 +175,13 @@ def taken(store: Store, config: Config, now: datetime, limit: int, run: Run) -> 
     if not rows:
         return None
     store.units_owing(run.units, {r.unit for r in rows}, wave=len(rows) == limit)
-    pending = _pending(store, config, rows, now, run.units)
-    if len(pending) < len(rows):
-        kept = {entry.item.reminder_id for entry in pending}
+    said = pending(config, rows, now, run.units)
+    if len(said) < len(rows):
+        kept = {entry.item.reminder_id for entry in said}
         left = [r.reminder_id for r in rows if r.reminder_id not in kept]
         store.leave_uncomposed(left)
         run.waiting.update(left)
-    return _groups(pending, config.mail.group_by_recipient, config.mail.digest_late_flags)
+    return _groups(said, config.mail.group_by_recipient, config.mail.digest_late_flags)
 
 
 def queue_rendering(
@@ -269,58 +259,3 @@ def rendered(
             )
         )
     return composed
-
-
-@dataclass(frozen=True)
-class Withdrawal:
-    """Reminders that a queued message carries for obligations submitted meanwhile, and what
-    becomes of the message: re-composed without them (``kept``, with them alone in
-    ``withdrawn``), or cancelled when nothing is left (``kept`` is None)."""
-
-    reason: str
-    obligations: tuple[int, ...]
-    kept: outbox.Composed | None = None
-    withdrawn: outbox.Composed | None = None
-    waiting: bool = False  # what is left cannot be re-composed now (a kind or unit is gone)
-
-
-def withdrawals(
-    store: Store, config: Config, renderer: Renderer, messages: Sequence[Outgoing]
-) -> dict[int, Withdrawal]:
-    """For each message that carries a reminder whose obligation has been submitted, what must
-    change. Late flags are evidence: they never go stale. What is kept is re-composed as it was
-    composed (same moment, same links), only without the stale reminders."""
-    stale: dict[int, set[int]] = defaultdict(set)
-    composed_at: dict[int, datetime] = {}
-    for message_id, reminder_id, created_at in store.submitted_since_queued(
-        [m.id for m in messages]
-    ):
-        stale[message_id].add(reminder_id)
-        composed_at[message_id] = created_at
-    found: dict[int, Withdrawal] = {}
-    for message in messages:
-        if message.id not in stale:
-            continue
-        rows = store.carried(message.id)
-        left_out = [row for row in rows if row.reminder_id in stale[message.id]]
-        fresh = [row for row in rows if row.reminder_id not in stale[message.id]]
-        submitted = {r.obligation_id: r.submitted_at for r in left_out if r.submitted_at}
-        reason = (
-            "; ".join(f"nghĩa vụ {o} đã nộp lúc {fmt_datetime(at)}" for o, at in submitted.items())
-            + " - không gửi nhắc / already submitted: reminder not sent"
-        )
-        if not fresh:
-            found[message.id] = Withdrawal(reason, tuple(submitted))
-            continue
-        now = composed_at[message.id]
-        kept, gone = _pending(store, config, fresh, now), _pending(store, config, left_out, now)
-        if len(kept) < len(fresh) or len(gone) < len(left_out):
-            found[message.id] = Withdrawal(reason, tuple(submitted), waiting=True)
-            continue
-        found[message.id] = Withdrawal(
-            reason,
-            tuple(submitted),
-            kept=rendered(config, renderer, [(message.recipient, kept)], now)[0],
-            withdrawn=rendered(config, renderer, [(message.recipient, gone)], now)[0],
-        )
-    return found

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy import Connection as Connection
 from sqlalchemy import Engine as Engine
 from sqlalchemy import make_url, text
 from sqlalchemy.exc import ArgumentError
@@ -20,7 +21,8 @@ from sqlalchemy.exc import SQLAlchemyError as SQLAlchemyError
 from scheduler.errors import ConfigError
 
 # Re-exported above, for the callers outside the store, which import no SQLAlchemy: ``Engine``
-# (what a caller holds to open a ``transaction``), and the database's errors that a caller tells
+# (what a caller holds to open a ``transaction``), ``Connection`` (one a ``transaction`` may be
+# opened on too: ``folding.folded_aside``'s), and the database's errors that a caller tells
 # apart: ``SQLAlchemyError``, anything the database layer raised; ``DBAPIError``, the driver's
 # own error (``.orig``), e.g. the server unreachable or a statement refused; ``OperationalError``,
 # one of those that is the database's state, not the statement's (gone, locked, no such table).

@@ -69,7 +69,10 @@ class Store(
 @contextmanager
 def transaction(engine: Engine | Connection) -> Iterator[Store]:
     """A store whose writes commit together at the end, or not at all on an exception; on a
-    connection of the caller's (not in a transaction), the transaction is that connection's."""
+    connection of the caller's, the transaction is that connection's. A connection already in a
+    transaction is refused: the session would only join it, and commit nothing."""
+    if isinstance(engine, Connection) and engine.in_transaction():
+        raise RuntimeError("transaction(): the connection is in a transaction already")
     with Session(engine, expire_on_commit=False) as session:
         try:
             yield Store(session)

@@ -282,6 +282,11 @@ def with_database(url: str, name: str) -> str:
     return make_url(normalise_url(url)).set(database=name).render_as_string(hide_password=False)
 
 
+# What SQLite's log is cut back to when it starts again from its beginning (a wave's slices grow
+# it to the wave's size: ``scheduler.store.folding``); without a limit it keeps its largest size.
+JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024
+
+
 def make_engine(url: str) -> Engine:
     url = normalise_url(checked_url(url))
     if url.startswith("sqlite"):
@@ -293,6 +298,7 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute(f"PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT}")
             cursor.close()
 
         return engine
